@@ -1,0 +1,99 @@
+"""One file at a time: md5, and sending it (multipart or chunked) through the client.
+
+Kept apart from the orchestration in :mod:`.folder` so the client-facing calls
+live in one place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+from pathlib import Path
+from typing import Any, Callable
+
+__all__ = ["md5_file", "send_file", "error_reason"]
+
+_READ = 1024 * 1024
+
+
+def md5_file(path: Path) -> str:
+    """Hex md5 of a file's content (the server's ``checksum``).
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x"; _ = p.write_bytes(b"abc")
+    >>> md5_file(p)
+    '900150983cd24fb0d6963f7d28e17f72'
+    """
+    h = hashlib.md5()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(_READ):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def error_reason(err: BaseException) -> str:
+    """A short, token-free reason for the report: status and the server's detail."""
+    status = getattr(err, "status_code", None) or getattr(err, "status", None)
+    detail = getattr(err, "detail", None) or getattr(err, "reason", None)
+    if status and detail:
+        return f"server refused ({status}): {detail}"
+    if status:
+        return f"server refused ({status}): {err}"
+    if isinstance(err, OSError):
+        return f"cannot read file: {err.strerror or err}"
+    return f"{type(err).__name__}: {err}"
+
+
+def _accepts(fn: Callable[..., Any], name: str) -> bool:
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+    return name in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+
+
+def send_file(
+    client: Any,
+    path: Path,
+    size: int,
+    *,
+    chunked: bool,
+    chunk_size: int | None = None,
+    on_bytes: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
+    """Store one file on the server and return the data file (``id``, ``checksum``, ...).
+
+    Small files go as one multipart ``POST data_files/``; large ones through the
+    client's chunked upload (which keeps its own resume journal, so a half-sent
+    file continues at the server's offset), then ``POST data_files/`` with the
+    upload id. ``on_bytes(n)`` is called with each increment of bytes sent.
+    """
+    if not chunked:
+        out = client.create_data_file(path)
+        if on_bytes:
+            on_bytes(size)
+        return dict(out)
+
+    last = 0
+
+    def progress(done: int, total: int | None = None) -> None:
+        # The client reports the running total; turn it into increments.
+        nonlocal last
+        if on_bytes and done > last:
+            on_bytes(done - last)
+        last = max(last, done)
+
+    kwargs: dict[str, Any] = {"use_chunked_upload": True}
+    fn = client.create_data_file
+    if _accepts(fn, "chunk_size") and chunk_size:
+        kwargs["chunk_size"] = chunk_size
+    if _accepts(fn, "on_progress"):
+        kwargs["on_progress"] = progress
+        out = fn(path, **kwargs)
+    else:
+        up = client.create_chunked_upload(path, chunk_size=chunk_size, on_progress=progress) if chunk_size else \
+            client.create_chunked_upload(path, on_progress=progress)
+        out = client.create_data_file(path, chunked_upload=up["id"])
+    if on_bytes and size > last:
+        on_bytes(size - last)
+    return dict(out)
