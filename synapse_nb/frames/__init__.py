@@ -1,0 +1,64 @@
+"""Typed pandas frames of Synapse resources, built through Arrow with declared schemas.
+
+One line per resource; every frame is indexed by ``id`` and has the same columns and
+dtypes whatever the server sends (empty results, missing or extra fields included)::
+
+    from synapse_nb.frames import tasks_frame
+    df = tasks_frame(client, project=7)          # sync client -> DataFrame
+    df = await tasks_frame(aclient, project=7)   # async client -> awaitable of it
+    df.attrs["fetch_report"]   # pages, rows, count, duplicates_dropped, count_drift, elapsed
+
+Columns (dtype kinds in :mod:`synapse_nb.frames.schema`; every frame ends with ``extra``,
+the unknown fields as JSON text):
+
+- ``tasks_frame``: project, data_unit, data_unit.data_collection, status (category:
+  pending, in_progress, completed), assignee, priority (category: low, normal, high), tags
+  (list of ids), workshop, is_discarded, created, modified, primary_file_url,
+  primary_file_name, annotation_count, data.metadata.annotator_id,
+  data.metadata.timestamp, data / meta / files (JSON text).
+- ``assignments_frame``: task, project, user, reviewer, status_label, status_review
+  (categories), is_confirmed, is_discarded, tags, created, modified, primary_file_url,
+  primary_file_name, annotation_count, data (JSON), file, files (JSON).
+- ``ground_truth_events_frame``: ground_truth_dataset_version, project, data_unit,
+  data_unit.data_collection, category (train, validation, test), classes (list of str),
+  created, primary_file_url, primary_file_name, annotation_count, data / files (JSON).
+- ``models_frame``: name, category, project, plugin, version, is_released, is_external,
+  ground_truth_dataset_version, description, created, file, configuration / metrics (JSON).
+- ``projects_frame``: title, name, description, category, data_collection, access_level,
+  is_archived, can_discard, task_count, count_max_assignments_per_task, created,
+  configuration / settings (JSON).
+- ``data_units_frame``: data_collection, group, checksum, can_generate_task, created,
+  primary_file_url, primary_file_name, files / meta (JSON).
+- ``task_tags_frame``: project, name, description, color, category, created, meta (JSON).
+- ``jobs_frame`` (text ids): status (pending, running, stopped, succeeded, failed),
+  action, plugin_release, is_active, created, modified, completed, params /
+  progress_record / metrics_record / result (JSON).
+- ``annotations_frame``: one row per annotation object (see
+  :mod:`synapse_nb.frames.annotations`): source, source_id, index, project, data_unit,
+  primary_file_url, annotation_id, label, type, x1, y1, x2, y2, width, height, area,
+  points, confidence, annotator, extra.
+
+Also: ``iter_frames`` (stream frames of N rows), ``to_arrow``, ``to_parquet``,
+``expand_json`` (flatten a JSON column into dotted columns), the Parquet cache
+(``cache=True`` on any frame function, ``refresh(...)`` for what changed).
+"""
+
+from __future__ import annotations
+
+from .adapters import refresh
+from .annotations import AnnotationConverter
+from .api import (annotations_frame, assignments_frame, data_units_frame, ground_truth_events_frame,
+                  iter_frames, jobs_frame, models_frame, projects_frame, task_tags_frame,
+                  tasks_frame, to_arrow, to_parquet)
+from .cache import FrameCache, FrameChanges, diff_frames
+from .convert import records_to_batch, table_to_frame
+from .expand import expand_json
+from .schema import RESOURCES
+
+__all__ = [
+    "tasks_frame", "assignments_frame", "ground_truth_events_frame", "models_frame",
+    "projects_frame", "data_units_frame", "task_tags_frame", "jobs_frame",
+    "annotations_frame", "iter_frames", "to_arrow", "to_parquet", "expand_json",
+    "refresh", "FrameCache", "FrameChanges", "diff_frames", "RESOURCES",
+    "records_to_batch", "table_to_frame", "AnnotationConverter",
+]

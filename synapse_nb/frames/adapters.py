@@ -1,0 +1,231 @@
+"""The generic machinery behind every ``*_frame`` function: fetch, build, cache, refresh.
+
+Every frame function takes a client, the resource's filters as keyword arguments, and:
+
+- ``progress``: ``None`` (bar only for fetches of 5 pages or more), ``True``, ``False``;
+- ``page_size`` / ``concurrency``: passed to ``client.paginate`` (client defaults if None);
+- ``params``: extra query parameters sent as given (not checked);
+- ``cache``: ``False`` (default), ``True`` (``<client.cache_dir>/frames`` or
+  ``~/.cache/synapse_nb/frames``), a folder, or a :class:`FrameCache`; a cached frame is
+  returned without a request;
+- ``refresh``: with a cache, fetch again anyway, store the new frame, and put what changed
+  in ``df.attrs["changes"]`` (counts and up to 20 ids of each kind).
+
+With a sync client the function returns the DataFrame; with an ``AsyncSynapseClient`` it
+returns an awaitable that gives the DataFrame (``df = await tasks_frame(aclient)``).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, AsyncIterator, Iterator, Mapping
+
+import pandas as pd
+import pyarrow as pa
+
+from .annotations import AnnotationConverter
+from .cache import FrameCache, FrameChanges, diff_frames, resolve_cache
+from .convert import table_to_frame
+from .fetch import (Converter, PageConsumer, ResourceConverter, aiter_batches, build_params,
+                    is_async_client, iter_batches)
+from .schema import RESOURCES, Resource
+
+__all__ = ["fetch_frame", "frame_from_batches", "refresh", "resource_for", "iter_resource_frames"]
+
+_CHANGES_SAMPLE = 20
+
+
+def resource_for(name: str) -> Resource:
+    """The declared resource called ``name`` (``tasks``, ``assignments``, ...)."""
+    try:
+        return RESOURCES[name]
+    except KeyError:
+        raise ValueError(f"unknown resource {name!r}; choose one of "
+                         f"{', '.join(RESOURCES)}") from None
+
+
+def _converter(kind: str) -> tuple[Resource, Converter]:
+    """``tasks`` -> resource rows; ``annotations:tasks`` -> annotation rows of tasks."""
+    if kind.startswith("annotations:"):
+        resource = resource_for(kind.split(":", 1)[1])
+        return resource, AnnotationConverter(resource.name)
+    resource = resource_for(kind)
+    return resource, ResourceConverter(resource)
+
+
+def frame_from_batches(batches: list[pa.RecordBatch], converter: Converter) -> tuple[pd.DataFrame, int]:
+    """One DataFrame from the batches (the list is emptied); also returns duplicates dropped."""
+    table = pa.Table.from_batches(batches, schema=converter.schema)
+    batches.clear()  # let the pandas conversion free Arrow memory as it goes
+    df = table_to_frame(table, converter.columns, index=converter.index)
+    del table
+    dups = 0
+    if converter.index is not None and not df.index.is_unique:
+        # paginate already drops ids it has seen; this guards clients that do not.
+        mask = df.index.duplicated(keep="first")
+        dups = int(mask.sum())
+        df = df[~mask]
+    return df, dups
+
+
+def _cache_for(cache: Any, client: Any) -> FrameCache | None:
+    if cache is True and getattr(client, "cache_dir", None):
+        return FrameCache(os.path.join(os.fspath(client.cache_dir), "frames"))
+    return resolve_cache(cache)
+
+
+def _finish(df: pd.DataFrame, client: Any, store: FrameCache | None, kind: str,
+            query: Mapping[str, str], old: pd.DataFrame | None) -> pd.DataFrame:
+    if store is None:
+        return df
+    if old is not None:
+        df.attrs["changes"] = diff_frames(old, df).as_dict(sample=_CHANGES_SAMPLE)
+    store.save(client, kind, query, df)
+    return df
+
+
+def fetch_frame(client: Any, kind: str, *, progress: bool | None = None,
+                page_size: int | None = None, concurrency: int | None = None,
+                params: Mapping[str, Any] | None = None, cache: Any = False,
+                refresh: bool = False, filters: Mapping[str, Any] | None = None) -> Any:
+    """Fetch the frame ``kind`` (a resource name, or ``annotations:<resource>``).
+
+    Returns the DataFrame, or an awaitable of it for an async client.
+    """
+    resource, converter = _converter(kind)
+    query = build_params(resource, filters or {}, params)
+    store = _cache_for(cache, client)
+    args = dict(client=client, kind=kind, resource=resource, converter=converter, query=query,
+                store=store, refresh=refresh, progress=progress, page_size=page_size,
+                concurrency=concurrency)
+    if is_async_client(client):
+        return _afetch(**args)
+    old = None
+    if store is not None:
+        old = store.load(client, kind, query, converter.columns, converter.index)
+        if old is not None and not refresh:
+            return old
+    consumer = PageConsumer(converter, resource=kind, progress=progress, page_size=page_size)
+    holder: dict[str, Any] = {}
+    batches = list(iter_batches(client, resource.path, query, consumer, page_size=page_size,
+                                concurrency=concurrency, holder=holder))
+    df, dups = frame_from_batches(batches, converter)
+    df.attrs["fetch_report"] = consumer.report(holder.get("pages"), duplicates_in_frame=dups)
+    return _finish(df, client, store, kind, query, old)
+
+
+async def _afetch(*, client: Any, kind: str, resource: Resource, converter: Converter,
+                  query: dict[str, str], store: FrameCache | None, refresh: bool,
+                  progress: bool | None, page_size: int | None,
+                  concurrency: int | None) -> pd.DataFrame:
+    old = None
+    if store is not None:
+        old = store.load(client, kind, query, converter.columns, converter.index)
+        if old is not None and not refresh:
+            return old
+    consumer = PageConsumer(converter, resource=kind, progress=progress, page_size=page_size)
+    holder: dict[str, Any] = {}
+    batches = [b async for b in aiter_batches(client, resource.path, query, consumer,
+                                              page_size=page_size, concurrency=concurrency,
+                                              holder=holder)]
+    df, dups = frame_from_batches(batches, converter)
+    df.attrs["fetch_report"] = consumer.report(holder.get("pages"), duplicates_in_frame=dups)
+    return _finish(df, client, store, kind, query, old)
+
+
+def refresh(client: Any, resource: str, *, cache: Any = True, progress: bool | None = None,
+            params: Mapping[str, Any] | None = None, **filters: Any) -> Any:
+    """Fetch a cached frame again, store it, and return what changed (:class:`FrameChanges`).
+
+    The fresh frame is ``changes.frame``. With an async client, returns an awaitable.
+
+    Example:
+        >>> changes = refresh(client, "tasks", project=7)            # doctest: +SKIP
+        >>> changes.added, changes.removed, changes.modified         # doctest: +SKIP
+    """
+    store = _cache_for(cache, client)
+    if store is None:
+        raise ValueError("refresh() needs a cache: pass cache=True or a folder")
+    _, converter = _converter(resource)
+    query = build_params(_converter(resource)[0], filters, params)
+
+    def changes_of(old: pd.DataFrame | None, new: pd.DataFrame) -> FrameChanges:
+        if old is None:  # nothing cached yet: everything is new
+            changes = FrameChanges(new.index.tolist(), [], [])
+        else:
+            changes = diff_frames(old, new)
+        changes.frame = new  # type: ignore[attr-defined]
+        return changes
+
+    if is_async_client(client):
+        async def run() -> FrameChanges:
+            old = store.load(client, resource, query, converter.columns, converter.index)
+            new = await fetch_frame(client, resource, progress=progress, params=params,
+                                    cache=store, refresh=True, filters=filters)
+            return changes_of(old, new)
+        return run()
+    old = store.load(client, resource, query, converter.columns, converter.index)
+    new = fetch_frame(client, resource, progress=progress, params=params, cache=store,
+                      refresh=True, filters=filters)
+    return changes_of(old, new)
+
+
+def iter_resource_frames(client: Any, kind: str, rows: int, *, progress: bool | None,
+                         page_size: int | None, concurrency: int | None,
+                         params: Mapping[str, Any] | None,
+                         filters: Mapping[str, Any]) -> Iterator[pd.DataFrame] | AsyncIterator[pd.DataFrame]:
+    """Frames of ``rows`` rows each (the last may be shorter); see ``iter_frames``."""
+    if rows < 1:
+        raise ValueError(f"rows must be a positive number of rows per frame, got {rows}")
+    resource, converter = _converter(kind)
+    query = build_params(resource, filters, params)
+    consumer = PageConsumer(converter, resource=kind, progress=progress, page_size=page_size)
+    holder: dict[str, Any] = {}
+    chunker = _Chunker(converter, rows)
+    if is_async_client(client):
+        async def agen() -> AsyncIterator[pd.DataFrame]:
+            async for batch in aiter_batches(client, resource.path, query, consumer,
+                                             page_size=page_size, concurrency=concurrency,
+                                             holder=holder):
+                for df in chunker.push(batch):
+                    yield df
+            for df in chunker.flush(consumer, holder):
+                yield df
+        return agen()
+
+    def gen() -> Iterator[pd.DataFrame]:
+        for batch in iter_batches(client, resource.path, query, consumer, page_size=page_size,
+                                  concurrency=concurrency, holder=holder):
+            yield from chunker.push(batch)
+        yield from chunker.flush(consumer, holder)
+    return gen()
+
+
+class _Chunker:
+    """Regroups page batches into frames of exactly ``rows`` rows."""
+
+    def __init__(self, converter: Converter, rows: int) -> None:
+        self.converter, self.rows = converter, rows
+        self.pending: list[pa.RecordBatch] = []
+        self.n = 0
+        self.seen_last: Any = None
+
+    def _take(self, n: int) -> pd.DataFrame:
+        table = pa.Table.from_batches(self.pending, schema=self.converter.schema)
+        head, tail = table.slice(0, n), table.slice(n)
+        self.pending = tail.to_batches()
+        self.n = tail.num_rows
+        return table_to_frame(head, self.converter.columns, index=self.converter.index)
+
+    def push(self, batch: pa.RecordBatch) -> Iterator[pd.DataFrame]:
+        self.pending.append(batch)
+        self.n += batch.num_rows
+        while self.n >= self.rows:
+            yield self._take(self.rows)
+
+    def flush(self, consumer: PageConsumer, holder: dict[str, Any]) -> Iterator[pd.DataFrame]:
+        report = consumer.report(holder.get("pages"))
+        if self.n or not report["rows"]:
+            df = self._take(self.n)
+            df.attrs["fetch_report"] = report
+            yield df

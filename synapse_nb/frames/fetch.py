@@ -1,0 +1,233 @@
+"""Fetching pages into record batches: one driver shared by the sync and async clients.
+
+``client.paginate`` (docs/architecture.md) fetches pages concurrently and yields each
+page's records in order, ids already seen dropped. Here every page becomes one Arrow
+``RecordBatch`` as soon as it arrives, and the page's dicts are let go, so memory holds
+compact columns, never the whole list of dicts. :class:`PageConsumer` is the sans-I/O part
+(convert, progress, report); :func:`iter_batches` and :func:`aiter_batches` only differ in
+``for`` versus ``async for``.
+
+Filters: keyword arguments are checked against the resource's filter names (contract
+section 4 plus the reference server's extras) and turned into query parameters: ``None``
+is left out, booleans become ``true``/``false``, dates ISO 8601, and a list given to a
+filter that takes several values is sent comma-separated (``status=["pending",
+"completed"]`` -> ``status=pending,completed``; likewise ``tags``, ``id__in``,
+``expand``, ``fields``). Anything else goes through ``params={...}`` unchecked.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import time
+from dataclasses import asdict, is_dataclass
+from datetime import date, datetime
+from typing import Any, AsyncIterator, Iterator, Mapping, Protocol, Sequence
+
+import pyarrow as pa
+
+from .convert import ConversionStats, records_to_batch
+from .schema import Column, Resource
+
+__all__ = ["Converter", "ResourceConverter", "PageConsumer", "build_params", "is_async_client",
+           "iter_batches", "aiter_batches", "SHORT_FETCH_PAGES"]
+
+# Fetches of fewer pages than this run without a progress bar (they take well under a second).
+SHORT_FETCH_PAGES = 5
+
+
+class Converter(Protocol):
+    """What turns one page of records into one batch (resource rows or annotation rows)."""
+
+    schema: pa.Schema
+    columns: Sequence[Column]
+    index: str | None
+
+    def convert(self, records: Any, stats: ConversionStats | None = None) -> pa.RecordBatch: ...
+
+
+class ResourceConverter:
+    """Converter for a resource's own rows (index ``id``)."""
+
+    index: str | None = "id"
+
+    def __init__(self, resource: Resource) -> None:
+        self.resource = resource
+        self.schema = resource.schema
+        self.columns = resource.columns
+
+    def convert(self, records: Any, stats: ConversionStats | None = None) -> pa.RecordBatch:
+        return records_to_batch(records, self.resource, stats)[0]
+
+
+def is_async_client(client: Any) -> bool:
+    """True for ``AsyncSynapseClient`` (or any client whose methods are coroutines)."""
+    try:
+        from synapse_nb.client import AsyncSynapseClient  # noqa: PLC0415 (client may be absent)
+    except ImportError:
+        AsyncSynapseClient = None  # type: ignore[assignment,misc]
+    if AsyncSynapseClient is not None and isinstance(client, AsyncSynapseClient):
+        return True
+    for name in ("aclose", "list_tasks", "get_project"):
+        if inspect.iscoroutinefunction(getattr(client, name, None)):
+            return True
+    return False
+
+
+def _param_value(name: str, value: Any, many: bool) -> str:
+    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
+        value = value.tolist()  # numpy arrays, pandas Index / Series
+    if isinstance(value, (list, tuple, set, frozenset)):
+        if not many:
+            raise TypeError(f"filter {name}= takes one value, got {type(value).__name__} "
+                            f"{list(value)[:5]!r}; pass a single value")
+        items = sorted(value, key=str) if isinstance(value, (set, frozenset)) else value
+        return ",".join(_param_value(name, v, False) for v in items)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, (str, int, float)):
+        return str(value)
+    raise TypeError(f"filter {name}= got {type(value).__name__}; pass a str, int, bool, date "
+                    f"or a list of those")
+
+
+def build_params(resource: Resource, filters: Mapping[str, Any],
+                 params: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """Query parameters for a list call, from keyword filters (checked) and raw ``params``.
+
+    >>> from synapse_nb.frames.schema import RESOURCES
+    >>> build_params(RESOURCES["tasks"], {"project": 7, "status": ["pending", "completed"]})
+    {'project': '7', 'status': 'pending,completed'}
+    """
+    unknown = sorted(set(filters) - set(resource.filters))
+    if unknown:
+        raise TypeError(
+            f"{resource.name}: unknown filter(s) {', '.join(unknown)}. Known filters: "
+            f"{', '.join(resource.filters)}. Other query parameters go in params={{...}}.")
+    out: dict[str, str] = {}
+    for name, value in {**(params or {}), **filters}.items():
+        if value is None:
+            continue
+        out[name] = _param_value(name, value, name in resource.list_filters or name not in filters)
+    return out
+
+
+def _report_dict(report: Any) -> dict[str, Any]:
+    if report is None:
+        return {}
+    if is_dataclass(report) and not isinstance(report, type):
+        return asdict(report)
+    if isinstance(report, Mapping):
+        return dict(report)
+    keys = ("pages", "rows", "duplicates_dropped", "count", "count_drift", "elapsed")
+    return {k: getattr(report, k) for k in keys if hasattr(report, k)}
+
+
+class PageConsumer:
+    """Sans-I/O heart of a fetch: converts pages, drives the progress bar, writes the report.
+
+    ``progress``: ``None`` shows a bar (``tqdm.auto``, total = the server's count of rows)
+    only when the fetch has at least :data:`SHORT_FETCH_PAGES` pages; ``True`` always;
+    ``False`` never.
+    """
+
+    def __init__(self, converter: Converter, *, resource: str, progress: bool | None,
+                 page_size: int | None) -> None:
+        self.converter = converter
+        self.resource = resource
+        self.progress = progress
+        self.page_size = page_size
+        self.stats = ConversionStats()
+        self.started = time.perf_counter()
+        self.pages = 0
+        self.rows = 0
+        self.count: int | None = None
+        self._bar: Any = None
+
+    def page(self, records: list[Any], pages: Any) -> pa.RecordBatch:
+        """Convert one page; the first page also decides on the progress bar."""
+        if self.pages == 0:
+            self.count = getattr(pages, "count", None)
+            self._open_bar(len(records))
+        self.pages += 1
+        self.rows += len(records)
+        batch = self.converter.convert(records, self.stats)
+        if self._bar is not None:
+            self._bar.update(len(records))
+        return batch
+
+    def _open_bar(self, first_page_len: int) -> None:
+        if self.progress is False or not self.count:
+            return
+        size = self.page_size or first_page_len or 100
+        if self.progress is None and math.ceil(self.count / size) < SHORT_FETCH_PAGES:
+            return
+        from tqdm.auto import tqdm  # noqa: PLC0415 (only long fetches pay the import)
+
+        self._bar = tqdm(total=self.count, unit="rows", desc=self.resource, leave=False)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+    def report(self, pages: Any, *, duplicates_in_frame: int = 0) -> dict[str, Any]:
+        """The fetch report stored in ``df.attrs["fetch_report"]``."""
+        client_report = _report_dict(getattr(pages, "report", None))
+        dropped = int(client_report.get("duplicates_dropped") or 0) + duplicates_in_frame
+        drift = client_report.get("count_drift")
+        if drift is None and self.count is not None:
+            drift = self.count != self.rows + dropped
+        return {
+            "resource": self.resource,
+            "source": "server",
+            "pages": int(client_report.get("pages") or self.pages),
+            "rows": self.rows - duplicates_in_frame,
+            "count": self.count,
+            "duplicates_dropped": dropped,
+            "count_drift": drift,
+            "elapsed": round(time.perf_counter() - self.started, 3),
+            "conversion": self.stats.as_dict(),
+        }
+
+
+def _paginate(client: Any, path: str, params: dict[str, str], page_size: int | None,
+              concurrency: int | None) -> Any:
+    kwargs: dict[str, Any] = {}
+    if page_size is not None:
+        kwargs["page_size"] = page_size
+    if concurrency is not None:
+        kwargs["concurrency"] = concurrency
+    return client.paginate(path, params, **kwargs)
+
+
+def iter_batches(client: Any, path: str, params: dict[str, str], consumer: PageConsumer, *,
+                 page_size: int | None = None, concurrency: int | None = None,
+                 holder: dict[str, Any] | None = None) -> Iterator[pa.RecordBatch]:
+    """Yield one batch per page from a sync client; ``holder["pages"]`` keeps the Pages."""
+    pages = _paginate(client, path, params, page_size, concurrency)
+    if holder is not None:
+        holder["pages"] = pages
+    try:
+        for records in pages:
+            yield consumer.page(records, pages)
+    finally:
+        consumer.close()
+
+
+async def aiter_batches(client: Any, path: str, params: dict[str, str], consumer: PageConsumer,
+                        *, page_size: int | None = None, concurrency: int | None = None,
+                        holder: dict[str, Any] | None = None) -> AsyncIterator[pa.RecordBatch]:
+    """Async twin of :func:`iter_batches` (``async for`` over the async client's Pages)."""
+    pages = _paginate(client, path, params, page_size, concurrency)
+    if inspect.isawaitable(pages):
+        pages = await pages
+    if holder is not None:
+        holder["pages"] = pages
+    try:
+        async for records in pages:
+            yield consumer.page(records, pages)
+    finally:
+        consumer.close()

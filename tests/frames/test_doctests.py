@@ -1,0 +1,18 @@
+"""The examples in the frames docstrings run (those needing a server are marked SKIP there
+and exercised by the integration tests instead)."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = ["schema", "convert", "annotations", "fetch", "cache", "expand", "adapters", "api"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name):
+    module = importlib.import_module(f"synapse_nb.frames.{name}")
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
