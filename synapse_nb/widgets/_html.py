@@ -1,0 +1,163 @@
+"""Small HTML helpers shared by the browsers: escaping, cell text, tables, JSON, links.
+
+Every value that comes from a record goes through :func:`esc` (``html.escape`` with
+quotes) before it is put in markup; :func:`safe_href` lets only ``http(s)`` URLs become
+links, so a record cannot smuggle a ``javascript:`` link into the page.
+
+Example:
+    >>> esc("<img src=x onerror=alert(1)>")
+    '&lt;img src=x onerror=alert(1)&gt;'
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from datetime import datetime
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["esc", "cell_text", "html_table", "json_details", "record_dict", "safe_href", "link",
+           "join_lines", "STYLE"]
+
+MAX_CELL_CHARS = 80
+
+# Scoped to our own classes so the page's other widgets are untouched.
+STYLE = """<style>
+.snb-browser .snb-row, .snb-browser .snb-header {gap: 0; margin: 0;}
+.snb-browser .snb-cell {margin: 0; border-radius: 0; text-align: left; font-size: 12px;
+  height: 26px; padding: 0 6px; border: 0; border-bottom: 1px solid #e0e0e0;
+  background: transparent;}
+.snb-browser .snb-header .snb-cell {font-weight: 600; border-bottom: 2px solid #bbb;}
+.snb-browser .snb-row:hover .snb-cell {background: #f0f6ff;}
+.snb-browser .snb-row-selected .snb-cell {background: #dbe9ff;}
+.snb-browser .snb-row-current .snb-cell {background: #b9d4ff;}
+.snb-legend {display: flex; flex-wrap: wrap; gap: 8px; font-size: 12px; margin: 4px 0;}
+.snb-legend-swatch {display: inline-block; width: 10px; height: 10px; margin-right: 3px;}
+.snb-table {border-collapse: collapse; font-size: 12px;}
+.snb-table td, .snb-table th {border-bottom: 1px solid #ddd; padding: 2px 6px; text-align: left;}
+.snb-json pre {max-height: 320px; overflow: auto; font-size: 11px;}
+</style>"""
+
+
+def esc(value: Any) -> str:
+    """HTML-escaped text of any value (quotes too, so it is safe inside attributes)."""
+    return html.escape(value if isinstance(value, str) else str(value), quote=True)
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def cell_text(value: Any, limit: int = MAX_CELL_CHARS) -> str:
+    """Short plain text for a table cell (not escaped: callers escape or use text nodes).
+
+    >>> cell_text([3, 1]), cell_text(None), cell_text(0.123456789)
+    ('3, 1', '', '0.1235')
+    """
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, (list, tuple)):
+        text = ", ".join(cell_text(v, limit) for v in value)
+    elif _is_missing(value):
+        return ""
+    elif isinstance(value, (pd.Timestamp, datetime)):
+        text = value.strftime("%Y-%m-%d %H:%M")
+    elif isinstance(value, (float, np.floating)):
+        text = f"{value:.4g}"
+    elif isinstance(value, dict):
+        text = json.dumps(value, default=str)
+    else:
+        text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def html_table(frame: pd.DataFrame, columns: Sequence[str] | None = None, *,
+               caption: str | None = None, index_name: str | None = "id") -> str:
+    """An escaped HTML table of ``frame`` (all of it: callers pass one page).
+
+    Rows carry ``class="snb-row"`` and ``data-id`` (the index value).
+
+    >>> html_table(pd.DataFrame({"label": ["<b>"]}, index=pd.Index([7], name="id")))[:40]
+    '<table class="snb-table"><thead><tr><th>'
+    """
+    cols = [c for c in (columns or list(frame.columns)) if c in frame.columns]
+    parts = ['<table class="snb-table">']
+    if caption:
+        parts.append(f"<caption>{esc(caption)}</caption>")
+    head = ([index_name or ""] if index_name is not None else []) + cols
+    parts.append("<thead><tr>" + "".join(f"<th>{esc(h)}</th>" for h in head) + "</tr></thead><tbody>")
+    values = [frame[c].tolist() for c in cols]
+    for i, key in enumerate(frame.index.tolist()):
+        cells = [key] if index_name is not None else []
+        cells += [v[i] for v in values]
+        parts.append(f'<tr class="snb-row" data-id="{esc(key)}">'
+                     + "".join(f"<td>{esc(cell_text(c))}</td>" for c in cells) + "</tr>")
+    parts.append("</tbody></table>")
+    return "".join(parts)
+
+
+def _jsonable(value: Any) -> Any:
+    """Record values as JSON: JSON text columns are decoded back into objects."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, str) and value[:1] in ("{", "["):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if _is_missing(value):
+        return None
+    if isinstance(value, (pd.Timestamp, datetime)):
+        return value.isoformat()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def record_dict(row: pd.Series, index_name: str = "id") -> dict[str, Any]:
+    """One frame row as a plain, JSON-ready dict (JSON text columns decoded)."""
+    out: dict[str, Any] = {index_name: _jsonable(row.name)}
+    for key, value in row.items():
+        out[str(key)] = _jsonable(value)
+    return out
+
+
+def json_details(record: Any, summary: str = "Raw record", open_: bool = False) -> str:
+    """The record as pretty JSON inside a collapsible ``<details class="snb-json">``."""
+    text = json.dumps(_jsonable(record), indent=2, default=str, ensure_ascii=False)
+    opened = " open" if open_ else ""
+    return (f'<details class="snb-json"{opened}><summary>{esc(summary)}</summary>'
+            f"<pre>{esc(text)}</pre></details>")
+
+
+def safe_href(url: Any) -> str | None:
+    """The URL if it is an absolute http(s) URL, else None (never a ``javascript:`` link)."""
+    if not isinstance(url, str):
+        return None
+    stripped = url.strip()
+    if stripped.lower().startswith(("http://", "https://")):
+        return stripped
+    return None
+
+
+def link(url: Any, text: str, cls: str = "snb-record-link") -> str:
+    """An escaped ``<a target=_blank>``, or the escaped text alone for an unsafe URL."""
+    href = safe_href(url)
+    if href is None:
+        return f'<span class="{cls}">{esc(text)}</span>'
+    return (f'<a class="{cls}" href="{esc(href)}" target="_blank" '
+            f'rel="noopener noreferrer">{esc(text)}</a>')
+
+
+def join_lines(parts: Iterable[str]) -> str:
+    return "".join(p for p in parts if p)

@@ -1,0 +1,118 @@
+"""Model metrics across versions: a table and a small plot, for the model browser.
+
+``metrics`` (a JSON object per model, from ``expand=metrics``) is flattened to numeric
+leaves with dotted names (``{"val": {"mAP": 0.5}}`` -> ``val.mAP``). Versions of one model
+are the models that share its ``name`` (and project, when known), ordered by ``created``
+then ``version``.
+
+Example:
+    >>> import pandas as pd
+    >>> models = pd.DataFrame({"name": ["det", "det"], "version": ["1", "2"],
+    ...                        "metrics": ['{"mAP": 0.4}', '{"mAP": 0.6}']},
+    ...                       index=pd.Index([1, 2], name="id"))
+    >>> metrics_table(versions_of(models, 2))["mAP"].tolist()
+    [0.4, 0.6]
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from typing import Any
+
+import pandas as pd
+
+from ._html import esc, html_table
+
+__all__ = ["flatten_metrics", "versions_of", "metrics_table", "metrics_plot_png",
+           "metrics_html"]
+
+MAX_PLOTTED = 6
+
+
+def flatten_metrics(value: Any, prefix: str = "") -> dict[str, float]:
+    """Numeric leaves of a metrics object (dict or JSON text), with dotted names.
+
+    >>> flatten_metrics({"mAP": 0.5, "val": {"loss": 1}, "note": "x", "ok": True})
+    {'mAP': 0.5, 'val.loss': 1.0}
+    """
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return {}
+    out: dict[str, float] = {}
+    if isinstance(value, dict):
+        for key, v in value.items():
+            name = f"{prefix}{key}"
+            if isinstance(v, dict):
+                out.update(flatten_metrics(v, name + "."))
+            elif isinstance(v, (int, float)) and not isinstance(v, bool):
+                out[name] = float(v)
+    return out
+
+
+def versions_of(models: pd.DataFrame, model_id: Any) -> pd.DataFrame:
+    """The rows of ``models`` that are versions of the model ``model_id``."""
+    row = models.loc[model_id]
+    if isinstance(row, pd.DataFrame):
+        row = row.iloc[0]
+    mask = pd.Series(True, index=models.index)
+    if "name" in models.columns and pd.notna(row.get("name")):
+        mask &= models["name"] == row["name"]
+    if "project" in models.columns and pd.notna(row.get("project")):
+        mask &= models["project"] == row["project"]
+    out = models[mask.to_numpy(dtype=bool, na_value=False)]
+    keys = [c for c in ("created", "version") if c in out.columns]
+    return out.sort_values(keys, kind="stable") if keys else out
+
+
+def metrics_table(versions: pd.DataFrame) -> pd.DataFrame:
+    """One row per version (index: model id), one column per metric, plus ``version``."""
+    rows = [flatten_metrics(v) for v in (versions["metrics"].tolist()
+                                         if "metrics" in versions.columns else [])]
+    table = pd.DataFrame(rows, index=versions.index[:len(rows)])
+    if "version" in versions.columns:
+        table.insert(0, "version", versions["version"].astype(object).tolist())
+    return table
+
+
+def metrics_plot_png(table: pd.DataFrame) -> bytes | None:
+    """A small line plot (one line per metric, first six) across versions, as PNG."""
+    metric_cols = [c for c in table.columns if c != "version"][:MAX_PLOTTED]
+    if not metric_cols or len(table) == 0:
+        return None
+    from matplotlib.figure import Figure  # no pyplot: leaves the notebook's backend alone
+
+    fig = Figure(figsize=(4.2, 2.4), dpi=90)
+    ax = fig.add_subplot()
+    ticks = [str(v) for v in table["version"]] if "version" in table.columns else [
+        str(i) for i in table.index]
+    x = list(range(len(table)))
+    for column in metric_cols:
+        ax.plot(x, table[column].tolist(), marker="o", label=str(column))
+    ax.set_xticks(x, ticks, fontsize=8)
+    ax.set_xlabel("version", fontsize=8)
+    ax.tick_params(labelsize=8)
+    ax.legend(fontsize=7, loc="best")
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def metrics_html(models: pd.DataFrame, model_id: Any) -> str:
+    """The comparison section: escaped table plus the plot (class ``snb-metrics-plot``)."""
+    versions = versions_of(models, model_id)
+    table = metrics_table(versions)
+    if len(table.columns) <= (1 if "version" in table.columns else 0):
+        return '<div class="snb-metrics snb-note">No numeric metrics on this model.</div>'
+    parts = ['<div class="snb-metrics"><h4>Metrics across versions</h4>',
+             html_table(table, index_name="id")]
+    png = metrics_plot_png(table)
+    if png is not None:
+        parts.append(f'<img class="snb-metrics-plot" alt="{esc("metrics across versions")}" '
+                     f'src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}"/>')
+    parts.append("</div>")
+    return "".join(parts)

@@ -1,0 +1,183 @@
+"""The resource browsers: tasks, assignments, ground-truth events and models.
+
+Each is a :class:`~.browser.RecordBrowser` with the resource's frame function, columns,
+filters and detail sections. ``TaskBrowser`` also tags and untags the selected tasks
+through ``client.set_tags_tasks``.
+
+Example:
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"status": pd.Categorical(["pending"], ["pending", "completed"]),
+    ...                    "project": [1], "tags": [[]]}, index=pd.Index([5], name="id"))
+    >>> TaskBrowser(df).filter_bar.controls["status"].options
+    (('any', None), ('pending', 'pending'), ('completed', 'completed'))
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Sequence
+
+import ipywidgets as W
+import pandas as pd
+
+from .browser import RecordBrowser
+
+__all__ = ["TaskBrowser", "AssignmentBrowser", "GroundTruthBrowser", "ModelBrowser"]
+
+
+class TaskBrowser(RecordBrowser):
+    """Tasks: filter by status, project, label, tag; image with boxes; assignments; tagging.
+
+    >>> # browser = TaskBrowser(client, project=1)     # loads tasks_frame(client, project=1)
+    >>> # browser.tag(["reviewed"])                     # tag the selected tasks
+    """
+
+    resource = "tasks"
+    record_path = "tasks/{id}/"
+    default_columns = ("id", "status", "priority", "project", "assignee", "tags",
+                       "annotation_count", "primary_file_name", "modified")
+    filter_specs = (("status", "status"), ("project", "project"), ("label", "label"),
+                    ("tags", "tag"))
+
+    def _action_widgets(self) -> list[W.Widget]:
+        self.tag_input = W.Text(placeholder="tags (ids or names, comma-separated)",
+                                layout=W.Layout(width="260px"))
+        self.tag_input.add_class("snb-tag-input")
+        self.add_tag_button = W.Button(description="Add tag", icon="tag",
+                                       layout=W.Layout(width="100px"))
+        self.remove_tag_button = W.Button(description="Remove tag",
+                                          layout=W.Layout(width="110px"))
+        self.add_tag_button.add_class("snb-tag-add")
+        self.remove_tag_button.add_class("snb-tag-remove")
+        self.add_tag_button.on_click(lambda _b: self._tag_from_input("add"))
+        self.remove_tag_button.on_click(lambda _b: self._tag_from_input("remove"))
+        return [self.tag_input, self.add_tag_button, self.remove_tag_button]
+
+    # -- tagging ------------------------------------------------------------------------
+
+    def _tag_names(self) -> dict[str, int]:
+        """Tag name -> id for the projects in view (needs the client and the frames)."""
+        if self.client is None:
+            return {}
+        from synapse_nb import frames
+
+        projects = self.server_filters.get("project")
+        if projects is None and "project" in self.frame.columns:
+            uniques = self.frame["project"].dropna().unique().tolist()
+            projects = uniques[0] if len(uniques) == 1 else None
+        params = {} if projects is None else {"project": projects}
+        tags = frames.task_tags_frame(self.client, **params)
+        return {str(name): int(i) for i, name in zip(tags.index, tags["name"]) if name is not None}
+
+    def resolve_tags(self, tags: Sequence[Any] | str) -> list[int]:
+        """Tag ids from ids or names (``"3, reviewed"`` -> ``[3, 7]``)."""
+        items = [t.strip() for t in tags.split(",")] if isinstance(tags, str) else list(tags)
+        items = [t for t in items if t != "" and t is not None]
+        if not items:
+            raise ValueError("no tags given: type tag ids or names, comma-separated")
+        ids: list[int] = []
+        names: dict[str, int] | None = None
+        for item in items:
+            if isinstance(item, int) or (isinstance(item, str) and item.isdigit()):
+                ids.append(int(item))
+                continue
+            if names is None:
+                names = self._tag_names()
+            if str(item) not in names:
+                known = ", ".join(sorted(names)) or "none found"
+                raise ValueError(f"unknown tag {item!r}; known tags: {known}")
+            ids.append(names[str(item)])
+        return ids
+
+    def tag(self, tags: Sequence[Any] | str, action: str = "add",
+            ids: Sequence[int] | None = None) -> dict[str, Any]:
+        """Add (``action="add"``) or remove (``"remove"``) tags on the selected tasks (or
+        ``ids``) through ``client.set_tags_tasks``; the rows then show the server's tags.
+
+        Returns the server's answer. Raises ValueError for no selection or unknown tags,
+        and the client's error if the server refuses; the selection is kept either way.
+        """
+        if action not in ("add", "remove"):
+            raise ValueError(f"action must be 'add' or 'remove', got {action!r}")
+        if self.client is None:
+            raise ValueError("tagging needs a client: TaskBrowser(df, client=client)")
+        task_ids = [int(i) for i in (ids if ids is not None else self.selected.index.tolist())]
+        if not task_ids:
+            raise ValueError("no tasks selected: click a row or tick some rows first")
+        tag_ids = self.resolve_tags(tags)
+        answer = self.client.set_tags_tasks({"ids": task_ids, "tags": tag_ids, "action": action})
+        self._refresh_tags(task_ids, tag_ids, action)
+        return answer
+
+    def _refresh_tags(self, task_ids: list[int], tag_ids: list[int], action: str) -> None:
+        """Show the tasks' tags as the server now has them (re-read), else as applied."""
+        frame = self.frame
+        if "tags" not in frame.columns:
+            return
+        try:
+            from synapse_nb import frames
+
+            fresh = frames.tasks_frame(self.client, id__in=task_ids)["tags"]
+            new = {int(i): list(v) if v is not None else [] for i, v in fresh.items()}
+        except Exception:  # frames missing or the re-read failed: apply the change locally
+            new = {}
+            for i, v in frame["tags"].reindex(task_ids).items():
+                current = list(v) if isinstance(v, (list, tuple)) or hasattr(v, "tolist") else []
+                if action == "add":
+                    current += [t for t in tag_ids if t not in current]
+                else:
+                    current = [t for t in current if t not in tag_ids]
+                new[int(i)] = current
+        positions = frame.index.get_indexer(list(new))
+        keep = positions >= 0
+        column = frame["tags"].copy()
+        values = [v for v, k in zip(new.values(), keep) if k]
+        if isinstance(column.dtype, pd.ArrowDtype):
+            column.iloc[positions[keep]] = pd.array(values, dtype=column.dtype)
+        else:
+            column = column.astype(object)
+            for p, v in zip(positions[keep], values):
+                column.iat[p] = v
+        self._replace_frame(frame.assign(tags=column), keep_ids=self.selected.index.tolist())
+
+    def _tag_from_input(self, action: str) -> None:
+        try:
+            self.tag(self.tag_input.value, action)
+        except Exception as err:  # shown to the user; nothing is lost
+            self._set_status(f"Tagging failed: {err}", error=True)
+            return
+        verb = "Added" if action == "add" else "Removed"
+        self._set_status(f"{verb} {self.tag_input.value!r} on {len(self.table.selection)} task(s).")
+
+
+class AssignmentBrowser(RecordBrowser):
+    """Assignments: filter by label/review status, project, label; image with shapes."""
+
+    resource = "assignments"
+    record_path = "assignments/{id}/"
+    default_columns = ("id", "task", "user", "reviewer", "status_label", "status_review",
+                       "is_confirmed", "modified")
+    filter_specs = (("status_label", "label status"), ("status_review", "review"),
+                    ("project", "project"), ("label", "label"))
+
+
+class GroundTruthBrowser(RecordBrowser):
+    """Ground-truth events: filter by version, category, label; image with shapes."""
+
+    resource = "ground_truth_events"
+    record_path = "ground_truth_events/{id}/"
+    default_columns = ("id", "ground_truth_dataset_version", "category", "data_unit",
+                       "classes", "annotation_count", "primary_file_name")
+    filter_specs = (("ground_truth_dataset_version", "version"), ("category", "category"),
+                    ("project", "project"), ("label", "label"))
+    default_server_filters: ClassVar[dict[str, Any]] = {"expand": "data"}
+
+
+class ModelBrowser(RecordBrowser):
+    """Models: filter by project, category, released; metrics across versions with a plot."""
+
+    resource = "models"
+    record_path = "models/{id}/"
+    default_columns = ("id", "name", "version", "category", "project", "is_released", "created")
+    filter_specs = (("project", "project"), ("category", "category"), ("name", "name"),
+                    ("is_released", "released"))
+    default_server_filters: ClassVar[dict[str, Any]] = {"expand": "metrics"}
