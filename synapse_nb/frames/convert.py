@@ -61,12 +61,12 @@ class ConversionStats:
         }
 
 
-def dumps_json(value: Any) -> bytes:
-    """JSON text of any decoded-JSON value (orjson, falling back to ``json`` for odd keys)."""
+def dumps_json(value: Any) -> str:
+    """JSON text of any decoded-JSON value (orjson; ``json`` for what orjson refuses)."""
     try:
-        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
-    except (TypeError, orjson.JSONEncodeError):
-        return json.dumps(value, default=str).encode()
+        return orjson.dumps(value).decode()
+    except (TypeError, orjson.JSONEncodeError):  # non-str keys, huge ints, odd objects
+        return json.dumps(value, default=str)
 
 
 # ---------------------------------------------------------------------------------------
@@ -81,22 +81,32 @@ def _dig(record: Any, path: tuple[str, ...]) -> Any:
     return record
 
 
-def _raw_values(records: Sequence[dict[str, Any]], col: Column) -> list[Any]:
-    if col.compute is not None:
-        compute = col.compute
-        return [compute(r) for r in records]
-    path = col.path
+def _path_values(records: list[dict[str, Any]], path: tuple[str, ...],
+                 memo: dict[Any, Any]) -> list[Any]:
+    """Values at ``path`` for every record, one comprehension per level; the levels are
+    memoised so that ``data.metadata.a`` and ``data.metadata.b`` walk ``data`` once."""
+    if path in memo:
+        return memo[path]
     if len(path) == 1:
         key = path[0]
         values = [r.get(key) for r in records]
     else:
-        values = [_dig(r, path) for r in records]
+        key = path[-1]
+        values = [p.get(key) if p.__class__ is dict else None
+                  for p in _path_values(records, path[:-1], memo)]
+    memo[path] = values
+    return values
+
+
+def _raw_values(records: list[dict[str, Any]], col: Column, memo: dict[Any, Any]) -> list[Any]:
+    if col.compute is not None:
+        return col.compute(records, memo)
+    values = _path_values(records, col.path, memo)
     if col.aliases and None in values:
+        values = list(values)  # the memoised list may be shared
         for alias in col.aliases:
-            apath = tuple(alias.split("."))
-            for i, v in enumerate(values):
-                if v is None:
-                    values[i] = _dig(records[i], apath)
+            other = _path_values(records, tuple(alias.split(".")), memo)
+            values = [o if v is None else v for v, o in zip(values, other)]
     return values
 
 
@@ -140,7 +150,7 @@ def _as_str(v: Any) -> tuple[Any, bool]:
     if v is None or isinstance(v, str):
         return v, True
     if isinstance(v, (dict, list)):
-        return dumps_json(v).decode(), True
+        return dumps_json(v), True
     return str(v), True
 
 
@@ -215,8 +225,8 @@ def column_array(values: list[Any], col: Column, stats: ConversionStats) -> pa.A
     """Build the Arrow array of one declared column from its raw values."""
     kind, typ = col.kind, col.type
     if kind == "json":
-        return pa.array([None if v is None else dumps_json(v) for v in values],
-                        pa.binary()).cast(pa.string())
+        # (a list of str converts far faster than a list of bytes)
+        return pa.array([None if v is None else dumps_json(v) for v in values], pa.string())
     if kind == "enum":
         return _enum_array(values, col, stats)
     if kind == "id" and pa.types.is_string(typ):
@@ -273,6 +283,7 @@ def records_to_batch(records: Iterable[Any], resource: Resource,
     rows = [r for r in records if isinstance(r, dict) and r.get("id") is not None]
     stats.rows_without_id += len(records) - len(rows)
     known = resource.known_fields
+    memo: dict[Any, Any] = {}
     arrays = []
     for col in resource.columns:
         if col.name == "extra":
@@ -281,7 +292,7 @@ def records_to_batch(records: Iterable[Any], resource: Resource,
                 unknown = r.keys() - known
                 values.append({k: r[k] for k in sorted(unknown)} if unknown else None)
         else:
-            values = _raw_values(rows, col)
+            values = _raw_values(rows, col, memo)
         arrays.append(column_array(values, col, stats))
     return pa.RecordBatch.from_arrays(arrays, schema=resource.schema), stats
 

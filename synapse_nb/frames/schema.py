@@ -107,7 +107,7 @@ class Column:
     source: str | None = None
     aliases: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
-    compute: Callable[[dict[str, Any]], Any] | None = None
+    compute: Callable[[list[dict[str, Any]], dict[Any, Any]], list[Any]] | None = None
     lower: bool = False
     id_type: pa.DataType | None = None
 
@@ -157,23 +157,22 @@ def primary_file(files: Any) -> dict[str, Any] | None:
     """The primary file entry of a ``files`` mapping (spec name -> file dict).
 
     The entry flagged ``is_primary`` wins; otherwise the first entry. A string entry is
-    taken as the URL itself.
+    taken as the URL itself. The entry is returned as is (not copied).
 
     >>> primary_file({"a": {"url": "u1"}, "b": {"url": "u2", "is_primary": True}})["url"]
     'u2'
     """
-    if not isinstance(files, dict) or not files:
+    if files.__class__ is not dict or not files:
         return None
     first: dict[str, Any] | None = None
-    for spec, entry in files.items():
-        if isinstance(entry, str):
-            entry = {"url": entry}
-        if not isinstance(entry, dict):
-            continue
-        if entry.get("is_primary"):
-            return {"spec": spec, **entry}
-        if first is None:
-            first = {"spec": spec, **entry}
+    for entry in files.values():
+        if entry.__class__ is dict:
+            if entry.get("is_primary"):
+                return entry
+            if first is None:
+                first = entry
+        elif isinstance(entry, str) and first is None:
+            first = {"url": entry}
     return first
 
 
@@ -187,19 +186,38 @@ def _files_of(record: dict[str, Any]) -> Any:
 
 
 def _primary_file_url(record: dict[str, Any]) -> Any:
-    entry = primary_file(_files_of(record))
+    """URL of a record's primary file (``files``, else the expanded unit's, else ``file``)."""
+    return _url_of(primary_file(_files_of(record)), record)
+
+
+def _url_of(entry: dict[str, Any] | None, record: dict[str, Any]) -> Any:
     if entry is None:
         url = record.get("file")
         return url if isinstance(url, str) else None
     return entry.get("url") or entry.get("path")
 
 
-def _primary_file_name(record: dict[str, Any]) -> Any:
-    entry = primary_file(_files_of(record))
-    return None if entry is None else entry.get("file_name_original")
+# Computed columns take the page's records and a per-page memo (shared work, such as
+# finding the primary file once for both the URL and the name columns).
+PageMemo = dict[Any, Any]
 
 
-def _annotation_count(record: dict[str, Any]) -> Any:
+def _primary_entries(records: list[dict[str, Any]], memo: PageMemo) -> list[Any]:
+    if "primary" not in memo:
+        memo["primary"] = [primary_file(_files_of(r)) for r in records]
+    return memo["primary"]
+
+
+def _primary_file_urls(records: list[dict[str, Any]], memo: PageMemo) -> list[Any]:
+    return [_url_of(e, r) for e, r in zip(_primary_entries(records, memo), records)]
+
+
+def _primary_file_names(records: list[dict[str, Any]], memo: PageMemo) -> list[Any]:
+    return [None if e is None else e.get("file_name_original")
+            for e in _primary_entries(records, memo)]
+
+
+def _count(record: dict[str, Any]) -> Any:
     if "data" not in record:  # not sent (e.g. fields=...): unknown, not zero
         return None
     data = record["data"]
@@ -207,6 +225,10 @@ def _annotation_count(record: dict[str, Any]) -> Any:
         annotations = data.get("annotations")
         return len(annotations) if isinstance(annotations, list) else 0
     return 0 if data is None else None
+
+
+def _annotation_counts(records: list[dict[str, Any]], memo: PageMemo) -> list[Any]:
+    return [_count(r) for r in records]
 
 
 def _C(name: str, kind: str, source: str | None = None, **kw: Any) -> Column:
@@ -225,8 +247,8 @@ def _resource(name: str, path: str, columns: list[Column], filters: tuple[str, .
 
 
 _PRIMARY = [
-    _C("primary_file_url", "str", compute=_primary_file_url),
-    _C("primary_file_name", "str", compute=_primary_file_name),
+    _C("primary_file_url", "str", compute=_primary_file_urls),
+    _C("primary_file_name", "str", compute=_primary_file_names),
 ]
 # Fields the computed columns read: they are not "unknown" (their value is also kept).
 _COMMON_PAGING = ("ordering", "search", "expand", "fields")
@@ -245,7 +267,7 @@ TASKS = _resource("tasks", "sdk/tasks/", [
     _C("created", "ts"),
     _C("modified", "ts"),
     *_PRIMARY,
-    _C("annotation_count", "int", compute=_annotation_count),
+    _C("annotation_count", "int", compute=_annotation_counts),
     _C("data.metadata.annotator_id", "str"),
     _C("data.metadata.timestamp", "ts"),
     _C("data", "json"),
@@ -268,7 +290,7 @@ ASSIGNMENTS = _resource("assignments", "sdk/assignments/", [
     _C("created", "ts"),
     _C("modified", "ts"),
     *_PRIMARY,
-    _C("annotation_count", "int", compute=_annotation_count),
+    _C("annotation_count", "int", compute=_annotation_counts),
     _C("data", "json"),
     _C("file", "str"),
     _C("files", "json"),
@@ -285,7 +307,7 @@ GROUND_TRUTH_EVENTS = _resource("ground_truth_events", "sdk/ground_truth_events/
     _C("classes", "strs"),
     _C("created", "ts"),
     *_PRIMARY,
-    _C("annotation_count", "int", compute=_annotation_count),
+    _C("annotation_count", "int", compute=_annotation_counts),
     _C("data", "json"),
     _C("files", "json"),
 ], ("ground_truth_dataset_versions", "project", "category", *_COMMON_PAGING),
