@@ -1,0 +1,94 @@
+"""``create_app(settings)``: the reference Synapse server as a FastAPI application.
+
+>>> from synapse_nb.server import Settings, create_app
+>>> app = create_app(Settings(demo=True, scale=500))
+>>> # uvicorn.run(app)  or  synapse_nb.server.testing.serve_in_thread(settings)
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .common import APIError
+from .db import Database
+from .faults import FaultMiddleware
+from .routers import all_routers
+from .seed import seed_database, signer_for
+from .settings import Settings
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("synapse_nb.server")
+
+
+def open_database(settings: Settings) -> Database:
+    """Open (and seed if new) the settings' database; used by the app and the CLI."""
+    db_path, data_dir = settings.resolve_paths()
+    db = Database(db_path)
+    seed_database(db, data_dir, settings.demo, settings.scale)
+    return db
+
+
+def _validation_body(err: RequestValidationError) -> dict[str, Any]:
+    """FastAPI's error list as DRF-style ``{"field": ["message"]}``."""
+    out: dict[str, list[str]] = {}
+    for item in err.errors():
+        loc = [str(part) for part in item.get("loc", ()) if part not in ("body", "query", "path")]
+        name = ".".join(loc) or "non_field_errors"
+        out.setdefault(name, []).append(str(item.get("msg", "Invalid value.")))
+    return out
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; the database is opened (and seeded) in the lifespan."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if getattr(app.state, "db", None) is None:
+            app.state.db = open_database(settings)
+        app.state.signer = signer_for(app.state.db)
+        try:
+            yield
+        finally:
+            app.state.db.close()
+            app.state.db = None
+
+    app = FastAPI(
+        title="Synapse reference server",
+        version="1.0",
+        description="The Synapse backend endpoints the synapse-sdk BackendClient uses "
+                    "(page-number pagination, DRF envelopes), over SQLite.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = None
+
+    @app.exception_handler(APIError)
+    async def _api_error(request: Request, exc: APIError) -> JSONResponse:
+        return JSONResponse(exc.body, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(_validation_body(exc), status_code=400)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))
+
+    @app.get("/health/", include_in_schema=False)
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    for router in all_routers():
+        app.include_router(router)
+    app.add_middleware(FaultMiddleware)
+    return app

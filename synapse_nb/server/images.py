@@ -1,0 +1,60 @@
+"""Demo images: drawn on request from the unit's scene, then cached on disk.
+
+The shapes are drawn at the annotation's pixel coordinates (bbox corners, polygon points),
+so an overlay of the task's annotation lands on the objects.
+
+>>> png = render_png("detection", 12, "image_1")     # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import io
+import random
+
+from .scenes import HEIGHT, LABELS, WIDTH, scene
+
+__all__ = ["render_png"]
+
+_PALETTE = [(230, 57, 70), (29, 120, 200), (42, 157, 143), (244, 162, 97), (131, 56, 236),
+            (255, 190, 11), (58, 134, 255), (251, 86, 7)]
+
+
+def _color(kind: str, label: str) -> tuple[int, int, int]:
+    labels = LABELS[kind]
+    return _PALETTE[labels.index(label) % len(_PALETTE)] if label in labels else (200, 200, 200)
+
+
+def render_png(kind: str, unit_id: int, spec: str) -> bytes:
+    """The PNG bytes of one demo unit's file (deterministic)."""
+    from PIL import Image, ImageDraw
+
+    rng = random.Random(unit_id * 1009 + len(kind))
+    sky = {"detection": (120, 160, 200), "segmentation": (90, 130, 80),
+           "classification": (225, 220, 210), "documents": (250, 250, 245)}[kind]
+    base = tuple(max(0, min(255, c + rng.randint(-25, 25))) for c in sky)
+    image = Image.new("RGB", (WIDTH, HEIGHT), base)
+    draw = ImageDraw.Draw(image, "RGBA")
+    if kind == "detection":  # road and horizon
+        draw.rectangle([0, HEIGHT * 0.55, WIDTH, HEIGHT], fill=(70, 70, 75))
+        draw.line([0, HEIGHT * 0.8, WIDTH, HEIGHT * 0.8], fill=(230, 230, 230), width=2)
+    for _ in range(6):  # texture
+        x, y = rng.randrange(WIDTH), rng.randrange(HEIGHT)
+        r = rng.randint(4, 18)
+        shade = tuple(max(0, min(255, c + rng.randint(-30, 30))) for c in base)
+        draw.ellipse([x - r, y - r, x + r, y + r], fill=shade + (120,))
+    for ann in scene(kind, unit_id)["annotations"]:
+        color = _color(kind, ann.get("label", ""))
+        if ann["type"] == "bbox":
+            x1, y1, x2, y2 = ann["coordinates"]
+            draw.rectangle([x1, y1, x2, y2], fill=color + (200,), outline=(20, 20, 20), width=1)
+        elif ann["type"] == "polygon":
+            draw.polygon([tuple(p) for p in ann["points"]], fill=color + (210,),
+                         outline=(20, 20, 20))
+        else:  # classification: one big product in the middle
+            draw.rounded_rectangle([WIDTH * 0.3, HEIGHT * 0.2, WIDTH * 0.7, HEIGHT * 0.85],
+                                   radius=12, fill=color + (230,), outline=(40, 40, 40))
+    if spec == "image_ir":
+        image = image.convert("L").convert("RGB")
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=False)
+    return out.getvalue()
