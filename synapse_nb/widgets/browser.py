@@ -138,7 +138,11 @@ class RecordBrowser(W.VBox):
             raise TypeError("RecordBrowser browses a frame: pass one, or use TaskBrowser, "
                             "AssignmentBrowser, GroundTruthBrowser or ModelBrowser with a client")
         from synapse_nb import frames
+        from synapse_nb.frames.fetch import is_async_client
 
+        if is_async_client(self.client):
+            raise TypeError(f"{type(self).__name__} needs the sync client (SynapseClient); "
+                            "widgets call it from their click handlers")
         function = getattr(frames, f"{self.resource}_frame")
         return function(self.client, **self.server_filters)
 
