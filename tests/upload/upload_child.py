@@ -1,0 +1,46 @@
+"""Run one upload_folder in its own process (for the killed-process test and manual checks).
+
+    python upload_child.py BASE_URL COLLECTION FOLDER STATE_DIR PROJECT THRESHOLD CHUNK_SIZE
+
+The access token comes from the SYNAPSE_ACCESS_TOKEN environment variable (never
+argv: it would show in the process list). Progress goes to stdout, one line per
+event: ``files <done> <total>``, ``bytes <done> <total>``, ``units ...``; the
+parent reads them to pick the moment to SIGKILL this process.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from synapse_nb.upload import Progress, upload_folder
+
+
+class LineProgress(Progress):
+    def start(self, phase: str, total: int) -> None:
+        super().start(phase, total)
+        print(f"start {phase} {total}", flush=True)
+
+    def advance(self, phase: str, n: int = 1) -> None:
+        super().advance(phase, n)
+        print(f"{phase} {self.done[phase]} {self.totals.get(phase, 0)}", flush=True)
+
+
+def main() -> None:
+    base_url, coll, folder, state_dir, project, threshold, chunk = sys.argv[1:8]
+    from synapse_nb.client import SynapseClient
+
+    client = SynapseClient(base_url=base_url, access_token=os.environ["SYNAPSE_ACCESS_TOKEN"],
+                           cache_dir=os.path.join(state_dir, "client-cache"))
+    report = upload_folder(client, int(coll), folder, project=int(project) if project != "-" else None,
+                           chunked_threshold=int(threshold), chunk_size=int(chunk), state_dir=state_dir,
+                           max_workers=4, batch_size=5, progress=LineProgress())
+    s = report.attrs["summary"]
+    print(f"done created={s['created']} exists={s['exists']} failed={s['failed']} skipped={s['skipped']}", flush=True)
+    failed = report[report.status == "failed"]
+    for _, row in failed.iterrows():
+        print(f"failed {row.key}: {row.reason}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
