@@ -122,7 +122,8 @@ def _num(v: float) -> str:
 def _shape_svg(shape: Shape, color: str, stroke: float) -> str:
     title = shape.label if shape.confidence is None else f"{shape.label} ({shape.confidence:.2f})"
     attrs = (f'class="snb-shape snb-shape-{esc(shape.kind)}" data-label="{esc(shape.label)}" '
-             f'data-index="{shape.index}" stroke="{color}" stroke-width="{_num(stroke)}"')
+             f'data-index="{shape.index}" stroke="{color}" stroke-width="2" '
+             'vector-effect="non-scaling-stroke"')
     inner = f"<title>{esc(title)}</title>"
     if shape.kind == "bbox" and shape.box is not None:
         x1, y1, x2, y2 = shape.box
@@ -144,10 +145,11 @@ def legend_html(shapes: Sequence[Shape], palette: LabelPalette) -> str:
     for s in shapes:
         counts[s.label] = counts.get(s.label, 0) + 1
     items = "".join(
-        f'<span class="snb-legend-item" data-label="{esc(label)}">'
-        f'<span class="snb-legend-swatch" style="background:{palette.color(label)}"></span>'
+        f'<span class="snb-legend-item" data-label="{esc(label)}" style="margin-right:10px">'
+        f'<span class="snb-legend-swatch" style="display:inline-block;width:10px;height:10px;'
+        f'margin-right:4px;background:{palette.color(label)}"></span>'
         f"{esc(label)} ({n})</span>" for label, n in counts.items())
-    return f'<div class="snb-legend">{items}</div>'
+    return f'<div class="snb-legend" style="font-size:12px;margin:4px 0">{items}</div>'
 
 
 def overlay_html(image: bytes | None, data: Any, *, size: tuple[int, int] | None = None,
@@ -175,9 +177,11 @@ def overlay_html(image: bytes | None, data: Any, *, size: tuple[int, int] | None
         bottom = max((s.box[3] for s in shapes if s.box), default=100.0)
         size = (int(right) + 10, int(bottom) + 10)
     width, height = max(1, int(size[0])), max(1, int(size[1]))
-    stroke = max(1.0, max(width, height) / 320)
+    stroke = max(1.0, max(width, height) / 160)  # keypoint radius, in image pixels
+    # Small images are shown larger so that their shapes can be told apart.
+    shown = min(max_width, max(width, 480))
     parts = [f'<svg class="snb-overlay" xmlns="http://www.w3.org/2000/svg" '
-             f'viewBox="0 0 {width} {height}" width="{min(width, max_width)}" '
+             f'viewBox="0 0 {width} {height}" width="{shown}" '
              f'preserveAspectRatio="xMinYMin meet" style="max-width:100%;height:auto" '
              f'data-shape-count="{len(shapes)}">']
     if image is not None and mime is not None:
