@@ -1,0 +1,170 @@
+"""``AsyncSynapseClient``: drives the shared flows with ``await``, tasks and a semaphore."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import httpx
+
+from .base import BaseClient, Call, Download, Flow, Gather, ListAll
+from .errors import ClientError
+from .files import UrlConversion
+from .methods import LIST_TIMEOUT, ApiMethods, convert_flow
+from .pagination import AsyncPages, PagePlan
+
+__all__ = ["AsyncSynapseClient"]
+
+
+class AsyncSynapseClient(ApiMethods, BaseClient):
+    """Asynchronous Synapse client: the same methods as :class:`SynapseClient`, as coroutines.
+
+    Works inside a running notebook event loop (no ``asyncio.run`` anywhere).
+
+    >>> async with AsyncSynapseClient("http://127.0.0.1:8000", access_token="syn_...") as client:  # doctest: +SKIP
+    ...     task = await client.get_task(1)
+    ...     records, count = await client.list_tasks({"project": 1}, list_all=True)
+    ...     async for task in records: ...
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limits = httpx.Limits(max_connections=self.max_concurrency * 2,
+                              max_keepalive_connections=self.max_concurrency * 2)
+        self._http = httpx.AsyncClient(timeout=self.config.timeout, limits=limits, transport=self._transport,
+                                       follow_redirects=True)
+        self._sem: asyncio.Semaphore | None = None
+        self.last_upload: dict[str, Any] | None = None
+
+    async def aclose(self) -> None:
+        """Close pooled connections."""
+        await self._http.aclose()
+
+    async def __aenter__(self) -> "AsyncSynapseClient":
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.aclose()
+
+    def _semaphore(self) -> asyncio.Semaphore:
+        if self._sem is None:
+            self._sem = asyncio.Semaphore(self.max_concurrency)
+        return self._sem
+
+    # -- flow driver -----------------------------------------------------------------
+    def _bind(self, flow: Callable[..., Flow]) -> Callable[..., Any]:
+        async def method(*args: Any, **kwargs: Any) -> Any:
+            return await self._run(flow(self, *args, **kwargs))
+        method.__name__ = flow.__name__
+        method.__doc__ = flow.__doc__
+        return method
+
+    async def _run(self, gen: Flow) -> Any:
+        try:
+            op = next(gen)
+            while True:
+                try:
+                    result = await self._do(op)
+                except ClientError as err:
+                    op = gen.throw(err)
+                else:
+                    op = gen.send(result)
+        except StopIteration as stop:
+            return stop.value
+
+    async def _do(self, op: Any) -> Any:
+        if isinstance(op, Call):
+            return await self._send(op)
+        if isinstance(op, Download):
+            return await self._download(op)
+        if isinstance(op, Gather):
+            sem = self._semaphore()
+
+            async def one(o: Any) -> Any:
+                async with sem:
+                    return await self._do(o)
+            return list(await asyncio.gather(*(one(o) for o in op.ops)))
+        if isinstance(op, ListAll):
+            pages = self._pages(op.path, op.params, op.page_size, url_conversion=op.url_conversion)
+            await pages.first()
+            return pages.records(), pages.count
+        raise TypeError(f"unknown operation {op!r}")
+
+    async def _send(self, call: Call) -> Any:
+        attempt = 0
+        while True:
+            try:
+                response = await self._http.request(**self._request_kwargs(call))
+            except httpx.TransportError as exc:
+                delay = self._error_delay(call, exc, attempt)
+                if delay is None:
+                    raise self._transport_error(call, exc) from None
+            else:
+                delay = self._retry_delay(call, response, attempt)
+                if delay is None:
+                    return self._decode(call, response)
+            await asyncio.sleep(delay)
+            attempt += 1
+
+    async def _download(self, op: Download) -> Path:
+        target = self._download_target(op)
+        if target.exists():
+            return target
+        call = self._download_call(op)
+        attempt = 0
+        while True:
+            try:
+                async with self._http.stream(**self._request_kwargs(call)) as response:
+                    if response.status_code >= 400:
+                        await response.aread()
+                        delay = self._retry_delay(call, response, attempt)
+                        if delay is None:
+                            self._decode(call, response)  # raises: an error page is never saved
+                    else:
+                        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".part-")
+                        try:
+                            with os.fdopen(fd, "wb") as fh:
+                                async for block in response.aiter_bytes(1 << 20):
+                                    fh.write(block)
+                            os.replace(tmp, target)
+                        finally:
+                            if os.path.exists(tmp):
+                                os.unlink(tmp)
+                        return target
+            except httpx.TransportError as exc:
+                delay = self._error_delay(call, exc, attempt)
+                if delay is None:
+                    raise self._transport_error(call, exc) from None
+            await asyncio.sleep(delay)
+            attempt += 1
+
+    # -- paging ----------------------------------------------------------------------
+    def _pages(self, path: str, params: Mapping[str, Any] | None, page_size: int,
+               concurrency: int | None = None, url_conversion: Any = None) -> AsyncPages:
+        plan = PagePlan(params, page_size)
+
+        async def fetch(query: Any) -> Any:
+            if isinstance(query, str):
+                return await self._send(Call("GET", query, timeout=LIST_TIMEOUT))
+            return await self._send(Call("GET", path, params=query, timeout=LIST_TIMEOUT))
+
+        conv = UrlConversion.parse(url_conversion)
+
+        async def transform(records: list[Any]) -> list[Any]:
+            return await self._run(convert_flow(self, records, conv))  # type: ignore[arg-type]
+
+        return AsyncPages(plan, fetch, concurrency or self.max_concurrency, transform if conv else None)
+
+    def paginate(self, path: str, params: Mapping[str, Any] | None = None, *, page_size: int = 100,
+                 concurrency: int | None = None) -> AsyncPages:
+        """Async twin of :meth:`SynapseClient.paginate`: ``async for records in pages``.
+
+        ``count`` is known after ``await pages.first()`` (or ``pages = await client.paginate(...)``).
+
+        >>> pages = await client.paginate("sdk/tasks/")       # doctest: +SKIP
+        >>> async for records in pages: ...                     # doctest: +SKIP
+        """
+        return self._pages(path, params, page_size, concurrency)

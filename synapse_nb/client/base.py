@@ -1,0 +1,316 @@
+"""Everything both clients share that does no I/O.
+
+A client method is written once, as a *flow*: a generator that yields operations
+(:class:`Call`, :class:`Gather`, :class:`Download`, :class:`ListAll`) and receives their
+results. :class:`~synapse_nb.client.SynapseClient` drives flows with blocking calls and
+a thread pool, :class:`~synapse_nb.client.AsyncSynapseClient` with ``await`` and tasks.
+Request building, response decoding, error mapping and retry decisions live here.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Generator, Mapping
+from urllib.parse import urlsplit
+
+import httpx
+
+from .config import ClientConfig, config_from_env
+from .errors import APIConnectionError, ClientError, RequestTimeoutError, error_for_status, redact
+from .files import cache_name, safe_join
+from .retry import RetryPolicy
+
+__all__ = ["BaseClient", "Call", "Gather", "Download", "ListAll", "Flow", "api"]
+
+logger = logging.getLogger("synapse_nb.client")
+
+Flow = Generator[Any, Any, Any]
+
+
+@dataclass
+class Call:
+    """One HTTP request. ``accept`` lists error statuses handed back as a response."""
+
+    method: str
+    path: str
+    params: Mapping[str, Any] | None = None
+    json: Any = None
+    data: Mapping[str, Any] | None = None
+    files: Any = None
+    headers: Mapping[str, str] | None = None
+    idempotent: bool | None = None
+    accept: tuple[int, ...] = ()
+    timeout: httpx.Timeout | None = None
+    #: hand back the body's bytes instead of decoding JSON
+    raw: bool = False
+
+
+@dataclass
+class Gather:
+    """Run these calls (or downloads) concurrently, bounded; results in the same order."""
+
+    ops: list[Any] = field(default_factory=list)
+
+
+@dataclass
+class Download:
+    """Fetch ``url`` into ``folder`` (once; never an error page); result: the Path."""
+
+    url: str
+    folder: Path
+    name: str | None = None
+
+
+@dataclass
+class ListAll:
+    """``list_all=True``: page 1 now, the rest lazily; result: ``(iterator, count)``."""
+
+    path: str
+    params: Mapping[str, Any] | None
+    page_size: int
+    url_conversion: Any = None
+
+
+@dataclass
+class Answer:
+    """An accepted error answer (see ``Call.accept``)."""
+
+    status_code: int
+    body: Any
+    headers: Mapping[str, str]
+
+
+class api:  # noqa: N801 (used as a decorator, like property)
+    """Declare a client method once, as a flow; each client binds it its own way."""
+
+    def __init__(self, flow: Callable[..., Flow]) -> None:
+        self.flow = flow
+        functools.update_wrapper(self, flow)  # type: ignore[arg-type]
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, objtype: type | None = None) -> Any:
+        if obj is None:
+            return self
+        return obj._bind(self.flow)
+
+
+def _mask_query(url: str) -> str:
+    # signed file URLs carry ?sig=...: keep it out of logs and messages
+    parts = urlsplit(url)
+    return url.split("?", 1)[0] + ("?..." if parts.query else "")
+
+
+class BaseClient:
+    """Configuration, auth, request building, response handling, retry decisions.
+
+    Constructor arguments are those of both SDK generations plus synapse_nb's own:
+
+    >>> c = SynapseClient("http://127.0.0.1:9", access_token="syn_x", tenant="acme")  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        access_token: str | None = None,
+        token: str | None = None,
+        authorization_token: str | None = None,
+        tenant: str | None = None,
+        agent_token: str | None = None,
+        timeout: float | httpx.Timeout | dict[str, float] | None = None,
+        *,
+        max_concurrency: int = 8,
+        max_retries: int = 3,
+        cache_dir: str | os.PathLike[str] | None = None,
+        upload_state_dir: str | os.PathLike[str] | None = None,
+        chunked_threshold: int = 50 * 1024 * 1024,
+        transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        if token and authorization_token and token != authorization_token:
+            raise ValueError("pass either token (2025 SDK) or authorization_token (2026 SDK), not two different values")
+        cfg: dict[str, Any] = {}
+        if cache_dir is not None:
+            cfg["cache_dir"] = Path(cache_dir)
+        self.config = ClientConfig(
+            base_url=base_url or "",
+            access_token=access_token,
+            token=token or authorization_token,
+            tenant=tenant,
+            agent_token=agent_token,
+            timeout=_timeout(timeout),
+            upload_state_dir=Path(upload_state_dir) if upload_state_dir else None,
+            **cfg,
+        )
+        self.max_concurrency = max(1, int(max_concurrency))
+        self.retry = RetryPolicy(max_retries=max_retries)
+        self.chunked_threshold = int(chunked_threshold)
+        self._transport = transport
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> Any:
+        """A client configured from ``SYNAPSE_*`` variables and ``~/.synapse/config.json``.
+
+        >>> client = SynapseClient.from_env()   # doctest: +SKIP
+        """
+        kwargs = config_from_env()
+        kwargs.update({k: v for k, v in overrides.items() if v is not None})
+        if not kwargs.get("base_url"):
+            raise ValueError("no backend configured: set SYNAPSE_HOST and SYNAPSE_ACCESS_TOKEN, "
+                             "or write ~/.synapse/config.json with host and access_token")
+        return cls(**kwargs)
+
+    # -- public attributes -----------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        return self.config.base_url
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.config.cache_dir
+
+    @property
+    def tenant(self) -> str | None:
+        return self.config.tenant
+
+    def __repr__(self) -> str:
+        auth = [n for n in ("access_token", "token", "agent_token") if getattr(self.config, n)]
+        return f"{type(self).__name__}(base_url={self.config.base_url!r}, tenant={self.config.tenant!r}, auth={auth})"
+
+    # -- request building ------------------------------------------------------------
+    def _same_origin(self, url: str) -> bool:
+        a, b = urlsplit(url), urlsplit(self.config.base_url)
+        return (a.scheme, a.netloc) == (b.scheme, b.netloc)
+
+    def _request_kwargs(self, call: Call) -> dict[str, Any]:
+        url = self.config.url(call.path)
+        # auth headers only go to our own backend, never to storage hosts of signed URLs
+        headers = self.config.auth_headers() if self._same_origin(url) else {}
+        headers["Accept"] = "application/json"
+        if call.headers:
+            headers.update(call.headers)
+        kwargs: dict[str, Any] = {"method": call.method, "url": url, "headers": headers}
+        if call.params:
+            kwargs["params"] = _encode_params(call.params)
+        if call.files is not None:
+            # multipart: dict form values are JSON-encoded (as the SDK does)
+            kwargs["data"] = {k: json.dumps(v) if isinstance(v, (dict, list)) else v
+                              for k, v in (call.data or {}).items()}
+            kwargs["files"] = call.files
+        elif call.data is not None:
+            kwargs["data"] = call.data
+        elif call.json is not None:
+            kwargs["json"] = call.json
+        if call.timeout is not None:
+            kwargs["timeout"] = call.timeout
+        return kwargs
+
+    # -- answers ---------------------------------------------------------------------
+    def _retry_delay(self, call: Call, response: httpx.Response, attempt: int) -> float | None:
+        if response.status_code < 400 or response.status_code in call.accept:
+            return None
+        delay = self.retry.delay_for_status(call.method, response.status_code, attempt=attempt,
+                                            retry_after=response.headers.get("Retry-After"),
+                                            idempotent=call.idempotent)
+        if delay is not None:
+            logger.info("%s %s answered %s; retry %d in %.2fs", call.method, _mask_query(str(response.url)),
+                        response.status_code, attempt + 1, delay)
+        return delay
+
+    def _error_delay(self, call: Call, exc: Exception, attempt: int) -> float | None:
+        delay = self.retry.delay_for_error(call.method, exc, attempt=attempt, idempotent=call.idempotent)
+        if delay is not None:
+            logger.info("%s %s failed (%s); retry %d in %.2fs", call.method, _mask_query(self.config.url(call.path)),
+                        type(exc).__name__, attempt + 1, delay)
+        return delay
+
+    def _decode(self, call: Call, response: httpx.Response) -> Any:
+        """Body -> data, or raise the matching :class:`ClientError`."""
+        status = response.status_code
+        if status < 400 and call.raw:
+            return response.content
+        body = _body(response)
+        if status < 400:
+            return body
+        if status in call.accept:
+            return Answer(status, body, response.headers)
+        err = error_for_status(status, body, reason=response.reason_phrase or None,
+                               method=call.method, url=_mask_query(str(response.url)))
+        if status == 429:
+            from .retry import _parse_retry_after
+            err.retry_after = _parse_retry_after(response.headers.get("Retry-After"))  # type: ignore[attr-defined]
+        self._scrub(err)
+        raise err
+
+    def _transport_error(self, call: Call, exc: Exception) -> ClientError:
+        url = _mask_query(self.config.url(call.path))
+        text = redact(f"{type(exc).__name__}: {exc}", self.config.secrets())
+        if isinstance(exc, httpx.TimeoutException) and not isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout)):
+            err: ClientError = RequestTimeoutError(408, text, reason="Request Timeout", method=call.method, url=url)
+        else:
+            err = APIConnectionError(text, method=call.method, url=url)
+        return self._scrub(err)
+
+    def _scrub(self, err: ClientError) -> ClientError:
+        secrets = self.config.secrets()
+        if secrets:
+            err.args = tuple(redact(str(a), secrets) for a in err.args)
+        return err
+
+    # -- downloads -------------------------------------------------------------------
+    def _download_target(self, op: Download) -> Path:
+        folder = Path(op.folder).expanduser()
+        folder.mkdir(parents=True, exist_ok=True)
+        return safe_join(folder, op.name or cache_name(op.url))
+
+    def _download_call(self, op: Download) -> Call:
+        return Call("GET", op.url, headers={"Accept": "*/*"}, idempotent=True)
+
+    def url_cache_dir(self) -> Path:
+        return self.config.cache_dir / "files"
+
+
+def _timeout(value: Any) -> httpx.Timeout:
+    from .config import DEFAULT_TIMEOUT
+    if value is None:
+        return DEFAULT_TIMEOUT
+    if isinstance(value, httpx.Timeout):
+        return value
+    if isinstance(value, dict):  # the 2026 SDK's {"connect": 5, "read": 15}
+        return httpx.Timeout(value.get("read", 15.0), connect=value.get("connect", 5.0))
+    if isinstance(value, (tuple, list)) and len(value) == 2:  # requests' (connect, read)
+        return httpx.Timeout(value[1], connect=value[0])
+    return httpx.Timeout(float(value))
+
+
+def _encode_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in params.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            value = str(value).lower()
+        elif isinstance(value, (list, tuple, set)):
+            value = ",".join(str(v) for v in value)  # DRF "id__in=1,2,3"
+        out[key] = value
+    return out
+
+
+def _body(response: httpx.Response) -> Any:
+    if not response.content:
+        return None
+    ctype = response.headers.get("content-type", "")
+    if "json" in ctype:
+        try:
+            return response.json()
+        except ValueError:
+            pass
+    try:
+        return response.json()
+    except ValueError:
+        return response.text

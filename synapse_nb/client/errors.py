@@ -1,0 +1,189 @@
+"""The one error family of the client.
+
+Every failure the public API raises is a ``ClientError``; ``httpx`` errors are wrapped
+at a single boundary (``raise ... from err``)::
+
+    ClientError                 .status_code .status .reason .detail .response
+    ├── BadRequestError         400, 422
+    ├── AuthenticationError     401
+    ├── PermissionDeniedError   403
+    ├── NotFoundError           404
+    ├── RequestTimeoutError     408 and client-side timeouts
+    ├── RateLimitError          429 (``.retry_after`` in seconds, when given)
+    ├── ServerError             5xx
+    └── APIConnectionError      no answer (refused, dropped, DNS); status 503 as in the SDK
+
+The names of both SDK generations work on one object: ``.status`` / ``.reason`` (2025)
+and ``.status_code`` / ``.detail`` (2026); ``.response`` always keeps the body.
+
+>>> err = error_for_status(404, {"detail": "Not found."})
+>>> type(err).__name__, err.status_code, err.status, err.detail
+('NotFoundError', 404, 404, 'Not found.')
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any, Iterable
+
+__all__ = [
+    "ClientError",
+    "BadRequestError",
+    "AuthenticationError",
+    "PermissionDeniedError",
+    "NotFoundError",
+    "RequestTimeoutError",
+    "RateLimitError",
+    "ServerError",
+    "APIConnectionError",
+    "error_for_status",
+    "redact",
+]
+
+_MAX_MESSAGE = 500
+
+
+def redact(text: str, secrets: Iterable[str | None]) -> str:
+    """Replace every known secret in ``text`` with ``***``.
+
+    >>> redact("token abc leaked", ["abc"])
+    'token *** leaked'
+    """
+    for secret in secrets:
+        if secret and len(secret) >= 3:
+            text = text.replace(secret, "***")
+    return text
+
+
+class ClientError(Exception):
+    """An error answer from the backend, or no answer at all.
+
+    >>> try:
+    ...     raise error_for_status(400, {"name": ["required"]})
+    ... except ClientError as e:
+    ...     (e.status_code, e.response)
+    (400, {'name': ['required']})
+    """
+
+    def __init__(
+        self,
+        status_code: int,
+        detail: Any = None,
+        *,
+        reason: str | None = None,
+        response: Any = None,
+        method: str | None = None,
+        url: str | None = None,
+    ) -> None:
+        self.status_code = int(status_code)
+        self.detail = detail
+        self.response = response if response is not None else detail
+        try:
+            default_reason = HTTPStatus(self.status_code).phrase
+        except ValueError:
+            default_reason = "Error"
+        self.reason = reason or default_reason
+        self.method = method
+        self.url = url
+        super().__init__(self._message())
+
+    # 2025 SDK name
+    @property
+    def status(self) -> int:
+        return self.status_code
+
+    def _message(self) -> str:
+        detail = self.detail
+        if isinstance(detail, dict) and set(detail) == {"detail"}:
+            detail = detail["detail"]
+        text = f"{self.status_code} {self.reason}"
+        if self.method and self.url:
+            text += f" ({self.method} {self.url})"
+        if detail not in (None, "", {}):
+            shown = detail if isinstance(detail, str) else repr(detail)
+            if len(shown) > _MAX_MESSAGE:
+                shown = shown[:_MAX_MESSAGE] + "..."
+            text += f": {shown}"
+        return text
+
+    def __reduce__(self) -> Any:  # keep errors picklable across processes
+        return (_rebuild, (type(self), self.status_code, self.detail, self.reason, self.response))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.status_code}, {self.reason!r})"
+
+
+def _rebuild(cls: type[ClientError], status: int, detail: Any, reason: str, response: Any) -> ClientError:
+    return cls(status, detail, reason=reason, response=response)
+
+
+class BadRequestError(ClientError):
+    """400 or 422: the request was refused; ``.response`` says which fields to fix."""
+
+
+class AuthenticationError(ClientError):
+    """401: the token is missing, wrong or expired."""
+
+
+class PermissionDeniedError(ClientError):
+    """403: the token is valid but may not do this (or the tenant is wrong)."""
+
+
+class NotFoundError(ClientError):
+    """404: no such object (in this tenant)."""
+
+
+class RequestTimeoutError(ClientError):
+    """408, or the client gave up waiting (status 408, as the SDK reports it)."""
+
+
+class RateLimitError(ClientError):
+    """429: too many requests; ``.retry_after`` is the server's ``Retry-After`` in seconds."""
+
+    retry_after: float | None = None
+
+
+class ServerError(ClientError):
+    """5xx: the backend failed."""
+
+
+class APIConnectionError(ClientError):
+    """No answer: refused, dropped or unresolvable (status 503, as the SDK reports it)."""
+
+    def __init__(self, detail: Any = "connection failed", **kwargs: Any) -> None:
+        kwargs.setdefault("reason", "Connection Error")
+        super().__init__(503, detail, **kwargs)
+
+    def __reduce__(self) -> Any:
+        return (_rebuild_conn, (self.detail,))
+
+
+def _rebuild_conn(detail: Any) -> APIConnectionError:
+    return APIConnectionError(detail)
+
+
+_BY_STATUS: dict[int, type[ClientError]] = {
+    400: BadRequestError,
+    422: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    408: RequestTimeoutError,
+    429: RateLimitError,
+}
+
+
+def error_for_status(status_code: int, body: Any = None, **kwargs: Any) -> ClientError:
+    """Build the error class that matches ``status_code`` (the one status -> class map).
+
+    >>> type(error_for_status(503)).__name__
+    'ServerError'
+    """
+    cls = _BY_STATUS.get(status_code)
+    if cls is None:
+        cls = ServerError if status_code >= 500 else ClientError
+    detail = body
+    if isinstance(body, dict) and isinstance(body.get("detail"), str):
+        detail = body["detail"]  # DRF's {"detail": "..."}: the message; .response keeps the body
+    kwargs.setdefault("response", body)
+    return cls(status_code, detail, **kwargs)

@@ -1,0 +1,73 @@
+"""Resume journal of chunked uploads: one small JSON file per source file.
+
+The key is the absolute path, size and mtime of the file plus the backend (base URL and
+tenant, never a token): a file that changed, or the same file sent to another backend,
+starts a new upload. Files are written atomically (temp file + ``os.replace``), so a
+process killed at any moment leaves either the old or the new state.
+
+>>> import tempfile
+>>> j = UploadJournal(Path(tempfile.mkdtemp()), Path(__file__), "http://h|acme")
+>>> j.load() is None
+True
+>>> j.save({"url": "http://h/chunked_upload/1/", "offset": 10})
+>>> j.load()["offset"]
+10
+>>> j.clear(); j.load() is None
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+__all__ = ["UploadJournal"]
+
+
+class UploadJournal:
+    """Where a chunked upload of one file stands (its ``url``, ``id`` and ``offset``)."""
+
+    def __init__(self, state_dir: Path, source: Path, identity: str) -> None:
+        source = Path(source).resolve()
+        st = source.stat()
+        self.source = source
+        self.size = st.st_size
+        key = f"{source}|{st.st_size}|{st.st_mtime_ns}|{identity}"
+        self.path = Path(state_dir).expanduser() / (hashlib.sha256(key.encode()).hexdigest()[:40] + ".json")
+
+    def load(self) -> dict[str, Any] | None:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None  # no journal, or a torn one: start afresh
+        if not isinstance(data, dict) or not data.get("url") or not isinstance(data.get("offset"), int):
+            return None
+        if data.get("size") not in (None, self.size) or not 0 <= data["offset"] <= self.size:
+            return None
+        return data
+
+    def save(self, state: dict[str, Any]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        record = {**state, "source": str(self.source), "size": self.size, "updated": time.time()}
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-", suffix=".json")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(record, fh)
+            os.replace(tmp, self.path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+
+    def clear(self) -> None:
+        try:
+            self.path.unlink()
+        except FileNotFoundError:
+            pass

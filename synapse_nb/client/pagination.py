@@ -1,0 +1,292 @@
+"""Paging through DRF list endpoints: page 1 once, pages 2..N concurrently, order kept.
+
+:class:`PagePlan` holds every decision and does no I/O; :class:`Pages` (threads) and
+:class:`AsyncPages` (tasks) drive it.
+
+How a walk goes:
+
+1. Page 1 is fetched once (with the caller's ``page_size``; the server may clamp it, in
+   which case the size it really used is taken from page 1).
+2. When page 1 has a ``count`` and a ``next``, pages 2..N (N = ceil(count / size)) are
+   requested concurrently, at most ``concurrency`` in flight, and yielded in page order.
+3. When the count is missing (or the server ignores ``page``), the walk follows ``next``.
+4. Records whose ``id`` was already yielded are dropped (rows move between pages when
+   the data changes under the walk); a last page that still has ``next`` (rows were
+   added) is followed to the end. ``report`` tells how many of each.
+
+>>> plan = PagePlan({"project": 1}, page_size=2)
+>>> plan.first_params()
+{'project': 1, 'page': 1, 'page_size': 2}
+>>> plan.start({"count": 5, "next": "http://h/x/?page=2", "results": [{"id": 1}, {"id": 2}]})
+[{'id': 1}, {'id': 2}]
+>>> plan.remaining_pages()
+[2, 3]
+>>> plan.accept([{"id": 2}, {"id": 3}])   # id 2 moved: dropped
+[{'id': 3}]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections import deque
+from concurrent.futures import Executor, Future
+from dataclasses import asdict, dataclass, field
+from typing import Any, AsyncIterator, Awaitable, Callable, Iterator, Mapping
+
+__all__ = ["FetchReport", "PagePlan", "Pages", "AsyncPages"]
+
+Records = list[dict[str, Any]]
+
+
+@dataclass
+class FetchReport:
+    """What a walk did: pages fetched, rows yielded, duplicates dropped, count drift."""
+
+    pages: int = 0
+    rows: int = 0
+    duplicates_dropped: int = 0
+    #: rows yielded + dropped minus the count page 1 announced (0: no drift)
+    count_drift: int = 0
+    elapsed: float = 0.0
+    count: int | None = None
+    mode: str = "concurrent"
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class PagePlan:
+    """Sans-I/O pagination state (see the module docstring)."""
+
+    params: Mapping[str, Any] | None = None
+    page_size: int = 100
+    report: FetchReport = field(default_factory=FetchReport)
+    count: int | None = None
+    size: int = 0
+    first_next: str | None = None
+    _seen: set[Any] = field(default_factory=set)
+    _started: float = field(default_factory=time.perf_counter)
+
+    def __post_init__(self) -> None:
+        if int(self.page_size) < 1:
+            raise ValueError(f"page_size must be a positive integer, got {self.page_size!r}")
+        self.page_size = int(self.page_size)
+        self.params = dict(self.params or {})
+        # a caller's page_size in params wins over the argument (SDK callers put it there)
+        if "page_size" in self.params:
+            self.page_size = int(self.params.pop("page_size"))
+        self.params.pop("page", None)
+
+    def first_params(self) -> dict[str, Any]:
+        return self.page_params(1)
+
+    def page_params(self, page: int) -> dict[str, Any]:
+        return {**self.params, "page": page, "page_size": self.page_size}
+
+    def start(self, body: Mapping[str, Any]) -> Records:
+        """Take page 1; returns its records."""
+        results = _results(body)
+        count = body.get("count") if isinstance(body, Mapping) else None
+        self.count = int(count) if isinstance(count, int) else None
+        self.report.count = self.count
+        self.first_next = body.get("next") if isinstance(body, Mapping) else None
+        # the server may clamp page_size: page 1 shows the size it really used
+        self.size = len(results) if self.first_next else max(len(results), 1)
+        if self.count is None or not self.first_next or not results:
+            self.report.mode = "sequential"
+        return self.accept(results)
+
+    @property
+    def concurrent(self) -> bool:
+        return self.report.mode == "concurrent"
+
+    def remaining_pages(self) -> list[int]:
+        """Pages 2..N to request concurrently (empty when the walk follows ``next``)."""
+        if not self.concurrent or self.count is None:
+            return []
+        total = math.ceil(self.count / self.size)
+        return list(range(2, total + 1))
+
+    @property
+    def last_page(self) -> int:
+        return max([1, *self.remaining_pages()])
+
+    def accept(self, records: Records) -> Records:
+        """Drop records already yielded (by ``id``); count the page."""
+        self.report.pages += 1
+        out: Records = []
+        for rec in records:
+            key = rec.get("id") if isinstance(rec, dict) else None
+            if key is not None:
+                if key in self._seen:
+                    self.report.duplicates_dropped += 1
+                    continue
+                self._seen.add(key)
+            out.append(rec)
+        self.report.rows += len(out)
+        self.report.elapsed = round(time.perf_counter() - self._started, 3)
+        if self.count is not None:
+            self.report.count_drift = self.report.rows + self.report.duplicates_dropped - self.count
+        return out
+
+
+def _results(body: Any) -> Records:
+    if isinstance(body, list):  # an endpoint that does not paginate
+        return body
+    if not isinstance(body, Mapping):
+        return []
+    results = body.get("results")
+    return list(results) if isinstance(results, list) else []
+
+
+def next_url(body: Any) -> str | None:
+    return body.get("next") if isinstance(body, Mapping) else None
+
+
+class Pages:
+    """Pages of a list endpoint, fetched by a thread pool; iterate for each page's records.
+
+    >>> pages = client.paginate("sdk/tasks/", {"project": 1})   # doctest: +SKIP
+    >>> pages.count                                             # doctest: +SKIP
+    1500
+    >>> for records in pages: ...                               # doctest: +SKIP
+    """
+
+    def __init__(self, plan: PagePlan, fetch: Callable[[Any], Any], executor: Executor | None,
+                 concurrency: int, transform: Callable[[Records], Records] | None = None) -> None:
+        self.plan = plan
+        self._fetch = fetch  # fetch(params dict | absolute URL) -> body
+        self._executor = executor
+        self._concurrency = max(1, int(concurrency))
+        self._transform = transform
+        self._first: Records | None = None
+        self._used = False
+
+    def _ensure_first(self) -> None:
+        if self._first is None:
+            self._first = self.plan.start(self._fetch(self.plan.first_params()))
+
+    @property
+    def count(self) -> int | None:
+        """The server's ``count`` (fetches page 1 if it was not yet)."""
+        self._ensure_first()
+        return self.plan.count
+
+    @property
+    def report(self) -> FetchReport:
+        return self.plan.report
+
+    def _out(self, records: Records) -> Records:
+        return self._transform(records) if self._transform else records
+
+    def __iter__(self) -> Iterator[Records]:
+        if self._used:
+            raise RuntimeError("these pages were already iterated; call paginate() again")
+        self._used = True
+        self._ensure_first()
+        assert self._first is not None
+        yield self._out(self._first)
+        last_body: Any = None
+        pages = deque(self.plan.remaining_pages())
+        if pages and self._executor is not None and self._concurrency > 1:
+            inflight: deque[Future[Any]] = deque()
+            try:
+                while pages or inflight:
+                    while pages and len(inflight) < self._concurrency:
+                        inflight.append(self._executor.submit(self._fetch, self.plan.page_params(pages.popleft())))
+                    last_body = inflight.popleft().result()
+                    yield self._out(self.plan.accept(_results(last_body)))
+            finally:
+                for fut in inflight:  # the caller stopped early: drop what is pending
+                    fut.cancel()
+        elif pages:
+            for page in pages:
+                last_body = self._fetch(self.plan.page_params(page))
+                yield self._out(self.plan.accept(_results(last_body)))
+        url = next_url(last_body) if last_body is not None else self.plan.first_next
+        if self.plan.concurrent and last_body is None:
+            url = None  # a single page in all
+        while url:  # unknown count, or rows were added during the walk
+            body = self._fetch(url)
+            yield self._out(self.plan.accept(_results(body)))
+            url = next_url(body)
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        """Every record, page after page."""
+        for page in self:
+            yield from page
+
+
+class AsyncPages:
+    """Async twin of :class:`Pages`: ``await pages.first()`` for the count, ``async for`` pages.
+
+    >>> pages = client.paginate("sdk/tasks/")   # doctest: +SKIP
+    >>> async for records in pages: ...         # doctest: +SKIP
+    """
+
+    def __init__(self, plan: PagePlan, fetch: Callable[[Any], Awaitable[Any]], concurrency: int,
+                 transform: Callable[[Records], Awaitable[Records]] | None = None) -> None:
+        self.plan = plan
+        self._fetch = fetch
+        self._concurrency = max(1, int(concurrency))
+        self._transform = transform
+        self._first: Records | None = None
+        self._used = False
+
+    async def first(self) -> "AsyncPages":
+        """Fetch page 1 (once) so that ``count`` is known; returns self."""
+        if self._first is None:
+            self._first = self.plan.start(await self._fetch(self.plan.first_params()))
+        return self
+
+    def __await__(self):  # ``pages = await client.paginate(...)`` also works
+        return self.first().__await__()
+
+    @property
+    def count(self) -> int | None:
+        return self.plan.count
+
+    @property
+    def report(self) -> FetchReport:
+        return self.plan.report
+
+    async def _out(self, records: Records) -> Records:
+        return await self._transform(records) if self._transform else records
+
+    def __aiter__(self) -> AsyncIterator[Records]:
+        return self._walk()
+
+    async def _walk(self) -> AsyncIterator[Records]:
+        if self._used:
+            raise RuntimeError("these pages were already iterated; call paginate() again")
+        self._used = True
+        await self.first()
+        assert self._first is not None
+        yield await self._out(self._first)
+        last_body: Any = None
+        pages = deque(self.plan.remaining_pages())
+        inflight: deque[asyncio.Task[Any]] = deque()
+        try:
+            while pages or inflight:
+                while pages and len(inflight) < self._concurrency:
+                    inflight.append(asyncio.ensure_future(self._fetch(self.plan.page_params(pages.popleft()))))
+                last_body = await inflight.popleft()
+                yield await self._out(self.plan.accept(_results(last_body)))
+        finally:
+            for task in inflight:
+                task.cancel()
+        url = next_url(last_body) if last_body is not None else self.plan.first_next
+        if self.plan.concurrent and last_body is None:
+            url = None
+        while url:
+            body = await self._fetch(url)
+            yield await self._out(self.plan.accept(_results(body)))
+            url = next_url(body)
+
+    async def records(self) -> AsyncIterator[dict[str, Any]]:
+        async for page in self:
+            for rec in page:
+                yield rec
