@@ -1,0 +1,59 @@
+"""Storages: list, detail (``with_configuration=true`` shows the configuration), create."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from ..auth import Auth, get_db
+from ..common import bool_param, json_response, not_found, now_iso
+from ..db import Database
+from ..pagination import paginate
+from ..render import frag
+from ..schemas import Obj, Page, StorageCreate
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["storages"])
+DB = Annotated[Database, Depends(get_db)]
+Q = Annotated[str | None, Query()]
+SELECT = "id, name, category, provider, configuration, is_default, created"
+
+
+def storage_dict(row: tuple, with_configuration: bool = False) -> dict[str, Any]:
+    out = {"id": row[0], "name": row[1], "category": row[2], "provider": row[3],
+           "is_default": bool(row[5]), "created": row[6]}
+    if with_configuration:
+        out["configuration"] = frag(row[4])
+    return out
+
+
+@router.get("/storages/", response_model=Page, summary="list_storages")
+def list_storages(request: Request, auth: Auth, db: DB, page: Q = None,
+                  page_size: Q = None) -> Response:
+    return paginate(request, db, "FROM storages WHERE tenant_id = ?", [auth.tenant_id], SELECT,
+                    "id", lambda rows: [storage_dict(r) for r in rows])
+
+
+@router.get("/storages/{pk}/", response_model=Obj, summary="get_storage")
+def get_storage(auth: Auth, db: DB, pk: int, with_configuration: Q = None) -> Response:
+    row = db.one(f"SELECT {SELECT} FROM storages WHERE id = ? AND tenant_id = ?",
+                 (pk, auth.tenant_id))
+    if row is None:
+        raise not_found("storage")
+    return json_response(storage_dict(row, bool(bool_param(with_configuration,
+                                                           "with_configuration"))))
+
+
+@router.post("/storages/", status_code=201, response_model=Obj, summary="create_storage")
+def create_storage(auth: Auth, db: DB, body: StorageCreate) -> Response:
+    with db.write() as con:
+        pk = con.execute("INSERT INTO storages (tenant_id, name, category, provider, "
+                         "configuration, is_default, created) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                         (auth.tenant_id, body.name, body.category, body.provider,
+                          orjson.dumps(body.configuration).decode(), int(body.is_default),
+                          now_iso())).lastrowid
+    row = db.one(f"SELECT {SELECT} FROM storages WHERE id = ?", (pk,))
+    return json_response(storage_dict(row, True), status_code=201)
