@@ -33,8 +33,9 @@ STYLE = """<style>
   background: transparent;}
 .snb-browser .snb-header .snb-cell {font-weight: 600; border-bottom: 2px solid #bbb;}
 .snb-browser .snb-row:hover .snb-cell {background: #f0f6ff;}
-.snb-browser .snb-row-selected .snb-cell {background: #dbe9ff;}
-.snb-browser .snb-row-current .snb-cell {background: #b9d4ff;}
+.snb-browser .snb-row.snb-row-selected .snb-cell {background: #dbe9ff !important;}
+.snb-browser .snb-row.snb-row-current .snb-cell {background: #b9d4ff !important;
+  font-weight: 600;}
 .snb-legend {display: flex; flex-wrap: wrap; gap: 8px; font-size: 12px; margin: 4px 0;}
 .snb-legend-swatch {display: inline-block; width: 10px; height: 10px; margin-right: 3px;}
 .snb-table {border-collapse: collapse; font-size: 12px;}
@@ -155,8 +156,8 @@ def link(url: Any, text: str, cls: str = "snb-record-link") -> str:
     href = safe_href(url)
     if href is None:
         return f'<span class="{cls}">{esc(text)}</span>'
-    return (f'<a class="{cls}" href="{esc(href)}" target="_blank" '
-            f'rel="noopener noreferrer">{esc(text)}</a>')
+    return (f'<a class="{cls}" href="{esc(href)}" target="_blank" rel="noopener noreferrer" '
+            f'style="color:#1a5fb4;text-decoration:underline">{esc(text)}</a>')
 
 
 def join_lines(parts: Iterable[str]) -> str:

@@ -74,12 +74,12 @@ class PagedTable(W.VBox):
         self.header = W.HBox([self.header_check, *self.header_buttons])
         self.header.add_class("snb-header")
 
-        self.first_button = self._pager_button("⏮", "first page", "snb-page-first", lambda: 0)
-        self.prev_button = self._pager_button("◀", "previous page", "snb-page-prev",
+        self.first_button = self._pager_button("«", "first page", "snb-page-first", lambda: 0)
+        self.prev_button = self._pager_button("‹", "previous page", "snb-page-prev",
                                               lambda: self.query.page - 1)
-        self.next_button = self._pager_button("▶", "next page", "snb-page-next",
+        self.next_button = self._pager_button("›", "next page", "snb-page-next",
                                               lambda: self.query.page + 1)
-        self.last_button = self._pager_button("⏭", "last page", "snb-page-last",
+        self.last_button = self._pager_button("»", "last page", "snb-page-last",
                                               lambda: self.query.page_count - 1)
         self.page_info = W.Label()
         self.page_info.add_class("snb-page-info")
