@@ -49,6 +49,9 @@ class AsyncSynapseClient(ApiMethods, BaseClient):
     async def __aexit__(self, *exc: Any) -> None:
         await self.aclose()
 
+    async def _sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
     def _semaphore(self) -> asyncio.Semaphore:
         if self._sem is None:
             self._sem = asyncio.Semaphore(self.max_concurrency)
@@ -106,7 +109,7 @@ class AsyncSynapseClient(ApiMethods, BaseClient):
                 delay = self._retry_delay(call, response, attempt)
                 if delay is None:
                     return self._decode(call, response)
-            await asyncio.sleep(delay)
+            await self._sleep(delay)
             attempt += 1
 
     async def _download(self, op: Download) -> Path:
@@ -138,7 +141,7 @@ class AsyncSynapseClient(ApiMethods, BaseClient):
                 delay = self._error_delay(call, exc, attempt)
                 if delay is None:
                     raise self._transport_error(call, exc) from None
-            await asyncio.sleep(delay)
+            await self._sleep(delay)
             attempt += 1
 
     # -- paging ----------------------------------------------------------------------

@@ -55,6 +55,9 @@ class SynapseClient(ApiMethods, BaseClient):
     def __exit__(self, *exc: Any) -> None:
         self.close()
 
+    def _sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
     def _pool(self) -> ThreadPoolExecutor:
         with self._lock:
             if self._executor is None:
@@ -109,7 +112,7 @@ class SynapseClient(ApiMethods, BaseClient):
                 delay = self._retry_delay(call, response, attempt)
                 if delay is None:
                     return self._decode(call, response)
-            time.sleep(delay)
+            self._sleep(delay)
             attempt += 1
 
     def _download(self, op: Download) -> Path:
@@ -141,7 +144,7 @@ class SynapseClient(ApiMethods, BaseClient):
                 delay = self._error_delay(call, exc, attempt)
                 if delay is None:
                     raise self._transport_error(call, exc) from None
-            time.sleep(delay)
+            self._sleep(delay)
             attempt += 1
 
     # -- paging ----------------------------------------------------------------------

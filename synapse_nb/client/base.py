@@ -23,6 +23,7 @@ import httpx
 from .config import ClientConfig, config_from_env
 from .errors import APIConnectionError, ClientError, RequestTimeoutError, error_for_status, redact
 from .files import cache_name, safe_join
+from ._redact import register_secret, scrub
 from .retry import RetryPolicy
 
 __all__ = ["BaseClient", "Call", "Gather", "Download", "ListAll", "Flow", "api"]
@@ -147,6 +148,8 @@ class BaseClient:
             upload_state_dir=Path(upload_state_dir) if upload_state_dir else None,
             **cfg,
         )
+        for secret in self.config.secrets():
+            register_secret(secret)
         self.max_concurrency = max(1, int(max_concurrency))
         self.retry = RetryPolicy(max_retries=max_retries)
         self.chunked_threshold = int(chunked_threshold)
@@ -257,9 +260,9 @@ class BaseClient:
         return self._scrub(err)
 
     def _scrub(self, err: ClientError) -> ClientError:
-        secrets = self.config.secrets()
-        if secrets:
-            err.args = tuple(redact(str(a), secrets) for a in err.args)
+        err.args = tuple(scrub(redact(str(a), self.config.secrets())) for a in err.args)
+        if err.url:
+            err.url = scrub(err.url)
         return err
 
     # -- downloads -------------------------------------------------------------------

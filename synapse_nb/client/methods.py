@@ -17,6 +17,7 @@ import httpx
 
 from .base import Call, Download, Flow, Gather, ListAll, api
 from .chunked import DEFAULT_CHUNK_SIZE, chunked_upload_flow
+from ._redact import register_secret
 from .files import UrlConversion
 
 __all__ = ["ApiMethods"]
@@ -202,7 +203,8 @@ class ApiMethods:
     # -- agents, plugins, jobs, storages ----------------------------------------------
     @api
     def health_check_agent(self, token: str) -> Flow:
-        """``POST agents/{token}/connect/``."""
+        """``POST agents/{token}/connect/`` (the token is kept out of logs and errors)."""
+        register_secret(token)
         return (yield Call("POST", f"agents/{token}/connect/"))
 
     get_plugin = _get("plugins/{pk}/", with_params=False)
