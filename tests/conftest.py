@@ -33,8 +33,17 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerHand
     handle.stop()
 
 
+@pytest.fixture(scope="session")
+def _stopping_servers() -> Iterator[list[ServerHandle]]:
+    """Servers asked to stop; joined once at the end so teardowns need not wait for each."""
+    stopping: list[ServerHandle] = []
+    yield stopping
+    for handle in stopping:
+        handle.stop()
+
+
 @pytest.fixture
-def make_server(tmp_path_factory: pytest.TempPathFactory
+def make_server(tmp_path_factory: pytest.TempPathFactory, _stopping_servers: list[ServerHandle]
                 ) -> Iterator[Callable[..., ServerHandle]]:
     started: list[ServerHandle] = []
 
@@ -48,4 +57,6 @@ def make_server(tmp_path_factory: pytest.TempPathFactory
 
     yield make
     for handle in started:
-        handle.stop()
+        if handle._server is not None:
+            handle._server.should_exit = True
+        _stopping_servers.append(handle)

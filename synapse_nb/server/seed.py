@@ -183,7 +183,7 @@ def _plugins_models_jobs(con: Any, signer: Signer, data_dir: Path) -> None:
             (4, 3, 4, None, "upload", "pending", 0, {}, _t(98000), None),
             (5, 1, 2, 1, "inference", "stopped", 12, {}, _t(98500), _t(98700))]
     con.executemany("INSERT INTO jobs VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-        (pk, plugin, release, agent, action, status, _dumps({"project": 1, "epochs": 50}),
+        (pk, plugin, release, agent, action, _dumps({"project": 1, "epochs": 50}), status,
          _dumps({"progress": progress}), _dumps(result), created, finished or created,
          finished) for pk, plugin, release, agent, action, status, progress, result, created,
         finished in jobs])
