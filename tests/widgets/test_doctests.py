@@ -1,0 +1,19 @@
+"""The examples in the widgets docstrings run."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = ["_html", "query", "overlay", "table", "filters", "metrics", "detail", "browser",
+           "resources"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name):
+    module = importlib.import_module(f"synapse_nb.widgets.{name}")
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
+    assert result.attempted > 0  # every module shows an example
