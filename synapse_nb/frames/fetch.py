@@ -195,6 +195,10 @@ class PageConsumer:
 
 def _paginate(client: Any, path: str, params: dict[str, str], page_size: int | None,
               concurrency: int | None) -> Any:
+    if not callable(getattr(client, "paginate", None)):
+        raise TypeError(
+            f"frames need a synapse_nb client (SynapseClient or AsyncSynapseClient, e.g. from "
+            f"synapse_nb.connect()); got {type(client).__name__}, which has no paginate()")
     kwargs: dict[str, Any] = {}
     if page_size is not None:
         kwargs["page_size"] = page_size

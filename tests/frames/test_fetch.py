@@ -157,3 +157,8 @@ def test_other_resources_use_their_paths():
 
 def test_short_fetch_pages_constant_is_five():
     assert fetch_mod.SHORT_FETCH_PAGES == 5
+
+
+def test_a_non_client_gets_a_clear_error():
+    with pytest.raises(TypeError, match="need a synapse_nb client"):
+        tasks_frame(object())

@@ -231,5 +231,5 @@ def test_rows_inserted_during_fetch_no_duplicates(make_server):
     assert df.index.is_unique
     assert before <= set(df.index)  # rows present from the start are all there
     report = df.attrs["fetch_report"]
-    assert report["duplicates_dropped"] > 0 or report["count_drift"]
+    assert report["duplicates_dropped"] > 0 or report["count_drift"], report
     assert report["rows"] == len(df)
