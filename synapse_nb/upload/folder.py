@@ -137,7 +137,8 @@ class _Runner:
                     todo[c] = (p, r.unit.sizes.get(spec, 0))
         self.progress.start("files", n_files)
         self.progress.start("bytes", sum(s for _, s in todo.values()))
-        self.progress.advance("files", n_files - sum(len(owners[c]) for c in todo) if todo else n_files)
+        # files the server already has are done before we start
+        self.progress.advance("files", n_files - sum(len(owners[c]) for c in todo))
 
         def one(checksum: str, path: Path, size: int) -> dict[str, Any]:
             chunked = size >= self.plan.chunked_threshold

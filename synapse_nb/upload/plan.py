@@ -174,8 +174,6 @@ def make_plan(
         except ValueError:
             rel = s.path.as_posix()
         skipped.append((rel, s.reason))
-    if sheet is not None and not units:
-        pass
     unmatched = sorted(n for n in sheet.rows if n not in used_rows) if sheet is not None else []
     if not units and not skipped:
         raise UploadError(f"no files found under the spec folders of {str(root)!r}")

@@ -7,7 +7,6 @@ live in one place.
 from __future__ import annotations
 
 import hashlib
-import inspect
 from pathlib import Path
 from typing import Any, Callable
 
@@ -44,14 +43,6 @@ def error_reason(err: BaseException) -> str:
     return f"{type(err).__name__}: {err}"
 
 
-def _accepts(fn: Callable[..., Any], name: str) -> bool:
-    try:
-        params = inspect.signature(fn).parameters
-    except (TypeError, ValueError):
-        return False
-    return name in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
-
-
 def send_file(
     client: Any,
     path: Path,
@@ -69,7 +60,8 @@ def send_file(
     upload id. ``on_bytes(n)`` is called with each increment of bytes sent.
     """
     if not chunked:
-        out = client.create_data_file(path)
+        # Explicit False: the client would otherwise apply its own size threshold.
+        out = client.create_data_file(path, use_chunked_upload=False)
         if on_bytes:
             on_bytes(size)
         return dict(out)
@@ -77,23 +69,16 @@ def send_file(
     last = 0
 
     def progress(done: int, total: int | None = None) -> None:
-        # The client reports the running total; turn it into increments.
+        # The client reports the running offset; the bar wants increments.
         nonlocal last
         if on_bytes and done > last:
             on_bytes(done - last)
         last = max(last, done)
 
-    kwargs: dict[str, Any] = {"use_chunked_upload": True}
-    fn = client.create_data_file
-    if _accepts(fn, "chunk_size") and chunk_size:
-        kwargs["chunk_size"] = chunk_size
-    if _accepts(fn, "on_progress"):
-        kwargs["on_progress"] = progress
-        out = fn(path, **kwargs)
-    else:
-        up = client.create_chunked_upload(path, chunk_size=chunk_size, on_progress=progress) if chunk_size else \
-            client.create_chunked_upload(path, on_progress=progress)
-        out = client.create_data_file(path, chunked_upload=up["id"])
+    kwargs: dict[str, Any] = {"use_chunked_upload": True, "on_progress": progress}
+    if chunk_size:
+        kwargs["chunk_size"] = int(chunk_size)
+    out = client.create_data_file(path, **kwargs)
     if on_bytes and size > last:
         on_bytes(size - last)
     return dict(out)

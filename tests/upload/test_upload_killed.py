@@ -52,6 +52,13 @@ def _kill_when(proc: subprocess.Popen[str], ready: Callable[[dict[str, tuple[int
     raise AssertionError(f"child finished before the kill point: {state}; stderr: {proc.stderr.read() if proc.stderr else ''}")
 
 
+def _large_uploads(server: Any) -> list[tuple[str, int, str]]:
+    """(id, offset, status) of the server's chunked uploads of the large file (looked up behind the API)."""
+    rows = server.db.connection().execute(
+        "SELECT id, offset, status FROM chunked_uploads WHERE filename = 'zlarge.jpg' ORDER BY created").fetchall()
+    return [tuple(r) for r in rows]
+
+
 @pytest.mark.slow
 def test_killed_upload_resumes_without_duplicates(make_server: Any, tmp_path: Path) -> None:
     from upload_helpers import sync_client_class
@@ -74,6 +81,8 @@ def test_killed_upload_resumes_without_duplicates(make_server: Any, tmp_path: Pa
         return s.get("files", (0, 0))[0] >= 3 and s.get("bytes", (0, 0))[0] >= small_bytes + LARGE // 2
     s1 = _kill_when(_spawn(server, folder, state), mid_bytes)
     assert s1["bytes"][0] < small_bytes + LARGE, "large file finished before the kill"
+    half = _large_uploads(server)
+    assert len(half) == 1 and 0 < half[0][1] < LARGE, half
 
     # 2. a new process, killed right after the first data units landed
     _kill_when(_spawn(server, folder, state), lambda s: s.get("units", (0, 0))[0] >= 1)
@@ -83,6 +92,11 @@ def test_killed_upload_resumes_without_duplicates(make_server: Any, tmp_path: Pa
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err
     assert "failed=0" in out, out
+
+    # the half-sent upload was continued at the server's offset, not started again
+    done = _large_uploads(server)
+    assert [u[0] for u in done] == [half[0][0]], done
+    assert done[0][1] == LARGE, done
 
     with SynapseClient(base_url=server.base_url, access_token=server.access_token) as client:
         unit_ids = []

@@ -60,7 +60,8 @@ class FakeClient:
         self._count("verify")
         return {"existing": [c for c in checksums if c in self.files], "missing": [c for c in checksums if c not in self.files]}
 
-    def create_data_file(self, path: Path, use_chunked_upload: bool = False) -> dict[str, Any]:
+    def create_data_file(self, path: Path, use_chunked_upload: bool | None = None, *, chunk_size: int | None = None,
+                         on_progress: Callable[[int, int], Any] | None = None) -> dict[str, Any]:
         self._count("create_data_file_chunked" if use_chunked_upload else "create_data_file")
         path = Path(path)
         if path.name in self.refuse_names:
@@ -72,6 +73,9 @@ class FakeClient:
             if c not in self.files:
                 self.files[c] = {"id": next(self._ids), "checksum": c, "size": len(data), "data": data}
             out = {k: v for k, v in self.files[c].items() if k != "data"}
+        if on_progress is not None:
+            on_progress(len(data) // 2, len(data))
+            on_progress(len(data), len(data))
         self._after("create_data_file", path)
         return out
 
