@@ -106,8 +106,8 @@ class RecordBrowser(W.VBox):
         self.title_html = W.HTML()
         self.title_html.add_class("snb-title")
         self._title = title
-        self.filter_bar = FilterBar(self.query, specs)
-        self.table = PagedTable(self.query, wanted)
+        self.filter_bar = FilterBar(self.query, specs, names=self._value_names())
+        self.table = PagedTable(self.query, wanted, formatters=self._formatters())
         self.selection_label = W.Label()
         self.selection_label.add_class("snb-selection-info")
         self.reload_button = W.Button(description="Reload", icon="refresh",
@@ -186,6 +186,14 @@ class RecordBrowser(W.VBox):
 
     def _action_widgets(self) -> list[W.Widget]:
         return []
+
+    def _value_names(self) -> dict[str, dict[Any, str]]:
+        """column -> {value: text} for the filter dropdowns (tag ids -> tag names)."""
+        return {}
+
+    def _formatters(self) -> dict[str, Any]:
+        """column -> function of a cell value giving the text the table shows."""
+        return {}
 
     # -- the public surface -------------------------------------------------------------
 

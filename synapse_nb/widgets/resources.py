@@ -55,18 +55,46 @@ class TaskBrowser(RecordBrowser):
     # -- tagging ------------------------------------------------------------------------
 
     def _tag_names(self) -> dict[str, int]:
-        """Tag name -> id for the projects in view (needs the client and the frames)."""
+        """Tag name -> id for the project in view (read once through the client)."""
+        if getattr(self, "_tags_by_name", None) is None:
+            self._tags_by_name = self._read_tags()
+        return self._tags_by_name
+
+    def _read_tags(self) -> dict[str, int]:
         if self.client is None:
             return {}
         from synapse_nb import frames
 
-        projects = self.server_filters.get("project")
-        if projects is None and "project" in self.frame.columns:
+        project = self.server_filters.get("project")
+        if project is None and "project" in self.frame.columns:
             uniques = self.frame["project"].dropna().unique().tolist()
-            projects = uniques[0] if len(uniques) == 1 else None
-        params = {} if projects is None else {"project": projects}
-        tags = frames.task_tags_frame(self.client, **params)
+            project = uniques[0] if len(uniques) == 1 else None
+        params = {} if project is None else {"project": project}
+        tags = frames.task_tags_frame(self.client, progress=False, **params)
         return {str(name): int(i) for i, name in zip(tags.index, tags["name"]) if name is not None}
+
+    def _tag_ids(self) -> dict[int, str]:
+        """Tag id -> name, or {} when the tags cannot be read (the ids are shown then)."""
+        try:
+            return {i: name for name, i in self._tag_names().items()}
+        except Exception:  # a browser without tag names is still a browser
+            self._tags_by_name = {}
+            return {}
+
+    def _value_names(self) -> dict[str, dict[Any, str]]:
+        ids = self._tag_ids()
+        return {"tags": {i: f"{name} ({i})" for i, name in ids.items()}} if ids else {}
+
+    def _formatters(self) -> dict[str, Any]:
+        ids = self._tag_ids()
+        if not ids:
+            return {}
+
+        def tag_names(value: Any) -> Any:
+            if value is None or not hasattr(value, "__iter__") or isinstance(value, str):
+                return value
+            return [ids.get(int(t), str(t)) for t in value]
+        return {"tags": tag_names}
 
     def resolve_tags(self, tags: Sequence[Any] | str) -> list[int]:
         """Tag ids from ids or names (``"3, reviewed"`` -> ``[3, 7]``)."""

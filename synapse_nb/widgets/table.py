@@ -56,10 +56,13 @@ class PagedTable(W.VBox):
     selection = traitlets.Tuple()
 
     def __init__(self, query: FrameQuery, columns: Sequence[str], *,
-                 column_widths: dict[str, str] | None = None, **kwargs: Any) -> None:
+                 column_widths: dict[str, str] | None = None,
+                 formatters: dict[str, Callable[[Any], Any]] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.query = query
         self.columns = list(columns)
+        # column -> function of the cell value giving what to show (tag ids -> names)
+        self.formatters = dict(formatters or {})
         self._widths = dict(column_widths or {})
         self._updating = False
         self.add_class("snb-table-widget")
@@ -177,9 +180,13 @@ class PagedTable(W.VBox):
         values = []
         for column in self.columns:
             if column in page.columns:
-                values.append(page[column].tolist())
+                column_values = page[column].tolist()
             else:  # the index (``id``)
-                values.append(page.index.tolist())
+                column_values = page.index.tolist()
+            formatter = self.formatters.get(column)
+            if formatter is not None:
+                column_values = [formatter(v) for v in column_values]
+            values.append(column_values)
         ids = page.index.tolist()
         self._updating = True
         try:

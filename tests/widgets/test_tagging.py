@@ -49,3 +49,18 @@ def test_tagging_needs_a_client(tasks_df):
         b.tag([1])
     with pytest.raises(ValueError, match="'add' or 'remove'"):
         b.tag([1], "toggle")
+
+
+def test_tag_names_show_in_the_table_and_the_tag_filter(fake_client):
+    b = TaskBrowser(fake_client, project=7)
+    column = b.table.columns.index("tags")
+    assert b.table.row_texts()[4][column] == "hard, blurry"  # task 5 has tags [2, 3]
+    assert ("hard (2)", 2) in b.filter_bar.controls["tags"].options
+    b.filter_bar.controls["tags"].value = 2
+    assert b.filtered.index.tolist() == [5, 15, 25]
+
+
+def test_a_browser_whose_tags_cannot_be_read_shows_ids(fake_client):
+    fake_client.records.pop("task_tags")
+    b = TaskBrowser(fake_client, project=7)
+    assert b.table.row_texts()[4][b.table.columns.index("tags")] == "2, 3"

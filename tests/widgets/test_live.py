@@ -1,0 +1,71 @@
+"""The browsers against the reference server over loopback, through the real client."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from synapse_nb.client import SynapseClient
+from synapse_nb.widgets import AssignmentBrowser, TaskBrowser
+
+
+@pytest.fixture
+def client(live_server):
+    with SynapseClient(live_server.base_url, access_token=live_server.access_token) as c:
+        yield c
+
+
+def test_task_browser_shows_the_servers_tasks_and_draws_the_image(client):
+    b = TaskBrowser(client, project=1, page_size=10)
+    count = client.list_tasks(params={"project": 1, "page_size": 1})["count"]
+    assert b.query.count == len(b.frame) == count > 10
+    assert len(b.table.visible_rows) == 10
+    # The first task with annotations: its pane shows the fetched image and every box.
+    with_shapes = b.frame[b.frame["annotation_count"] > 0].index[0]
+    b.select([with_shapes])
+    pane = b.detail.value
+    task = client.get_task(int(with_shapes))
+    drawable = [a for a in task["data"]["annotations"] if a.get("coordinates") or a.get("points")]
+    assert pane.count('class="snb-shape ') == len(drawable) > 0
+    assert '<image class="snb-detail-image" href="data:image/png;base64,' in pane
+    for ann in drawable:
+        assert f'data-label="{ann["label"]}"' in pane
+    assert "Could not fetch" not in pane
+
+
+def test_tagging_changes_the_tags_on_the_server(make_server):
+    server = make_server(scale=200)
+    with SynapseClient(server.base_url, access_token=server.access_token) as client:
+        b = TaskBrowser(client, project=1)
+        tags = {t["name"]: t["id"] for t in client.list_task_tags(params={"project": 1})["results"]}
+        name, tag_id = next(iter(tags.items()))
+        ids = [int(i) for i, t in b.frame["tags"].items() if tag_id not in list(t)][:3]
+        assert len(ids) == 3
+        b.select(ids)
+        b.tag_input.value = name  # by name, through the button, as a user would
+        b.add_tag_button.click()
+        assert "snb-status-ok" in b.status.value, b.status.value
+        for i in ids:
+            assert tag_id in client.get_task(i)["tags"]
+            assert tag_id in list(b.frame.loc[i, "tags"])
+        b.tag([tag_id], "remove", ids=ids[:1])
+        assert tag_id not in client.get_task(ids[0])["tags"]
+        assert tag_id in client.get_task(ids[1])["tags"]
+        assert tag_id not in list(b.frame.loc[ids[0], "tags"])
+        # A refused request (a tag id that does not exist) is shown, and loses nothing.
+        b.tag_input.value = "999999"
+        b.add_tag_button.click()
+        assert "snb-status-error" in b.status.value
+        assert b.selected.index.tolist() == ids
+
+
+def test_assignment_browser_filters_by_review_status(client):
+    b = AssignmentBrowser(client, project=1)
+    b.set_filter("status_review", "completed")
+    shown = b.filtered
+    assert len(shown) > 0 and set(shown["status_review"]) == {"completed"}
+    b.table.click(0)
+    record = b.current_record
+    assert record["status_review"] == "completed"
+    assert json.loads(json.dumps(record))["id"] == int(shown.index[0])
