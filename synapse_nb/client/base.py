@@ -131,10 +131,25 @@ class BaseClient:
         cache_dir: str | os.PathLike[str] | None = None,
         upload_state_dir: str | os.PathLike[str] | None = None,
         chunked_threshold: int = 50 * 1024 * 1024,
+        api_token: str | None = None,
         transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
     ) -> None:
         if token and authorization_token and token != authorization_token:
             raise ValueError("pass either token (2025 SDK) or authorization_token (2026 SDK), not two different values")
+        if api_token and access_token and api_token != access_token:
+            raise ValueError("pass either api_token (seed SDK) or access_token, not two different values")
+        access_token = access_token or api_token
+        if not (access_token or token or authorization_token or agent_token):
+            # as the SDK: tokens may come from SYNAPSE_* variables (and, when the host does
+            # too, from ~/.synapse/config.json), never sent to a host they were not set for
+            found = config_from_env(env_only=base_url is not None)
+            env_host = str(found.get("base_url") or "").rstrip("/")
+            if base_url is None or env_host in ("", str(base_url).rstrip("/")):
+                base_url = base_url or found.get("base_url")
+                access_token = found.get("access_token")
+                token = found.get("token")
+                agent_token = found.get("agent_token")
+                tenant = tenant or found.get("tenant")
         cfg: dict[str, Any] = {}
         if cache_dir is not None:
             cfg["cache_dir"] = Path(cache_dir)

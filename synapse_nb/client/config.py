@@ -93,7 +93,8 @@ class ClientConfig:
         return f"ClientConfig(base_url={self.base_url!r}, tenant={self.tenant!r}, auth={auth})"
 
 
-def config_from_env(env: Mapping[str, str] | None = None, config_file: Path | None = None) -> dict[str, Any]:
+def config_from_env(env: Mapping[str, str] | None = None, config_file: Path | None = None,
+                    env_only: bool = False) -> dict[str, Any]:
     """Constructor arguments from the environment, then ``~/.synapse/config.json``.
 
     Reads ``SYNAPSE_HOST``, ``SYNAPSE_ACCESS_TOKEN``, ``SYNAPSE_API_TOKEN``,
@@ -107,13 +108,14 @@ def config_from_env(env: Mapping[str, str] | None = None, config_file: Path | No
     env = os.environ if env is None else env
     out: dict[str, Any] = {
         "base_url": env.get("SYNAPSE_HOST") or env.get("SYNAPSE_PLUGIN_RUN_HOST"),
-        "access_token": env.get("SYNAPSE_ACCESS_TOKEN"),
-        "token": env.get("SYNAPSE_API_TOKEN") or env.get("SYNAPSE_PLUGIN_RUN_USER_TOKEN"),
+        # the seed SDK's api_token / SYNAPSE_API_TOKEN is the access token of later releases
+        "access_token": env.get("SYNAPSE_ACCESS_TOKEN") or env.get("SYNAPSE_API_TOKEN"),
+        "token": env.get("SYNAPSE_PLUGIN_RUN_USER_TOKEN"),
         "agent_token": env.get("SYNAPSE_AGENT_TOKEN"),
         "tenant": env.get("SYNAPSE_TENANT") or env.get("SYNAPSE_PLUGIN_RUN_TENANT"),
     }
     path = config_file or Path("~/.synapse/config.json").expanduser()
-    if path.is_file():
+    if not env_only and path.is_file():
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as err:

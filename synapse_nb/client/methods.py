@@ -52,6 +52,25 @@ def _lister(path: str, doc: str) -> api:
     return api(flow)
 
 
+def _tags_body(data: Mapping[str, Any], ids_key: str) -> dict[str, Any]:
+    """The contract's ``{ids, tags, action}`` from it or from the seed docs' key names."""
+    body = dict(data)
+    if ids_key in body and "ids" not in body:
+        body["ids"] = body.pop(ids_key)
+    if "tag_ids" in body and "tags" not in body:
+        body["tags"] = body.pop("tag_ids")
+    body.setdefault("action", "add")
+    return body
+
+
+def _file_part(file: Any) -> tuple[str, bytes]:
+    """(name, bytes) from a path or an open binary file (the seed docs pass ``open(...)``)."""
+    if hasattr(file, "read"):
+        return Path(getattr(file, "name", "upload.bin")).name, file.read()
+    path = Path(file)
+    return path.name, path.read_bytes()
+
+
 def convert_flow(client: Any, records: list[Any], conv: UrlConversion) -> Flow:
     """Download the URLs of ``records`` (concurrently) and return the converted records."""
     paths: dict[str, Any] = {}
@@ -89,8 +108,11 @@ class ApiMethods:
 
     @api
     def set_tags_tasks(self, data: Mapping[str, Any], params: Params = None) -> Flow:
-        """``POST tasks/set_tags/`` with ``{"ids": [...], "tags": [...], "action": "add"|"remove"}``."""
-        return (yield Call("POST", "tasks/set_tags/", json=data, params=params))
+        """``POST tasks/set_tags/`` with ``{"ids": [...], "tags": [...], "action": "add"|"remove"}``.
+
+        The seed docs' ``{"task_ids": [...], "tag_ids": [...]}`` is accepted too (action "add").
+        """
+        return (yield Call("POST", "tasks/set_tags/", json=_tags_body(data, "task_ids"), params=params))
 
     get_task_tag = _get("task_tags/{pk}/", with_params=False)
     list_task_tags = _lister("task_tags/", "Task tags (``project``, ``search``, ``color``).")
@@ -174,7 +196,8 @@ class ApiMethods:
     @api
     def set_tags_assignments(self, data: Mapping[str, Any], params: Params = None) -> Flow:
         """``POST assignments/set_tags/`` (works here, unlike in every 2025 SDK)."""
-        return (yield Call("POST", "assignments/set_tags/", json=data, params=params))
+        return (yield Call("POST", "assignments/set_tags/", json=_tags_body(data, "assignment_ids"),
+                           params=params))
 
     list_ground_truth_events = _lister("sdk/ground_truth_events/",
                                        "Ground-truth events (``ground_truth_dataset_versions``, ``expand=data``).")
@@ -233,8 +256,7 @@ class ApiMethods:
         file = payload.pop("file", None)
         if file is None:
             return (yield Call("POST", "plugin_releases/", json=payload))
-        file = Path(file)
-        return (yield Call("POST", "plugin_releases/", data=payload, files={"file": (file.name, file.read_bytes())}))
+        return (yield Call("POST", "plugin_releases/", data=payload, files={"file": _file_part(file)}))
 
     list_jobs = _lister("jobs/", "Jobs (``status``: pending, running, stopped, succeeded, failed).")
     get_job = _get("jobs/{pk}/")
