@@ -152,3 +152,23 @@ def test_model_browser_compares_metrics_across_versions():
     assert "Metrics across versions" in pane and 'class="snb-metrics-plot"' in pane
     assert pane.count('<tr class="snb-row"') == 3  # the three versions of "detector"
     assert "val.loss" in pane
+
+
+def test_reload_reads_the_server_again_and_keeps_filters_and_selection(fake_client):
+    b = TaskBrowser(fake_client, project=7, page_size=10)
+    b.set_filter("status", "completed")
+    b.select([2, 5])
+    before = b.query.count
+    fake_client.records["tasks"].append(make_task(32))  # 32 % 3 == 2: completed
+    b.reload_button.click()
+    assert b.query.count == before + 1 and 32 in b.filtered.index
+    assert b.filter_bar.controls["status"].value == "completed"
+    assert b.selected.index.tolist() == [2, 5]
+    assert "Reloaded 31 rows." in b.status.value
+
+    def broken(*_a, **_k):
+        raise ConnectionError("server went away")
+    fake_client.paginate = broken
+    b.reload_button.click()
+    assert "Reload failed: ConnectionError: server went away" in b.status.value
+    assert len(b.frame) == 31  # what was shown is kept
