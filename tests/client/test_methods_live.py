@@ -83,7 +83,6 @@ class TestReads:
         assert api.get_plugin_release(1)["id"] == 1
 
     def test_jobs(self, api):
-        _xfail_if_jobs_broken(api)
         jobs, count = api.list_jobs({"status": "running"}, list_all=True)
         assert count == len(jobs) >= 1 and {j["status"] for j in jobs} == {"running"}
         assert api.get_job(jobs[0]["id"])["status"] == "running"
@@ -192,17 +191,9 @@ class TestWrites:
         assert wapi.get_storage(storage["id"])["name"] == "My Storage"
 
     def test_update_job(self, wapi):
-        _xfail_if_jobs_broken(wapi)
         job = wapi.update_job(4, {"status": "running"})
         assert job["status"] == "running" and wapi.get_job(4)["status"] == "running"
 
-
-def _xfail_if_jobs_broken(api):
-    # Known reference-server defect at the time of writing: jobs were seeded with
-    # params/status swapped, so jobs/ answers invalid JSON. Fixed server -> test runs.
-    body = api.list_jobs()
-    if isinstance(body, str):
-        pytest.xfail("reference server answers invalid JSON on jobs/ (params/status swapped in its seed)")
 
 
 def _tag_ids(tags):
