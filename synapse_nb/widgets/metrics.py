@@ -3,7 +3,8 @@
 ``metrics`` (a JSON object per model, from ``expand=metrics``) is flattened to numeric
 leaves with dotted names (``{"val": {"mAP": 0.5}}`` -> ``val.mAP``). Versions of one model
 are the models that share its ``name`` (and project, when known), ordered by ``created``
-then ``version``.
+then ``version``; a model with a single version is compared with the other models of its
+project and category instead.
 
 Example:
     >>> import pandas as pd
@@ -25,7 +26,7 @@ import pandas as pd
 
 from ._html import esc, html_table
 
-__all__ = ["flatten_metrics", "versions_of", "metrics_table", "metrics_plot_png",
+__all__ = ["flatten_metrics", "versions_of", "peers_of", "metrics_table", "metrics_plot_png",
            "metrics_html"]
 
 MAX_PLOTTED = 6
@@ -68,13 +69,30 @@ def versions_of(models: pd.DataFrame, model_id: Any) -> pd.DataFrame:
     return out.sort_values(keys, kind="stable") if keys else out
 
 
-def metrics_table(versions: pd.DataFrame) -> pd.DataFrame:
-    """One row per version (index: model id), one column per metric, plus ``version``."""
+def peers_of(models: pd.DataFrame, model_id: Any) -> pd.DataFrame:
+    """The models of the same project and category as ``model_id`` (itself included)."""
+    row = models.loc[model_id]
+    if isinstance(row, pd.DataFrame):
+        row = row.iloc[0]
+    mask = pd.Series(True, index=models.index)
+    for column in ("project", "category"):
+        if column in models.columns and pd.notna(row.get(column)):
+            mask &= models[column] == row[column]
+    out = models[mask.to_numpy(dtype=bool, na_value=False)]
+    return out.sort_values("created", kind="stable") if "created" in out.columns else out
+
+
+def metrics_table(versions: pd.DataFrame, *, with_name: bool = False) -> pd.DataFrame:
+    """One row per model (index: model id), one column per metric, after a ``version``
+    column (``name version`` when ``with_name``, to tell different models apart)."""
     rows = [flatten_metrics(v) for v in (versions["metrics"].tolist()
                                          if "metrics" in versions.columns else [])]
     table = pd.DataFrame(rows, index=versions.index[:len(rows)])
     if "version" in versions.columns:
-        table.insert(0, "version", versions["version"].astype(object).tolist())
+        labels = versions["version"].astype(object).tolist()
+        if with_name and "name" in versions.columns:
+            labels = [f"{n} {v}" for n, v in zip(versions["name"].tolist(), labels)]
+        table.insert(0, "version", labels)
     return table
 
 
@@ -105,10 +123,16 @@ def metrics_plot_png(table: pd.DataFrame) -> bytes | None:
 def metrics_html(models: pd.DataFrame, model_id: Any) -> str:
     """The comparison section: escaped table plus the plot (class ``snb-metrics-plot``)."""
     versions = versions_of(models, model_id)
-    table = metrics_table(versions)
+    title, table = "Metrics across versions", metrics_table(versions)
+    if len(versions) < 2:
+        # One version only: compare with the project's other models of the same kind.
+        peers = peers_of(models, model_id)
+        if len(peers) > 1:
+            title = "Metrics across this project's models (this model has one version)"
+            table = metrics_table(peers, with_name=True)
     if len(table.columns) <= (1 if "version" in table.columns else 0):
         return '<div class="snb-metrics snb-note">No numeric metrics on this model.</div>'
-    parts = ['<div class="snb-metrics"><h4>Metrics across versions</h4>',
+    parts = [f'<div class="snb-metrics"><h4>{esc(title)}</h4>',
              html_table(table, index_name="id")]
     png = metrics_plot_png(table)
     if png is not None:

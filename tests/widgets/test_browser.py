@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -172,3 +174,19 @@ def test_reload_reads_the_server_again_and_keeps_filters_and_selection(fake_clie
     b.reload_button.click()
     assert "Reload failed: ConnectionError: server went away" in b.status.value
     assert len(b.frame) == 31  # what was shown is kept
+
+
+def test_a_model_with_one_version_is_compared_with_its_project_peers():
+    models = frame_of("models", [
+        {"id": 1, "name": "a", "project": 7, "category": "det", "version": "1.0",
+         "metrics": {"mAP": 0.5}},
+        {"id": 2, "name": "b", "project": 7, "category": "det", "version": "2.0",
+         "metrics": {"mAP": 0.7}},
+        {"id": 3, "name": "c", "project": 8, "category": "det", "version": "1.0",
+         "metrics": {"mAP": 0.9}}])
+    b = ModelBrowser(models)
+    b.select([1])
+    pane = b.detail.value
+    assert "this project&#x27;s models" in pane
+    assert re.findall(r'<tr class="snb-row" data-id="(\d+)"', pane) == ["1", "2"]
+    assert "<td>b 2.0</td>" in pane

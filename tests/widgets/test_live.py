@@ -69,3 +69,28 @@ def test_assignment_browser_filters_by_review_status(client):
     record = b.current_record
     assert record["status_review"] == "completed"
     assert json.loads(json.dumps(record))["id"] == int(shown.index[0])
+
+
+def test_ground_truth_browser_draws_the_events_labels(client):
+    from synapse_nb.widgets import GroundTruthBrowser
+
+    b = GroundTruthBrowser(client)
+    assert len(b.frame) == client.list_ground_truth_events(params={"page_size": 1})["count"] > 0
+    event_id = int(b.frame[b.frame["annotation_count"] > 0].index[0])
+    b.select([event_id])
+    pane = b.detail.value
+    event = b.current_record
+    labels = {a["label"] for a in event["data"]["annotations"]
+              if a.get("coordinates") or a.get("points")}
+    assert labels and all(f'data-label="{label}"' in pane for label in labels)
+    assert '<image class="snb-detail-image"' in pane
+
+
+def test_model_browser_plots_metrics_from_the_server(client):
+    from synapse_nb.widgets import ModelBrowser
+
+    b = ModelBrowser(client)
+    with_metrics = [i for i, m in b.frame["metrics"].items() if m and json.loads(m)]
+    assert with_metrics
+    b.select([with_metrics[0]])
+    assert 'class="snb-metrics-plot"' in b.detail.value
