@@ -1,9 +1,74 @@
 """synapse_nb: a notebook toolkit for Synapse.
 
-The public names are filled in by each subpackage; see docs/architecture.md.
+>>> import synapse_nb as snb
+>>> client = snb.connect()                        # doctest: +SKIP
+>>> tasks = snb.tasks_frame(client, project=1)    # doctest: +SKIP
+>>> snb.TaskBrowser(client, project=1)            # doctest: +SKIP
+
+Names are imported lazily, so ``import synapse_nb`` stays cheap: the server (FastAPI),
+the widgets (ipywidgets) and the frames (pandas, pyarrow) load when first used.
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 __version__ = "0.1.0"
-__all__ = ["__version__"]
+
+_LAZY = {
+    "connect": "synapse_nb.connection",
+    "demo_server": "synapse_nb.connection",
+    # client
+    "SynapseClient": "synapse_nb.client",
+    "AsyncSynapseClient": "synapse_nb.client",
+    "BackendClient": "synapse_nb.client",
+    "ClientError": "synapse_nb.client",
+    "BadRequestError": "synapse_nb.client",
+    "AuthenticationError": "synapse_nb.client",
+    "PermissionDeniedError": "synapse_nb.client",
+    "NotFoundError": "synapse_nb.client",
+    "RequestTimeoutError": "synapse_nb.client",
+    "RateLimitError": "synapse_nb.client",
+    "ServerError": "synapse_nb.client",
+    "APIConnectionError": "synapse_nb.client",
+    # frames
+    "tasks_frame": "synapse_nb.frames",
+    "assignments_frame": "synapse_nb.frames",
+    "ground_truth_events_frame": "synapse_nb.frames",
+    "models_frame": "synapse_nb.frames",
+    "projects_frame": "synapse_nb.frames",
+    "data_units_frame": "synapse_nb.frames",
+    "task_tags_frame": "synapse_nb.frames",
+    "jobs_frame": "synapse_nb.frames",
+    "annotations_frame": "synapse_nb.frames",
+    "iter_frames": "synapse_nb.frames",
+    "to_arrow": "synapse_nb.frames",
+    "to_parquet": "synapse_nb.frames",
+    "refresh": "synapse_nb.frames",
+    # widgets
+    "RecordBrowser": "synapse_nb.widgets",
+    "TaskBrowser": "synapse_nb.widgets",
+    "AssignmentBrowser": "synapse_nb.widgets",
+    "GroundTruthBrowser": "synapse_nb.widgets",
+    "ModelBrowser": "synapse_nb.widgets",
+    # upload
+    "plan_upload": "synapse_nb.upload",
+    "upload_folder": "synapse_nb.upload",
+    "UploadWidget": "synapse_nb.upload",
+}
+
+__all__ = ["__version__", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'synapse_nb' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
