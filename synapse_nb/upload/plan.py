@@ -94,6 +94,17 @@ class UploadPlan:
         return df
 
 
+def check_sync_client(client: Any) -> None:
+    """Refuse an async client with a message that says what to pass instead."""
+    import inspect
+
+    if inspect.iscoroutinefunction(getattr(client, "create_data_file", None)):
+        raise UploadError(
+            "the upload helpers drive a sync client on a thread pool; pass a SynapseClient "
+            "(not an AsyncSynapseClient), e.g. SynapseClient(base_url, access_token=...)"
+        )
+
+
 def _collection(client: Any, data_collection: int | Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(data_collection, Mapping):
         coll = dict(data_collection)
@@ -125,6 +136,7 @@ def make_plan(
     max_file_size: int = MAX_FILE_SIZE,
 ) -> UploadPlan:
     """Build the :class:`UploadPlan` behind :func:`plan_upload` and :func:`upload_folder`."""
+    check_sync_client(client)
     collection = _collection(client, data_collection)
     specs = specs_from_collection(collection)
     root = Path(path).expanduser()
