@@ -48,8 +48,18 @@ def _default_columns(frame: pd.DataFrame) -> list[str]:
 class RecordBrowser(W.VBox):
     """Browse a frame: filter, search, sort, page, select, inspect (see module docstring).
 
+    Arguments: a frame or a client (first argument, or ``frame=`` / ``client=``);
+    ``columns`` shown in the table (default: the resource's usual ones); ``filter_columns``
+    for the filter bar (default: the resource's; ``"label"`` filters on annotation labels);
+    ``page_size``; ``search_columns`` (default: every text column); ``link_template`` for
+    the record link, formatted with the record's fields (``"https://app/tasks/{id}"``;
+    default: the record's API URL); ``fetch_image(url) -> bytes`` (default:
+    ``client.get_bytes``); ``assignments``, a frame of them for a task browser without a
+    client; ``title``; any other keyword is a server-side filter of the frame function
+    (with a frame in memory: an initial filter-bar value).
+
     ``browser.selected`` is the selected rows as a frame; ``browser.current_record`` the
-    record shown in the detail pane, as a dict.
+    record shown in the detail pane, as a dict; ``browser.filtered`` the matching rows.
     """
 
     resource: ClassVar[str | None] = None
@@ -60,7 +70,7 @@ class RecordBrowser(W.VBox):
 
     def __init__(self, source: Any = None, /, *, client: Any = None,
                  frame: pd.DataFrame | None = None, columns: Sequence[str] | None = None,
-                 filters: Sequence[str] | None = None, page_size: int = 20,
+                 filter_columns: Sequence[str] | None = None, page_size: int = 20,
                  search_columns: Sequence[str] | None = None, link_template: str | None = None,
                  fetch_image: Any = None, assignments: pd.DataFrame | None = None,
                  title: str | None = None, **server_filters: Any) -> None:
@@ -93,7 +103,7 @@ class RecordBrowser(W.VBox):
         missing = [c for c in wanted if c not in available]
         if missing:
             raise KeyError(f"no column(s) {missing} in the frame; columns are {list(frame.columns)}")
-        specs = ([(c, c.replace("_", " ")) for c in filters] if filters is not None
+        specs = ([(c, c.replace("_", " ")) for c in filter_columns] if filter_columns is not None
                  else list(self.filter_specs) or self._guess_filters(frame))
         unknown = [k for k in initial if k not in {c for c, _t in specs}]
         if unknown:
@@ -282,6 +292,15 @@ class RecordBrowser(W.VBox):
         cls = "snb-status-error" if error else "snb-status-ok"
         color = "#b00020" if error else "#2e7d32"
         self.status.value = f'<span class="{cls}" style="color:{color}">{esc(message)}</span>'
+
+    def close(self) -> None:
+        """Close the browser and every widget in it (frees them in the kernel and the page)."""
+        stack: list[W.Widget] = list(self.children)
+        while stack:
+            widget = stack.pop()
+            stack.extend(getattr(widget, "children", ()))
+            widget.close()
+        super().close()
 
     # -- display ------------------------------------------------------------------------
 

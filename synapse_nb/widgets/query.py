@@ -145,7 +145,7 @@ class FrameQuery:
 
     def set_filter(self, column: str, value: Any) -> None:
         """Filter on ``column``; ``None``, ``""`` or ``[]`` removes the filter."""
-        if column != LABEL_FILTER and column not in self.frame.columns and column != self.frame.index.name:
+        if column != LABEL_FILTER and not self._has(column):
             raise KeyError(f"no column {column!r} to filter on; columns are {list(self.frame.columns)}")
         if _is_empty(value):
             self.filters.pop(column, None)
@@ -159,7 +159,7 @@ class FrameQuery:
 
     def set_sort(self, column: str | None, ascending: bool = True) -> None:
         """Sort by ``column`` (``None``: frame order). The index name sorts by the index."""
-        if column is not None and column not in self.frame.columns and column != self.frame.index.name:
+        if column is not None and not self._has(column):
             raise KeyError(f"no column {column!r} to sort by; columns are {list(self.frame.columns)}")
         self.sort = None if column is None else (column, bool(ascending))
         self._positions = None
@@ -175,6 +175,14 @@ class FrameQuery:
         first = self.page * self.page_size
         self.page_size = int(page_size)
         self.set_page(first // self.page_size)  # keep the first visible row on screen
+
+    @property
+    def index_key(self) -> str:
+        """The name the index goes by in filters and sorts (``id`` when it has none)."""
+        return str(self.frame.index.name or "id")
+
+    def _has(self, column: str) -> bool:
+        return column in self.frame.columns or column == self.index_key
 
     def _invalidate(self) -> None:
         self._mask = None

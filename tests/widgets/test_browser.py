@@ -190,3 +190,22 @@ def test_a_model_with_one_version_is_compared_with_its_project_peers():
     assert "this project&#x27;s models" in pane
     assert re.findall(r'<tr class="snb-row" data-id="(\d+)"', pane) == ["1", "2"]
     assert "<td>b 2.0</td>" in pane
+
+
+def test_a_frame_with_an_unnamed_index_sorts_by_it_as_id():
+    b = RecordBrowser(pd.DataFrame({"a": [3, 1, 2]}))
+    assert b.table.columns == ["id", "a"]
+    b.table.header_buttons[0].click()
+    b.table.header_buttons[0].click()
+    assert [r[0] for r in b.table.row_texts()] == ["2", "1", "0"]
+    b.search("2")
+    assert b.filtered.index.tolist() == [2]  # an id typed in the search box
+
+
+def test_close_closes_every_widget_inside(tasks_df):
+    b = TaskBrowser(tasks_df, page_size=10, filter_columns=["status"])
+    assert list(b.filter_bar.controls) == ["status"]
+    inner = [b.table, b.table.rows[3], b.table.rows[3].children[2], b.filter_bar.search]
+    assert all(w.comm is not None for w in inner)
+    b.close()
+    assert all(w.comm is None for w in inner) and b.comm is None
