@@ -84,6 +84,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
 
+    @app.exception_handler(OverflowError)
+    async def _overflow(request: Request, exc: OverflowError) -> JSONResponse:
+        # a number too large for SQLite's 64-bit integers, in a place not validated above
+        return JSONResponse({"detail": "A number is out of range (64-bit integers only)."},
+                            status_code=400)
+
     @app.get("/health/", include_in_schema=False)
     def health() -> dict[str, str]:
         return {"status": "ok"}

@@ -14,14 +14,17 @@ from datetime import datetime, timezone
 from typing import Any, Iterable
 
 import orjson
-from fastapi import Response
+from fastapi import Path, Response
+from typing import Annotated
 
 __all__ = [
-    "APIError", "not_found", "json_response", "now_iso", "parse_datetime", "int_list",
+    "PK", "APIError", "not_found", "json_response", "now_iso", "parse_datetime", "int_list",
     "one_int", "bool_param", "token_hash", "loads_json", "field_list",
 ]
 
 Fragment = orjson.Fragment
+# ids in paths: SQLite integers are 64-bit; anything else is a 400, not a crash
+PK = Annotated[int, Path(ge=1, lt=2**63, description="object id")]
 
 
 class APIError(Exception):

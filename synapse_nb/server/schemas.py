@@ -5,7 +5,7 @@ Hot list endpoints return pre-serialised JSON; these models only describe it.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -17,6 +17,7 @@ __all__ = [
 ]
 
 Priority = Literal["low", "normal", "high"]
+Id = Annotated[int, Field(ge=1, lt=2**63)]
 
 
 class _In(BaseModel):
@@ -70,8 +71,8 @@ class TaskCreateBatch(_In):
 
 
 class SetTags(_In):
-    ids: list[int] = Field(max_length=100000)
-    tags: list[int] = Field(max_length=1000)
+    ids: list[Id] = Field(max_length=100000)
+    tags: list[Id] = Field(max_length=1000)
     action: Literal["add", "remove"] = "add"
 
 

@@ -29,7 +29,10 @@ class Signer:
         return hmac.new(self._key, path.encode(), hashlib.sha256).hexdigest()[:32]
 
     def check(self, path: str, sig: str | None) -> bool:
-        return bool(sig) and hmac.compare_digest(self.sign(path), sig or "")
+        if not sig:
+            return False
+        # bytes, so a non-ASCII signature is simply wrong (compare_digest refuses such str)
+        return hmac.compare_digest(self.sign(path).encode(), sig.encode("utf-8", "replace"))
 
     def relative(self, path: str) -> str:
         """``media/<path>?sig=...``, to be joined to the base URL."""

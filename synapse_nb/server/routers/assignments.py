@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from ..auth import Auth, get_db
-from ..common import APIError, field_list, int_list, json_response, not_found
+from ..common import PK, APIError, field_list, int_list, json_response, not_found
 from ..db import Database
 from ..pagination import paginate
 from ..render import ASSIGNMENT_SELECT, assignment_dict, only_fields
@@ -62,7 +62,7 @@ def list_assignments(request: Request, auth: Auth, db: DB, project: Q = None, ta
 
 
 @router.get("/assignments/{pk}/", response_model=Obj, summary="get_assignment")
-def get_assignment(request: Request, auth: Auth, db: DB, pk: int) -> Response:
+def get_assignment(request: Request, auth: Auth, db: DB, pk: PK) -> Response:
     row = db.one(f"SELECT {ASSIGNMENT_SELECT} {FROM} WHERE a.id = ? AND a.tenant_id = ?",
                  (pk, auth.tenant_id))
     if row is None:

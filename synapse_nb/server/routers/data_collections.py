@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from ..auth import Auth, get_db
-from ..common import json_response, not_found
+from ..common import PK, json_response, not_found
 from ..db import Database
 from ..pagination import paginate
 from ..render import frag
@@ -51,7 +51,7 @@ def list_data_collections(request: Request, auth: Auth, db: DB, page: Q = None,
 
 
 @router.get("/data_collections/{pk}/", response_model=Obj, summary="get_data_collection")
-def get_data_collection(auth: Auth, db: DB, pk: int, expand: Q = None) -> Response:
+def get_data_collection(auth: Auth, db: DB, pk: PK, expand: Q = None) -> Response:
     """One collection; ``file_specifications`` are always included."""
     row = db.one(f"SELECT {SELECT} FROM data_collections WHERE id = ? AND tenant_id = ?",
                  (pk, auth.tenant_id))

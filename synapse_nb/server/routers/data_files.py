@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from ..auth import Auth, AuthContext, get_db
-from ..common import APIError, json_response, not_found, now_iso
+from ..common import PK, APIError, json_response, not_found, now_iso
 from ..db import Database
 from ..schemas import DataFileFromUpload, Obj, VerifyChecksums
 from ..storage import file_dict, remove_quietly, store_copy
@@ -85,7 +85,7 @@ async def create_data_file(request: Request, auth: Auth, db: DB) -> Response:
 
 
 @router.get("/data_files/{pk}/", response_model=Obj, summary="get_data_file")
-def get_data_file(request: Request, auth: Auth, db: DB, pk: int) -> Response:
+def get_data_file(request: Request, auth: Auth, db: DB, pk: PK) -> Response:
     row = db.one(f"SELECT {SELECT} FROM data_files WHERE id = ? AND tenant_id = ?",
                  (pk, auth.tenant_id))
     if row is None:

@@ -11,7 +11,7 @@ import orjson
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 
 from ..auth import Auth, get_db
-from ..common import APIError, int_list, json_response, not_found, now_iso
+from ..common import PK, APIError, int_list, json_response, not_found, now_iso
 from ..db import Database
 from ..pagination import paginate
 from ..render import UNIT_SELECT, unit_dict
@@ -49,7 +49,7 @@ def list_data_units(request: Request, auth: Auth, db: DB, data_collection: Q = N
 
 
 @router.get("/data_units/{pk}/", response_model=Obj, summary="get_data_unit")
-def get_data_unit(request: Request, auth: Auth, db: DB, pk: int) -> Response:
+def get_data_unit(request: Request, auth: Auth, db: DB, pk: PK) -> Response:
     row = db.one(f"SELECT {UNIT_SELECT} FROM data_units du WHERE du.id = ? AND du.tenant_id = ?",
                  (pk, auth.tenant_id))
     if row is None:

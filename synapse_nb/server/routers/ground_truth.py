@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from ..auth import Auth, get_db
-from ..common import APIError, field_list, int_list, json_response, not_found
+from ..common import PK, APIError, field_list, int_list, json_response, not_found
 from ..db import Database
 from ..pagination import paginate
 from ..render import absolute_files, frag, only_fields
@@ -73,7 +73,7 @@ def list_ground_truth_events(request: Request, auth: Auth, db: DB,
 
 
 @router.get("/ground_truth_events/{pk}/", response_model=Obj, summary="get_ground_truth_event")
-def get_ground_truth_event(request: Request, auth: Auth, db: DB, pk: int) -> Response:
+def get_ground_truth_event(request: Request, auth: Auth, db: DB, pk: PK) -> Response:
     row = db.one(f"SELECT {EVENT_SELECT} {EVENT_FROM} WHERE e.id = ? AND e.tenant_id = ?",
                  (pk, auth.tenant_id))
     if row is None:
@@ -98,7 +98,7 @@ def list_versions(request: Request, auth: Auth, db: DB, ground_truth_dataset: Q 
 
 @router.get("/ground_truth_dataset_versions/{pk}/", response_model=Obj,
             summary="get_ground_truth_version")
-def get_version(auth: Auth, db: DB, pk: int) -> Response:
+def get_version(auth: Auth, db: DB, pk: PK) -> Response:
     row = db.one(f"SELECT {VERSION_SELECT} FROM ground_truth_dataset_versions v "
                  "WHERE v.id = ? AND v.tenant_id = ?", (pk, auth.tenant_id))
     if row is None:
@@ -126,7 +126,7 @@ def list_datasets(request: Request, auth: Auth, db: DB, page: Q = None,
 
 @router.get("/ground_truth_datasets/{pk}/", response_model=Obj,
             summary="get_ground_truth_dataset")
-def get_dataset(auth: Auth, db: DB, pk: int) -> Response:
+def get_dataset(auth: Auth, db: DB, pk: PK) -> Response:
     row = db.one(f"SELECT {DATASET_SELECT} FROM ground_truth_datasets d WHERE d.id = ? AND "
                  "d.tenant_id = ?", (pk, auth.tenant_id))
     if row is None:

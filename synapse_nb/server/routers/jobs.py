@@ -8,7 +8,7 @@ import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from ..auth import Auth, get_db
-from ..common import APIError, int_list, json_response, not_found, now_iso
+from ..common import PK, APIError, int_list, json_response, not_found, now_iso
 from ..db import Database
 from ..pagination import paginate
 from ..render import frag
@@ -50,7 +50,7 @@ def list_jobs(request: Request, auth: Auth, db: DB, status: Q = None, plugin: Q 
                     "id", lambda rows: [job_dict(r) for r in rows])
 
 
-def _job(db: Database, tenant_id: int, pk: int) -> tuple:
+def _job(db: Database, tenant_id: int, pk: PK) -> tuple:
     row = db.one(f"SELECT {JOB_SELECT} FROM jobs WHERE id = ? AND tenant_id = ?", (pk, tenant_id))
     if row is None:
         raise not_found("job")
@@ -58,12 +58,12 @@ def _job(db: Database, tenant_id: int, pk: int) -> tuple:
 
 
 @router.get("/jobs/{pk}/", response_model=Obj, summary="get_job")
-def get_job(auth: Auth, db: DB, pk: int) -> Response:
+def get_job(auth: Auth, db: DB, pk: PK) -> Response:
     return json_response(job_dict(_job(db, auth.tenant_id, pk)))
 
 
 @router.patch("/jobs/{pk}/", response_model=Obj, summary="update_job")
-def update_job(auth: Auth, db: DB, pk: int, body: JobUpdate) -> Response:
+def update_job(auth: Auth, db: DB, pk: PK, body: JobUpdate) -> Response:
     """Change ``status``, ``progress_record`` or ``result``."""
     now = now_iso()
     with db.write() as con:
@@ -84,7 +84,7 @@ def update_job(auth: Auth, db: DB, pk: int, body: JobUpdate) -> Response:
 
 
 @router.get("/jobs/{pk}/console_logs/", response_model=Page, summary="list_job_console_logs")
-def list_console_logs(request: Request, auth: Auth, db: DB, pk: int, page: Q = None,
+def list_console_logs(request: Request, auth: Auth, db: DB, pk: PK, page: Q = None,
                       page_size: Q = None) -> Response:
     _job(db, auth.tenant_id, pk)
     return paginate(request, db, "FROM job_console_logs WHERE tenant_id = ? AND job_id = ?",

@@ -10,7 +10,7 @@ import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from ..auth import Auth, get_db
-from ..common import APIError, int_list, json_response, not_found, now_iso
+from ..common import PK, APIError, int_list, json_response, not_found, now_iso
 from ..db import Database
 from ..pagination import paginate
 from ..render import frag
@@ -52,7 +52,7 @@ def list_models(request: Request, auth: Auth, db: DB, project: Q = None, page: Q
 
 
 @router.get("/models/{pk}/", response_model=Obj, summary="get_model")
-def get_model(request: Request, auth: Auth, db: DB, pk: int, expand: Q = None) -> Response:
+def get_model(request: Request, auth: Auth, db: DB, pk: PK, expand: Q = None) -> Response:
     """One model; ``metrics`` is always included (``expand=metrics`` is accepted)."""
     row = db.one(f"SELECT {SELECT} FROM models WHERE id = ? AND tenant_id = ?",
                  (pk, auth.tenant_id))
@@ -61,7 +61,7 @@ def get_model(request: Request, auth: Auth, db: DB, pk: int, expand: Q = None) -
     return json_response(model_dict(row, base_url(request)))
 
 
-def _exists(con: Any, table: str, tenant_id: int, pk: int | None, name: str) -> None:
+def _exists(con: Any, table: str, tenant_id: int, pk: PK | None, name: str) -> None:
     if pk is not None and not con.execute(f"SELECT 1 FROM {table} WHERE id = ? AND tenant_id = ?",
                                           (pk, tenant_id)).fetchone():
         raise APIError(400, {name: [f"Invalid pk \"{pk}\" - object does not exist."]})

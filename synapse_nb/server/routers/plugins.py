@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from ..auth import Auth, get_db
-from ..common import APIError, int_list, json_response, not_found, now_iso
+from ..common import PK, APIError, int_list, json_response, not_found, now_iso
 from ..db import Database
 from ..pagination import paginate
 from ..render import frag
@@ -40,7 +40,7 @@ def release_dict(row: tuple, base: str, signer: Any) -> dict[str, Any]:
             "created": row[6]}
 
 
-def _plugin(db: Database, tenant_id: int, pk: int) -> tuple:
+def _plugin(db: Database, tenant_id: int, pk: PK) -> tuple:
     row = db.one(f"SELECT {SELECT} FROM plugins WHERE id = ? AND tenant_id = ?", (pk, tenant_id))
     if row is None:
         raise not_found("plugin")
@@ -55,7 +55,7 @@ def list_plugins(request: Request, auth: Auth, db: DB, page: Q = None,
 
 
 @router.get("/plugins/{pk}/", response_model=Obj, summary="get_plugin")
-def get_plugin(auth: Auth, db: DB, pk: int) -> Response:
+def get_plugin(auth: Auth, db: DB, pk: PK) -> Response:
     return json_response(plugin_dict(_plugin(db, auth.tenant_id, pk)))
 
 
@@ -75,7 +75,7 @@ def create_plugin(auth: Auth, db: DB, body: PluginCreate) -> Response:
 
 
 @router.put("/plugins/{pk}/", response_model=Obj, summary="update_plugin")
-def update_plugin(auth: Auth, db: DB, pk: int, body: PluginUpdate) -> Response:
+def update_plugin(auth: Auth, db: DB, pk: PK, body: PluginUpdate) -> Response:
     changes = body.model_dump(exclude_none=True)
     with db.write() as con:
         if not con.execute("SELECT 1 FROM plugins WHERE id = ? AND tenant_id = ?",
@@ -92,7 +92,7 @@ def update_plugin(auth: Auth, db: DB, pk: int, body: PluginUpdate) -> Response:
 
 
 @router.post("/plugins/{pk}/run/", status_code=201, response_model=Obj, summary="run_plugin")
-def run_plugin(auth: Auth, db: DB, pk: int, body: PluginRun) -> Response:
+def run_plugin(auth: Auth, db: DB, pk: PK, body: PluginRun) -> Response:
     """Queue a job (status ``pending``) for the plugin's latest or given release."""
     now = now_iso()
     with db.write() as con:
@@ -137,7 +137,7 @@ def list_releases(request: Request, auth: Auth, db: DB, plugin: Q = None, page: 
 
 
 @router.get("/plugin_releases/{pk}/", response_model=Obj, summary="get_plugin_release")
-def get_release(request: Request, auth: Auth, db: DB, pk: int) -> Response:
+def get_release(request: Request, auth: Auth, db: DB, pk: PK) -> Response:
     row = db.one(f"SELECT {RELEASE_SELECT} FROM plugin_releases WHERE id = ? AND tenant_id = ?",
                  (pk, auth.tenant_id))
     if row is None:

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from ..auth import Auth, get_db
-from ..common import json_response, not_found
+from ..common import PK, json_response, not_found
 from ..db import Database
 from ..pagination import paginate
 from ..render import frag
@@ -38,7 +38,7 @@ def list_projects(request: Request, auth: Auth, db: DB,
 
 
 @router.get("/projects/{pk}/", response_model=Obj, summary="get_project")
-def get_project(auth: Auth, db: DB, pk: int) -> Response:
+def get_project(auth: Auth, db: DB, pk: PK) -> Response:
     row = db.one(f"SELECT {SELECT} FROM projects p WHERE p.id = ? AND p.tenant_id = ?",
                  (pk, auth.tenant_id))
     if row is None:

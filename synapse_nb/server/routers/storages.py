@@ -8,7 +8,7 @@ import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from ..auth import Auth, get_db
-from ..common import bool_param, json_response, not_found, now_iso
+from ..common import PK, bool_param, json_response, not_found, now_iso
 from ..db import Database
 from ..pagination import paginate
 from ..render import frag
@@ -38,7 +38,7 @@ def list_storages(request: Request, auth: Auth, db: DB, page: Q = None,
 
 
 @router.get("/storages/{pk}/", response_model=Obj, summary="get_storage")
-def get_storage(auth: Auth, db: DB, pk: int, with_configuration: Q = None) -> Response:
+def get_storage(auth: Auth, db: DB, pk: PK, with_configuration: Q = None) -> Response:
     row = db.one(f"SELECT {SELECT} FROM storages WHERE id = ? AND tenant_id = ?",
                  (pk, auth.tenant_id))
     if row is None:

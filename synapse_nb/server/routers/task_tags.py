@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from ..auth import Auth, get_db
-from ..common import APIError, int_list, json_response, not_found, now_iso
+from ..common import PK, APIError, int_list, json_response, not_found, now_iso
 from ..db import Database
 from ..pagination import paginate
 from ..schemas import Obj, Page, TaskTagCreate
@@ -44,7 +44,7 @@ def list_task_tags(request: Request, auth: Auth, db: DB, project: Q = None, sear
 
 
 @router.get("/task_tags/{pk}/", response_model=Obj, summary="get_task_tag")
-def get_task_tag(auth: Auth, db: DB, pk: int) -> Response:
+def get_task_tag(auth: Auth, db: DB, pk: PK) -> Response:
     row = db.one(f"SELECT {SELECT} FROM task_tags WHERE id = ? AND tenant_id = ?",
                  (pk, auth.tenant_id))
     if row is None:

@@ -8,7 +8,7 @@ import orjson
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 
 from ..auth import Auth, get_db
-from ..common import APIError, bool_param, field_list, int_list, json_response, not_found, \
+from ..common import PK, APIError, bool_param, field_list, int_list, json_response, not_found, \
     now_iso, one_int, parse_datetime
 from ..db import Database
 from ..pagination import paginate
@@ -107,7 +107,7 @@ def list_tasks(
                     TASK_SELECT, order, build)
 
 
-def _load_task(db: Database, tenant_id: int, pk: int) -> tuple:
+def _load_task(db: Database, tenant_id: int, pk: PK) -> tuple:
     row = db.one(f"SELECT {TASK_SELECT} {TASK_FROM} WHERE t.id = ? AND t.tenant_id = ?",
                  (pk, tenant_id))
     if row is None:
@@ -116,7 +116,7 @@ def _load_task(db: Database, tenant_id: int, pk: int) -> tuple:
 
 
 @router.get("/tasks/{pk}/", response_model=TaskOut, summary="get_task")
-def get_task(request: Request, auth: Auth, db: DB, pk: int, expand: Q = None,
+def get_task(request: Request, auth: Auth, db: DB, pk: PK, expand: Q = None,
              fields: Q = None) -> Response:
     """One task (``expand=data_unit,assignment``, ``fields=id,data``)."""
     row = _load_task(db, auth.tenant_id, pk)
@@ -177,7 +177,7 @@ def create_tasks(request: Request, auth: Auth, db: DB,
 
 @router.put("/tasks/{pk}/annotate_task_data/", response_model=TaskOut,
             summary="annotate_task_data")
-def annotate_task_data(request: Request, auth: Auth, db: DB, pk: int,
+def annotate_task_data(request: Request, auth: Auth, db: DB, pk: PK,
                        body: Annotated[AnnotateTaskData, Body()]) -> Response:
     """Store a task's annotation; ``action`` submit completes it, save keeps it open."""
     payload = body.model_dump()
