@@ -191,3 +191,43 @@ def test_server_rejection_is_a_failed_row(make_server: Any, tmp_path: Path) -> N
     assert report.loc["ok", "status"] == "created"
     assert report.loc["large", "status"] == "failed"
     assert "server refused (4" in report.loc["large", "reason"]
+
+
+def test_widget_against_the_server(client: Any, tmp_path: Path) -> None:
+    pytest.importorskip("ipywidgets", reason="the widget needs ipywidgets")
+    from synapse_nb.upload import UploadWidget
+
+    root = tmp_path / "w"
+    contents = shelf_tree(root, 3, tag="widget")
+    w = UploadWidget(client)
+    assert SHELF in [v for _, v in w.collection.options]
+    w.collection.value = SHELF
+    w.folder.value = str(root)
+    w.project.value = str(SHELF_PROJECT)
+    w.plan_button.click()
+    assert w.plan.attrs["ready"] == 3
+    w.upload_button.click()
+    assert w.report.attrs["summary"]["created"] == 3, w.status.value
+    assert w.report.task.notna().all()
+    check_stored(client, w.report, contents, SHELF)
+
+
+def test_flaky_server_still_no_duplicates(make_server: Any, tmp_path: Path) -> None:
+    """429s and 503s on a fraction of requests: retried, and a re-run completes what is left."""
+    from upload_helpers import sync_client_class
+
+    SynapseClient = sync_client_class()
+    server = make_server(rate_429=0.15, rate_503=0.15, retry_after=0, fault_seed=3)
+    root = tmp_path / "flaky"
+    contents = shelf_tree(root, 12, tag="flaky")
+    with SynapseClient(base_url=server.base_url, access_token=server.access_token) as c:
+        report = None
+        for _ in range(3):  # a run may leave failures when retries run out; re-runs finish
+            report = upload_folder(c, SHELF, root, project=SHELF_PROJECT, batch_size=4, progress=False)
+            if report.attrs["summary"]["failed"] == 0:
+                break
+        assert report.attrs["summary"]["failed"] == 0, report[report.status == "failed"].reason.tolist()
+        server.settings.rate_429 = server.settings.rate_503 = 0.0
+        check_stored(c, report, contents, SHELF)
+        for uid in report.data_unit:
+            assert len(c.list_tasks({"project": SHELF_PROJECT, "data_unit": int(uid)})["results"]) == 1
