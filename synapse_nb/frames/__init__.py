@@ -31,7 +31,7 @@ the unknown fields as JSON text):
   primary_file_url, primary_file_name, files / meta (JSON).
 - ``task_tags_frame``: project, name, description, color, category, created, meta (JSON).
 - ``jobs_frame`` (text ids): status (pending, running, stopped, succeeded, failed),
-  action, plugin_release, is_active, created, modified, completed, params /
+  action, plugin, plugin_release, agent, is_active, created, modified, completed, params /
   progress_record / metrics_record / result (JSON).
 - ``annotations_frame``: one row per annotation object (see
   :mod:`synapse_nb.frames.annotations`): source, source_id, index, project, data_unit,

@@ -31,11 +31,11 @@ Example:
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable
 
 import pyarrow as pa
 
-from .convert import ConversionStats, column_array, dumps_json
+from .convert import ConversionStats, column_array
 from .schema import Column, _primary_file_url
 
 __all__ = ["ANNOTATION_COLUMNS", "ANNOTATION_TYPES", "ANNOTATION_SOURCES", "AnnotationConverter",
