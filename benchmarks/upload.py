@@ -5,9 +5,11 @@ sent through the chunked upload with a small chunk size, against the reference
 server with added latency (default 20 ms per request). Each repetition uses
 fresh file contents so that neither side can skip files the server already has.
 
-Baseline (what `synapse-sdk` users run today): one file after another, multipart
-`POST data_files/` (large files: `PUT chunked_upload/` chunk by chunk, then
-`POST <url>` with the md5, then `POST data_files/`), then data units one by one.
+Baseline (what `synapse-sdk` users run today, from benchmarks/_sdk_baseline.py):
+one file after another, multipart `POST data_files/` (large files: `PUT
+chunked_upload/` chunk by chunk from byte 0, `POST <url>` with the md5, then
+`POST data_files/`), then data units one by one. Both sides use the same chunk
+size. The server runs in its own process (it must not share the client's GIL).
 
     .venv/bin/python benchmarks/upload.py            # 3 repetitions, 20 ms latency
     .venv/bin/python benchmarks/upload.py --reps 1 --latency-ms 20 --small 500 --large-mb 24
@@ -16,64 +18,75 @@ Baseline (what `synapse-sdk` users run today): one file after another, multipart
 from __future__ import annotations
 
 import argparse
-import hashlib
+import importlib.util
+import json
 import os
+import subprocess
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
-
-import httpx
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 
 # --- the sequential SDK-style baseline ------------------------------------
-class SequentialSDKUploader:
-    """Mirrors synapse-sdk BackendClient upload calls: sequential, one request at a time."""
+HERE = Path(__file__).resolve().parent
 
-    def __init__(self, base_url: str, access_token: str, chunk_size: int) -> None:
-        self.base = base_url.rstrip("/") + "/"
-        self.http = httpx.Client(headers={"Synapse-Access-Token": f"Token {access_token}"}, timeout=60)
-        self.chunk_size = chunk_size
 
-    def close(self) -> None:
-        self.http.close()
+def _sdk() -> Any:
+    """benchmarks/_sdk_baseline.py (the client engineer's faithful SDK re-implementation)."""
+    spec = importlib.util.spec_from_file_location("_sdk_baseline", HERE / "_sdk_baseline.py")
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
 
-    def _ok(self, r: httpx.Response) -> Any:
-        r.raise_for_status()
-        return r.json()
 
-    def create_chunked_upload(self, path: Path) -> dict[str, Any]:
-        size = path.stat().st_size
-        md5 = hashlib.md5()
-        url, offset = self.base + "chunked_upload/", 0
-        with open(path, "rb") as fh:
-            while chunk := fh.read(self.chunk_size):
-                md5.update(chunk)
-                end = offset + len(chunk) - 1
-                out = self._ok(self.http.put(url, data={"filename": path.name},
-                                             files={"file": (path.name, chunk, "application/octet-stream")},
-                                             headers={"Content-Range": f"bytes {offset}-{end}/{size}"}))
-                url, offset = out["url"], end + 1
-        return self._ok(self.http.post(url, json={"md5": md5.hexdigest()}))
+def sdk_style_upload(sdk: Any, base_url: str, token: str, collection: int, spec: str, files: list[Path],
+                     threshold: int, chunk_size: int) -> int:
+    """What SDK users run: upload_data_file one file after another, then create_data_units one by one."""
+    headers = sdk.sdk_headers(token)
+    units = []
+    for p in files:
+        df = sdk.sdk_upload_file(base_url, headers, p, use_chunked_upload=p.stat().st_size >= threshold,
+                                 chunk_size=chunk_size)
+        units.append({"data_collection": collection, "files": {spec: {"checksum": df["checksum"], "path": p.name}},
+                      "meta": {"origin_file_stem": p.stem, "origin_file_extension": p.suffix}})
+    session = sdk.sdk_session(base_url, headers)
+    for payload in units:
+        session.post(base_url.rstrip("/") + "/data_units/", json=payload).raise_for_status()
+    return len(units)
 
-    def create_data_file(self, path: Path, use_chunked_upload: bool = False) -> dict[str, Any]:
-        if use_chunked_upload:
-            up = self.create_chunked_upload(path)
-            return self._ok(self.http.post(self.base + "data_files/", json={"chunked_upload": up["id"], "meta": {"filename": path.name}}))
-        with open(path, "rb") as fh:
-            return self._ok(self.http.post(self.base + "data_files/", files={"file": (path.name, fh)}))
 
-    def upload(self, collection: int, spec: str, files: list[Path], threshold: int) -> int:
-        units = []
-        for p in files:  # upload_data_file, one after another
-            df = self.create_data_file(p, use_chunked_upload=p.stat().st_size >= threshold)
-            units.append({"data_collection": collection, "files": {spec: {"checksum": df["checksum"], "path": p.name}},
-                          "meta": {"origin_file_stem": p.stem, "origin_file_extension": p.suffix}})
-        for payload in units:  # create_data_units, one by one
-            self._ok(self.http.post(self.base + "data_units/", json=payload))
-        return len(units)
+_SERVER = """
+import json, sys
+from synapse_nb.server import Settings
+from synapse_nb.server.testing import start_server
+server = start_server(Settings(db_path=sys.argv[1], demo=True, scale=50))
+server.settings.latency_ms = float(sys.argv[2])
+print(json.dumps({"base_url": server.base_url, "access_token": server.access_token}), flush=True)
+sys.stdin.read()  # until the benchmark closes our stdin
+"""
+
+
+@contextmanager
+def server_process(db: Path, latency_ms: float) -> Iterator[dict[str, Any]]:
+    """The reference server in its own process: it must not share the client's GIL
+    (the real backend does not either)."""
+    proc = subprocess.Popen([sys.executable, "-c", _SERVER, str(db), str(latency_ms)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        line = proc.stdout.readline()  # type: ignore[union-attr]
+        if not line:
+            raise RuntimeError("the reference server process did not start")
+        yield json.loads(line)
+    finally:
+        proc.stdin.close()  # type: ignore[union-attr]
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 # --- workload ------------------------------------------------------------
@@ -117,24 +130,20 @@ def main() -> None:
     args = ap.parse_args()
 
     from synapse_nb.client import SynapseClient
-    from synapse_nb.server import Settings
-    from synapse_nb.server.testing import serve_in_thread
     from synapse_nb.upload import upload_folder
 
+    sdk = _sdk()
     chunk = args.chunk_kb * 1024
     threshold = chunk * 2  # large files take the chunked path, small ones do not
     times: dict[str, list[float]] = {k: [] for k in ("sdk_small", "nb_small", "sdk_large", "nb_large")}
     with tempfile.TemporaryDirectory() as tmp:
         tmpd = Path(tmp)
-        settings = Settings(db_path=tmpd / "synapse.db", data_dir=tmpd / "data", demo=True, scale=50)
-        with serve_in_thread(settings) as server:
-            client = SynapseClient(base_url=server.base_url, access_token=server.access_token)
-            coll, spec, ext = pick_collection(client)
-            server.settings.latency_ms = args.latency_ms
-            sdk = SequentialSDKUploader(server.base_url, server.access_token, chunk)
-            print(f"server {server.base_url}  latency {args.latency_ms:g} ms  collection {coll} spec {spec!r}  "
-                  f"small {args.small} x {args.small_kb} KB  large 2 x {args.large_mb} MB in {args.chunk_kb} KB chunks")
-            try:
+        with server_process(tmpd / "synapse.db", args.latency_ms) as srv:
+            base_url, token = srv["base_url"], srv["access_token"]
+            with SynapseClient(base_url=base_url, access_token=token, max_concurrency=args.workers) as client:
+                coll, spec, ext = pick_collection(client)
+                print(f"server {base_url} (own process)  latency {args.latency_ms:g} ms  collection {coll} spec {spec!r}  "
+                      f"small {args.small} x {args.small_kb} KB  large 2 x {args.large_mb} MB in {args.chunk_kb} KB chunks")
                 for rep in range(args.reps):
                     for kind, n, size in (("small", args.small, args.small_kb * 1024), ("large", 2, args.large_mb * 1024 * 1024)):
                         for who in ("sdk", "nb"):
@@ -142,7 +151,7 @@ def main() -> None:
                             files = make_folder(root, spec, ext, n, size, f"{who}{kind}{rep}{time.time_ns()}")
                             t0 = time.perf_counter()
                             if who == "sdk":
-                                made = sdk.upload(coll, spec, files, threshold)
+                                made = sdk_style_upload(sdk, base_url, token, coll, spec, files, threshold, chunk)
                             else:
                                 report = upload_folder(client, coll, root, recursive=False, metadata=False,
                                                        chunked_threshold=threshold, chunk_size=chunk,
@@ -152,9 +161,6 @@ def main() -> None:
                             assert made == n, f"{who} {kind}: {made} units created, expected {n}"
                             times[f"{who}_{kind}"].append(dt)
                             print(f"  rep {rep + 1} {kind:5s} {who:3s} {dt:7.2f} s", flush=True)
-            finally:
-                sdk.close()
-                client.close()
 
     print("\nmedians (s)            sequential SDK-style   upload_folder   speed-up")
     for kind in ("small", "large"):
