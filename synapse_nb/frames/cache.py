@@ -54,8 +54,13 @@ def _client_identity(client: Any) -> tuple[str, str]:
     host = re.sub(r"^[a-z]+://", "", host).rstrip("/")
     tenant = getattr(client, "tenant", None) or getattr(client, "_tenant", None)
     if not tenant:
-        for name in ("access_token", "_access_token", "token", "_token", "authorization_token"):
-            secret = getattr(client, name, None)
+        # An access token alone identifies the tenant: key the cache by a one-way hash of
+        # it, so two tenants' frames never share a file. SynapseClient keeps it in .config.
+        holders = [client, getattr(client, "config", None)]
+        names = ("access_token", "_access_token", "token", "_token", "authorization_token",
+                 "agent_token")
+        for holder, name in ((h, n) for h in holders if h is not None for n in names):
+            secret = getattr(holder, name, None)
             if secret is not None and hasattr(secret, "get_secret_value"):
                 secret = secret.get_secret_value()
             if isinstance(secret, str) and secret:

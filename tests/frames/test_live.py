@@ -233,3 +233,18 @@ def test_rows_inserted_during_fetch_no_duplicates(make_server):
     report = df.attrs["fetch_report"]
     assert report["duplicates_dropped"] > 0 or report["count_drift"], report
     assert report["rows"] == len(df)
+
+
+def test_cache_keeps_tenants_apart(live_server, tmp_path):
+    acme = SynapseClient(live_server.base_url, access_token=live_server.access_token)
+    globex = SynapseClient(live_server.base_url, access_token=live_server.other_access_token)
+    with acme, globex:
+        mine = frames.task_tags_frame(acme, cache=tmp_path, progress=False)
+        theirs = frames.task_tags_frame(globex, cache=tmp_path, progress=False)
+        assert theirs.attrs["fetch_report"]["source"] == "server"  # not acme's cached file
+        assert set(mine.index).isdisjoint(theirs.index) and len(theirs) > 0
+    files = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert len([p for p in files if p.suffix == ".parquet"]) == 2
+    for p in files:
+        assert live_server.access_token not in p.read_bytes().decode("latin-1")
+        assert live_server.access_token not in str(p)
