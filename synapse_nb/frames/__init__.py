@@ -8,6 +8,14 @@ dtypes whatever the server sends (empty results, missing or extra fields include
     df = await tasks_frame(aclient, project=7)   # async client -> awaitable of it
     df.attrs["fetch_report"]   # pages, rows, count, duplicates_dropped, count_drift, elapsed
 
+``fetch_report`` keys: ``resource``, ``source`` (``server`` or ``cache``), ``pages``,
+``rows``, ``count`` (the server's count on page 1), ``duplicates_dropped`` (rows seen twice
+because data moved between pages), ``count_drift`` (rows seen + dropped - count; 0 when
+nothing changed during the fetch), ``elapsed`` (seconds), ``conversion`` (rows without id,
+values that did not fit their declared type and were made null, enum values outside the
+declared categories). A progress bar (tqdm.auto, total = count) shows for fetches of 5
+pages or more; ``progress=True/False`` forces it on or off.
+
 Columns (dtype kinds in :mod:`synapse_nb.frames.schema`; every frame ends with ``extra``,
 the unknown fields as JSON text):
 
