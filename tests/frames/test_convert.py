@@ -110,3 +110,17 @@ def test_job_ids_are_text_and_status_folded():
 def test_timestamps_with_offsets_are_utc():
     df, _ = frame([{"id": 1, "created": "2025-01-01T09:00:00+09:00"}])
     assert df.loc[1, "created"] == pd.Timestamp("2025-01-01T00:00:00Z")
+
+
+def test_expand_json_flattens_a_json_column_on_demand():
+    from synapse_nb.frames import expand_json
+
+    df, _ = frame([{**make_task(1), "meta": {"camera": "c1", "size": {"w": 320, "h": 240}}},
+                   {**make_task(2), "meta": None}])
+    wide = expand_json(df, "meta", depth=2, drop=True)
+    assert "meta" not in wide.columns
+    assert wide.loc[1, "meta.camera"] == "c1" and wide.loc[1, "meta.size.w"] == 320
+    assert pd.isna(wide.loc[2, "meta.camera"])
+    assert list(wide.index) == [1, 2]
+    with pytest.raises(KeyError, match="no column 'nope'"):
+        expand_json(df, "nope")
