@@ -27,6 +27,7 @@ import json
 from typing import Any, Iterable
 
 import numpy as np
+import orjson
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -45,8 +46,8 @@ def _is_empty(value: Any) -> bool:
 def _annotations_of(data: Any) -> list[Any]:
     if isinstance(data, str):
         try:
-            data = json.loads(data)
-        except ValueError:
+            data = orjson.loads(data)
+        except orjson.JSONDecodeError:
             return []
     anns = data.get("annotations") if isinstance(data, dict) else None
     return anns if isinstance(anns, list) else []
@@ -246,9 +247,7 @@ class FrameQuery:
         for column, value in self.filters.items():
             wanted = list(value) if isinstance(value, (list, tuple, set, frozenset)) else [value]
             if column == LABEL_FILTER:
-                wanted_set = {str(w) for w in wanted}
-                mask &= np.fromiter((bool(s & wanted_set) for s in self.labels()), dtype=bool,
-                                    count=len(self.frame))
+                mask &= self._label_mask({str(w) for w in wanted}, mask)
                 continue
             series = self._column(column)
             wanted = [_coerce(w, series) for w in wanted]
@@ -259,6 +258,33 @@ class FrameQuery:
         if self.search:
             mask &= self._search_mask()
         return mask
+
+    def _label_mask(self, wanted: set[str], within: np.ndarray) -> np.ndarray:
+        """Rows (among ``within``) with an annotation labelled one of ``wanted``.
+
+        On JSON text, a substring search for the quoted label picks the candidates first
+        (vectorised), and only those are parsed: on a million rows the cost follows the
+        rows that can match, not the frame's length.
+        """
+        if self._labels is not None or "data" not in self.frame.columns:
+            return np.fromiter((bool(s & wanted) for s in self.labels()), dtype=bool,
+                               count=len(self.frame))
+        data = self.frame["data"]
+        candidates = np.zeros(len(data), dtype=bool)
+        # Quoted as in the JSON text, whether non-ASCII was written raw or \u-escaped.
+        needles = {json.dumps(label, ensure_ascii=e) for label in wanted for e in (True, False)}
+        is_text = data.dtype != object or pd.api.types.infer_dtype(data, skipna=True) == "string"
+        if is_text:
+            for needle in needles:
+                found = data.str.contains(needle, regex=False)
+                candidates |= found.to_numpy(dtype=bool, na_value=False)
+        else:  # dicts (or a mix) in an object column: check every row
+            candidates[:] = True
+        positions = np.flatnonzero(candidates & within)
+        out = np.zeros(len(data), dtype=bool)
+        values = data.iloc[positions].tolist()
+        out[positions] = [bool(row_labels(v) & wanted) for v in values]
+        return out
 
     def _search_mask(self) -> np.ndarray:
         text = self.search

@@ -137,3 +137,28 @@ def test_million_rows_render_one_page_only():
     # The table is still the same twenty row widgets: nothing grew with the frame.
     assert len(browser.table.rows) == 20
     assert len(browser.table.children) == 22  # header + 20 rows + pager
+
+
+def test_label_filter_is_exact_and_reads_non_ascii_labels():
+    import json
+
+    rows = [
+        {"annotations": [{"type": "bbox", "label": "사람"}]},                 # raw UTF-8
+        {"annotations": [{"type": "bbox", "label": "tree"}]},
+        {"annotations": [{"type": "bbox", "label": "car"}], "metadata": {"note": "tree"}},
+        {"annotations": [{"type": "bbox", "class": "tree"}]},                 # v2 spelling
+    ]
+    texts = [json.dumps(rows[0], ensure_ascii=False), json.dumps(rows[1]), json.dumps(rows[2]),
+             json.dumps(rows[3])]
+    df = pd.DataFrame({"data": texts, "n": range(4)})
+    q = FrameQuery(df)
+    q.set_filter("label", "tree")
+    assert q.positions.tolist() == [1, 3]  # not row 2, whose "tree" is not a label
+    q.set_filter("label", "사람")
+    assert q.positions.tolist() == [0]
+    escaped = FrameQuery(pd.DataFrame({"data": [json.dumps(rows[0])]}))  # \\u-escaped text
+    escaped.set_filter("label", "사람")
+    assert escaped.count == 1
+    dicts = FrameQuery(pd.DataFrame({"data": rows}))  # objects, not JSON text
+    dicts.set_filter("label", ["사람", "car"])
+    assert dicts.positions.tolist() == [0, 2]
