@@ -56,7 +56,7 @@ def strip_prefix(value: str | None) -> str:
     return value
 
 
-def get_db(request: Request) -> Database:
+async def get_db(request: Request) -> Database:
     return request.app.state.db
 
 
@@ -86,15 +86,19 @@ def _lookup(db: Database, kind: str, digest: str) -> tuple | None:
     return row
 
 
-def authenticate(
+async def authenticate(
     request: Request,
     access: Annotated[str | None, Depends(_access)],
     user: Annotated[str | None, Depends(_user)],
     tenant: Annotated[str | None, Depends(_tenant)],
     agent: Annotated[str | None, Depends(_agent)],
 ) -> AuthContext:
-    """Resolve the caller's tenant from the headers or answer 401/403."""
-    db = get_db(request)
+    """Resolve the caller's tenant from the headers or answer 401/403.
+
+    Async on purpose: it does not block (token lookups are cached), and a sync dependency
+    would cost a thread hop per request.
+    """
+    db: Database = request.app.state.db
     tenant_code = strip_prefix(tenant)
     context: AuthContext | None = None
     if access:

@@ -57,6 +57,7 @@ CREATE TABLE IF NOT EXISTS data_units (
     id INTEGER PRIMARY KEY, tenant_id INTEGER NOT NULL, data_collection_id INTEGER NOT NULL,
     files TEXT NOT NULL, meta TEXT NOT NULL, created TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS du_collection ON data_units (tenant_id, data_collection_id, id);
+CREATE INDEX IF NOT EXISTS du_tenant ON data_units (tenant_id, id);
 CREATE TABLE IF NOT EXISTS data_unit_checksums (
     data_unit_id INTEGER NOT NULL, tenant_id INTEGER NOT NULL, checksum TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS duc_checksum ON data_unit_checksums (tenant_id, checksum);
@@ -75,6 +76,9 @@ CREATE TABLE IF NOT EXISTS tasks (
     priority TEXT NOT NULL, tags TEXT NOT NULL, meta TEXT NOT NULL, data TEXT,
     is_discarded INTEGER NOT NULL, created TEXT NOT NULL, modified TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS tasks_project ON tasks (tenant_id, project_id, id);
+CREATE INDEX IF NOT EXISTS tasks_tenant ON tasks (tenant_id, id);
+CREATE INDEX IF NOT EXISTS tasks_status ON tasks (tenant_id, status, id);
+CREATE INDEX IF NOT EXISTS tasks_assignee ON tasks (tenant_id, assignee, id);
 CREATE INDEX IF NOT EXISTS tasks_unit ON tasks (data_unit_id);
 CREATE TABLE IF NOT EXISTS assignments (
     id INTEGER PRIMARY KEY, tenant_id INTEGER NOT NULL, project_id INTEGER NOT NULL,
@@ -84,6 +88,7 @@ CREATE TABLE IF NOT EXISTS assignments (
     modified TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS asg_project ON assignments (tenant_id, project_id, id);
 CREATE INDEX IF NOT EXISTS asg_task ON assignments (task_id);
+CREATE INDEX IF NOT EXISTS asg_tenant ON assignments (tenant_id, id);
 CREATE TABLE IF NOT EXISTS ground_truth_datasets (
     id INTEGER PRIMARY KEY, tenant_id INTEGER NOT NULL, project_id INTEGER,
     name TEXT NOT NULL, description TEXT NOT NULL, created TEXT NOT NULL);
@@ -139,6 +144,7 @@ class Database:
         # bumped after every committed write; cached counts are keyed on it
         self.version = 0
         self._counts: dict[tuple[str, tuple[Any, ...]], tuple[int, int]] = {}
+        self._ids: dict[tuple[str, tuple[Any, ...]], tuple[int, list[int]]] = {}
         con = self.connection()
         con.execute("PRAGMA journal_mode=WAL")
         con.executescript(SCHEMA)
@@ -176,6 +182,31 @@ class Database:
             self._counts.clear()
         self._counts[key] = (version, n)
         return n
+
+    def id_slice(self, sql: str, params: Sequence[Any], offset: int, limit: int,
+                 count: int) -> list[int]:
+        """``ids[offset:offset + limit]`` of an ordered id query.
+
+        Deep ``OFFSET`` pages cost O(offset) in SQLite; a client walking all pages at once
+        would make that quadratic. So the full id list of a query is computed once per
+        database version (when it is not huge) and pages become slices of it.
+        """
+        key = (sql, tuple(params))
+        hit = self._ids.get(key)
+        if hit is not None and hit[0] == self.version:
+            return hit[1][offset:offset + limit]
+        if count > self.ID_CACHE_MAX_ROWS or offset < 4 * limit:
+            return [r[0] for r in self.connection().execute(
+                f"{sql} LIMIT ? OFFSET ?", [*params, limit, offset])]
+        version = self.version
+        ids = [r[0] for r in self.connection().execute(sql, params)]
+        if len(self._ids) >= self.ID_CACHE_QUERIES:
+            self._ids.pop(next(iter(self._ids)))
+        self._ids[key] = (version, ids)
+        return ids[offset:offset + limit]
+
+    ID_CACHE_MAX_ROWS = 2_000_000
+    ID_CACHE_QUERIES = 8
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:

@@ -17,7 +17,7 @@ from fastapi import Request, Response
 from .common import APIError
 from .settings import Settings
 
-__all__ = ["page_args", "paginate"]
+__all__ = ["page_args", "paginate", "page_body"]
 
 
 def page_args(request: Request) -> tuple[int, int]:
@@ -57,6 +57,49 @@ def _page_url(request: Request, page: int, public: str | None) -> str:
     return str(url)
 
 
+def page_body(
+    db: Any,
+    from_where: str,
+    params: Sequence[Any],
+    select: str,
+    order: str,
+    build: Callable[[list[tuple]], list[Any]],
+    page: int,
+    size: int,
+    page_url: Callable[[int], str],
+    *,
+    key: str | None = None,
+    fetch_from: str | None = None,
+) -> bytes:
+    """The envelope of one page as JSON bytes (``page`` -1 means the last page).
+
+    With ``key`` (the id column) the page's ids are found first on ``from_where`` (cheap,
+    index only), then the rows are fetched from ``fetch_from`` (joins included) by id.
+    """
+    count = db.count(f"SELECT COUNT(*) {from_where}", params)
+    last = max(1, -(-count // size))
+    if page == -1:
+        page = last
+    if page > last:
+        raise APIError(404, "Invalid page.")
+    if key is None:
+        rows = db.query(f"SELECT {select} {from_where} ORDER BY {order} LIMIT ? OFFSET ?",
+                        [*params, size, (page - 1) * size])
+    else:
+        ids = db.id_slice(f"SELECT {key} {from_where} ORDER BY {order}", params,
+                          (page - 1) * size, size, count)
+        rows = db.query(f"SELECT {select} {fetch_from} WHERE {key} IN "
+                        f"({','.join('?' * len(ids))})", ids) if ids else []
+        position = {pk: k for k, pk in enumerate(ids)}
+        rows.sort(key=lambda row: position[row[0]])
+    return orjson.dumps({
+        "count": count,
+        "next": page_url(page + 1) if page < last else None,
+        "previous": page_url(page - 1) if page > 1 else None,
+        "results": build(rows),
+    })
+
+
 def paginate(
     request: Request,
     db: Any,
@@ -65,22 +108,13 @@ def paginate(
     select: str,
     order: str,
     build: Callable[[list[tuple]], list[Any]],
+    *,
+    key: str | None = None,
+    fetch_from: str | None = None,
 ) -> Response:
-    """Run the count and page queries and answer the envelope as pre-serialised JSON."""
+    """Answer one page of a list endpoint, from the request's ``page``/``page_size``."""
     page, size = page_args(request)
-    count = db.count(f"SELECT COUNT(*) {from_where}", params)
-    last = max(1, -(-count // size))
-    if page == -1:
-        page = last
-    if page > last:
-        raise APIError(404, "Invalid page.")
-    rows = db.query(f"SELECT {select} {from_where} ORDER BY {order} LIMIT ? OFFSET ?",
-                    [*params, size, (page - 1) * size])
     public = request.app.state.settings.public_url
-    body = {
-        "count": count,
-        "next": _page_url(request, page + 1, public) if page < last else None,
-        "previous": _page_url(request, page - 1, public) if page > 1 else None,
-        "results": build(rows),
-    }
-    return Response(orjson.dumps(body), media_type="application/json")
+    body = page_body(db, from_where, params, select, order, build, page, size,
+                     lambda n: _page_url(request, n, public), key=key, fetch_from=fetch_from)
+    return Response(body, media_type="application/json")

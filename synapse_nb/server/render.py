@@ -14,7 +14,7 @@ from typing import Any, Iterable
 import orjson
 
 __all__ = [
-    "absolute_files", "frag", "only_fields", "TASK_SELECT", "TASK_FROM", "task_dict",
+    "absolute_files", "files_fragment", "frag", "only_fields", "TASK_SELECT", "TASK_FROM", "task_dict",
     "UNIT_SELECT", "unit_dict", "ASSIGNMENT_SELECT", "assignment_dict",
 ]
 
@@ -36,6 +36,15 @@ def absolute_files(files_json: str, base: str) -> dict[str, Any]:
     return files
 
 
+def files_fragment(files_json: str, base: str) -> Any:
+    """Like ``absolute_files`` but as pre-serialised JSON, without parsing (the hot path).
+
+    Safe as plain text replacement: the stored JSON is written by the server with orjson,
+    so a quote inside any string value is escaped and cannot form ``"url":"media/``.
+    """
+    return Fragment(files_json.replace('"url":"media/', f'"url":"{base}/media/'))
+
+
 def only_fields(obj: dict[str, Any], fields: Iterable[str] | None) -> dict[str, Any]:
     if not fields:
         return obj
@@ -46,7 +55,7 @@ UNIT_SELECT = "du.id, du.data_collection_id, du.files, du.meta, du.created"
 
 
 def unit_dict(row: tuple, base: str) -> dict[str, Any]:
-    return {"id": row[0], "data_collection": row[1], "files": absolute_files(row[2], base),
+    return {"id": row[0], "data_collection": row[1], "files": files_fragment(row[2], base),
             "meta": Fragment(row[3]), "created": row[4]}
 
 
@@ -57,7 +66,7 @@ TASK_FROM = "FROM tasks t JOIN data_units du ON du.id = t.data_unit_id"
 
 
 def task_dict(row: tuple, base: str, expand_unit: bool = False) -> dict[str, Any]:
-    files = absolute_files(row[12], base)
+    files = files_fragment(row[12], base)
     unit: Any = row[2]
     if expand_unit:
         unit = {"id": row[2], "data_collection": row[13], "files": files,

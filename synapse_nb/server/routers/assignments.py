@@ -56,9 +56,10 @@ def list_assignments(request: Request, auth: Auth, db: DB, project: Q = None, ta
             params += values
     base = base_url(request)
     keep = field_list(fields)
-    return paginate(request, db, f"{FROM} WHERE {' AND '.join(where)}", params,
+    return paginate(request, db, f"FROM assignments a WHERE {' AND '.join(where)}", params,
                     ASSIGNMENT_SELECT, "a.id",
-                    lambda rows: [only_fields(assignment_dict(r, base), keep) for r in rows])
+                    lambda rows: [only_fields(assignment_dict(r, base), keep) for r in rows],
+                    key="a.id", fetch_from=FROM)
 
 
 @router.get("/assignments/{pk}/", response_model=Obj, summary="get_assignment")

@@ -45,7 +45,8 @@ def list_data_units(request: Request, auth: Auth, db: DB, data_collection: Q = N
         params += [auth.tenant_id, *sums]
     base = base_url(request)
     return paginate(request, db, f"FROM data_units du WHERE {' AND '.join(where)}", params,
-                    UNIT_SELECT, "du.id", lambda rows: [unit_dict(r, base) for r in rows])
+                    UNIT_SELECT, "du.id", lambda rows: [unit_dict(r, base) for r in rows],
+                    key="du.id", fetch_from="FROM data_units du")
 
 
 @router.get("/data_units/{pk}/", response_model=Obj, summary="get_data_unit")

@@ -67,9 +67,10 @@ def list_ground_truth_events(request: Request, auth: Auth, db: DB,
         params += cats
     base = base_url(request)
     keep = field_list(fields)
-    return paginate(request, db, f"{EVENT_FROM} WHERE {' AND '.join(where)}", params,
-                    EVENT_SELECT, "e.id",
-                    lambda rows: [only_fields(event_dict(r, base), keep) for r in rows])
+    return paginate(request, db, f"FROM ground_truth_events e WHERE {' AND '.join(where)}",
+                    params, EVENT_SELECT, "e.id",
+                    lambda rows: [only_fields(event_dict(r, base), keep) for r in rows],
+                    key="e.id", fetch_from=EVENT_FROM)
 
 
 @router.get("/ground_truth_events/{pk}/", response_model=Obj, summary="get_ground_truth_event")

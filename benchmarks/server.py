@@ -1,0 +1,149 @@
+"""Pages of 100 tasks served per second by the reference server, from a 100k-task database.
+
+    .venv/bin/python benchmarks/server.py [--scale 100000] [--pages 300] [--repeat 3]
+
+The server runs as a uvicorn subprocess (its own process, so the client does not share its
+GIL); clients are httpx over loopback at concurrency 1, 4 and 16, fetching addressable pages
+``page=k&page_size=100`` of ``sdk/tasks/`` as the toolkit's concurrent paginator does.
+
+Side by side:
+- ceiling: the same page built in-process, SQLite query + dict building + orjson encode,
+  with no HTTP at all (what the server could do if HTTP were free);
+- client decode: ``json.loads`` of one page, which any client pays per page.
+It prints medians of ``--repeat`` runs and the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import orjson
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from synapse_nb.server import Settings  # noqa: E402
+from synapse_nb.server.app import open_database  # noqa: E402
+from synapse_nb.server.demo import DEMO_ACCESS_TOKEN  # noqa: E402
+from synapse_nb.server.render import TASK_FROM, TASK_SELECT, task_dict  # noqa: E402
+
+
+def seed(db_path: Path, scale: int) -> float:
+    start = time.perf_counter()
+    db = open_database(Settings(db_path=db_path, demo=True, scale=scale))
+    db.close()
+    return time.perf_counter() - start
+
+
+def start_server(db_path: Path) -> tuple[subprocess.Popen, str]:
+    proc = subprocess.Popen([sys.executable, "-m", "synapse_nb.server", "--db", str(db_path),
+                             "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            text=True, cwd=ROOT)
+    line = proc.stdout.readline().strip()
+    if not line.startswith("Synapse reference server:"):
+        proc.kill()
+        raise SystemExit(f"server did not start: {line!r}")
+    return proc, line.rsplit(" ", 1)[1]
+
+
+async def fetch_pages(base: str, pages: list[int], concurrency: int) -> float:
+    """Pages per second fetching ``pages`` with ``concurrency`` requests in flight."""
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    headers = {"Synapse-Access-Token": f"Token {DEMO_ACCESS_TOKEN}"}
+    queue = list(reversed(pages))
+    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits,
+                                 timeout=60) as client:
+        await client.get("/sdk/tasks/", params={"page_size": 100})  # warm the connection
+
+        async def worker() -> None:
+            while queue:
+                page = queue.pop()
+                r = await client.get("/sdk/tasks/", params={"page": page, "page_size": 100})
+                r.raise_for_status()
+                r.content  # body received; decoding is the client's cost, measured apart
+
+        start = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return len(pages) / (time.perf_counter() - start)
+
+
+def ceiling(db_path: Path, pages: list[int]) -> float:
+    """Pages per second built in-process by the server's own page code, minus HTTP."""
+    from synapse_nb.server.db import Database
+    from synapse_nb.server.pagination import page_body
+
+    db = Database(db_path)
+    base = "http://127.0.0.1:1"
+
+    def build(rows: list[tuple]) -> list[dict]:
+        return [task_dict(r, base) for r in rows]
+
+    start = time.perf_counter()
+    for page in pages:
+        page_body(db, "FROM tasks t WHERE t.tenant_id = ?", [1], TASK_SELECT, "t.id", build,
+                  page, 100, lambda n: f"{base}/sdk/tasks/?page={n}&page_size=100",
+                  key="t.id", fetch_from=TASK_FROM)
+    rate = len(pages) / (time.perf_counter() - start)
+    db.close()
+    return rate
+
+
+def client_decode(base: str, pages: int = 200) -> float:
+    body = httpx.get(f"{base}/sdk/tasks/", params={"page_size": 100, "page": 7},
+                     headers={"Synapse-Access-Token": DEMO_ACCESS_TOKEN}).content
+    start = time.perf_counter()
+    for _ in range(pages):
+        json.loads(body)
+    return pages / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--scale", type=int, default=100_000)
+    parser.add_argument("--pages", type=int, default=300, help="pages fetched per run")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--db", type=Path, default=None, help="reuse this seeded database")
+    args = parser.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="synapse-bench-"))
+    db_path = args.db or tmp / "bench.db"
+    if not db_path.exists():
+        print(f"seeding {args.scale} tasks: {seed(db_path, args.scale):.1f} s", flush=True)
+    last_page = args.scale // 100
+    step = max(1, last_page // args.pages)
+    pages = list(range(1, last_page + 1, step))[: args.pages]  # spread over the whole table
+    proc, base = start_server(db_path)
+    try:
+        print(f"server {base}, {len(pages)} pages of 100 tasks per run, "
+              f"median of {args.repeat} runs (machine: {os.cpu_count()} cores)")
+        ceil = statistics.median(ceiling(db_path, pages) for _ in range(args.repeat))
+        decode = statistics.median(client_decode(base) for _ in range(args.repeat))
+        print(f"{'':>22} {'pages/s':>9} {'tasks/s':>9} {'vs ceiling':>11} "
+              f"{'vs json.loads':>14}")
+        print(f"{'ceiling (no HTTP)':>22} {ceil:9.0f} {ceil * 100:9.0f} {1:11.2f} "
+              f"{ceil / decode:14.2f}")
+        print(f"{'client json.loads':>22} {decode:9.0f} {decode * 100:9.0f} "
+              f"{decode / ceil:11.2f} {1:14.2f}")
+        for concurrency in (1, 4, 16):
+            rates = [asyncio.run(fetch_pages(base, pages, concurrency))
+                     for _ in range(args.repeat)]
+            rate = statistics.median(rates)
+            print(f"{f'HTTP, concurrency {concurrency}':>22} {rate:9.0f} {rate * 100:9.0f} "
+                  f"{rate / ceil:11.2f} {rate / decode:14.2f}", flush=True)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+if __name__ == "__main__":
+    main()
