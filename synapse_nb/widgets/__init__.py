@@ -18,7 +18,8 @@ Stable CSS classes (for tests that drive a real browser, and for styling):
 ``snb-filter-bar``          the filter bar; ``snb-filter-<column>`` on each control,
                             ``snb-search`` on the search box
 ``snb-header``              the table's header row; ``snb-header-cell`` its buttons (sort)
-``snb-row``                 one table row (an ``HBox``); hidden rows have ``display: none``
+``snb-row``                 one table row showing a record (an ``HBox``); the unused,
+                            hidden slots of a short page have ``snb-row-empty`` instead
 ``snb-row-id-<id>``         on the row showing record ``<id>``
 ``snb-cell``                a clickable cell (a ``Button``); clicking it selects the row
 ``snb-row-check``           the row's checkbox (adds the row to the selection)

@@ -9,7 +9,8 @@ Each row is an ``HBox`` (class ``snb-row``) of a checkbox (``snb-row-check``: ad
 to the selection) and one flat ``Button`` per column (``snb-cell``): a click anywhere on
 the row's cells selects that row alone and makes it the current one. Selected rows get
 ``snb-row-selected``, the current one ``snb-row-current``, and every row a class
-``snb-row-id-<id>`` naming its record. Header buttons (``snb-header``) sort by their
+``snb-row-id-<id>`` naming its record; unused slots of a short page are hidden and carry
+``snb-row-empty`` instead of ``snb-row``. Header buttons (``snb-header``) sort by their
 column; a second click reverses the order.
 
 Example:
@@ -198,12 +199,18 @@ class PagedTable(W.VBox):
                         cell.description = cell_text(value, 60)
                         cell.tooltip = cell_text(value, 400)
                     row.layout.display = None
-                    row._dom_classes = tuple(
-                        c for c in row._dom_classes if not c.startswith("snb-row-id-")
-                    ) + (f"snb-row-id-{_CLASS_UNSAFE.sub('_', str(ids[slot]))}",)
+                    kept = tuple(c for c in row._dom_classes if c not in ("snb-row", "snb-row-empty")
+                                 and not c.startswith("snb-row-id-"))
+                    row._dom_classes = ("snb-row", *kept,
+                                        f"snb-row-id-{_CLASS_UNSAFE.sub('_', str(ids[slot]))}")
                 else:
+                    # An unused slot is hidden and loses ``snb-row``, so that counting
+                    # ``.snb-row`` in the page counts the records shown.
                     self._row_positions[slot] = None
                     row.layout.display = "none"
+                    row._dom_classes = ("snb-row-empty", *(
+                        c for c in row._dom_classes if c not in ("snb-row", "snb-row-empty")
+                        and not c.startswith("snb-row-id-")))
         finally:
             self._updating = False
         for column, button in zip(self.columns, self.header_buttons):

@@ -53,6 +53,11 @@ def test_pager_buttons(tasks_df):
     assert len(b.table.visible_rows) == 10
     # Rows past the end are hidden, not removed.
     assert sum(r.layout.display == "none" for r in b.table.rows) == 40
+    assert sum("snb-row" in r._dom_classes for r in b.table.rows) == 10
+    assert sum("snb-row-empty" in r._dom_classes for r in b.table.rows) == 40
+    b.table.prev_button.click()  # a full page again: every slot is a row
+    assert all("snb-row" in r._dom_classes and "snb-row-empty" not in r._dom_classes
+               for r in b.table.rows)
 
 
 def test_header_click_sorts_then_reverses(tasks_df):
