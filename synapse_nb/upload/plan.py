@@ -111,7 +111,15 @@ def _collection(client: Any, data_collection: int | Mapping[str, Any]) -> dict[s
         if "file_specifications" in coll and "id" in coll:
             return coll
         data_collection = coll["id"]
-    return dict(client.get_data_collection(int(data_collection)))
+    try:
+        return dict(client.get_data_collection(int(data_collection)))
+    except Exception as err:
+        if getattr(err, "status_code", None) == 404:
+            raise UploadError(
+                f"data collection {data_collection} was not found for this tenant; "
+                "check the id (client.list_data_collection() lists yours)"
+            ) from err
+        raise
 
 
 def _sheet(metadata: Any, root: Path) -> MetadataSheet | None:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from synapse_nb.upload import FolderError, MetadataError, plan_upload, upload_folder
+from synapse_nb.upload import FolderError, MetadataError, UploadError, plan_upload, upload_folder
 from synapse_nb.upload.plan import make_plan
 from synapse_nb.upload.folder import run_plan
 from upload_helpers import write
@@ -231,3 +231,11 @@ def test_flaky_server_still_no_duplicates(make_server: Any, tmp_path: Path) -> N
         check_stored(c, report, contents, SHELF)
         for uid in report.data_unit:
             assert len(c.list_tasks({"project": SHELF_PROJECT, "data_unit": int(uid)})["results"]) == 1
+
+
+def test_unknown_or_other_tenants_collection(client: Any, tmp_path: Path) -> None:
+    contents = shelf_tree(tmp_path / "t", 1, tag="tenant")
+    for pk in (4, 999_999):  # 4 belongs to tenant globex
+        with pytest.raises(UploadError, match=f"data collection {pk} was not found for this tenant"):
+            upload_folder(client, pk, tmp_path / "t", progress=False)
+    assert client.data_files_verify_checksums([md5(d) for d in contents.values()])["existing"] == []
