@@ -7,9 +7,13 @@ GIL); clients are httpx over loopback at concurrency 1, 4 and 16, fetching addre
 ``page=k&page_size=100`` of ``sdk/tasks/`` as the toolkit's concurrent paginator does.
 
 Side by side:
-- ceiling: the same page built in-process, SQLite query + dict building + orjson encode,
-  with no HTTP at all (what the server could do if HTTP were free);
-- client decode: ``json.loads`` of one page, which any client pays per page.
+- ceiling: the same page built in-process by the server's page code (SQLite query, dict
+  building, orjson encode), with no HTTP at all;
+- static server: the same client against a bare ASGI app under the same uvicorn that
+  answers one pre-built page to every request (zero server work). The ratio to it says
+  how much the reference server costs the client: near 1 means the client, not the
+  server, sets the speed;
+- client decode: ``json.loads`` of one page, which any client pays per page on top.
 It prints medians of ``--repeat`` runs and the ratios.
 """
 
@@ -43,6 +47,38 @@ def seed(db_path: Path, scale: int) -> float:
     db = open_database(Settings(db_path=db_path, demo=True, scale=scale))
     db.close()
     return time.perf_counter() - start
+
+
+STATIC_APP = """
+import sys, uvicorn
+body = open(sys.argv[1], "rb").read()
+headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning", access_log=False)
+"""
+
+
+def start_static(body_path: Path) -> tuple[subprocess.Popen, str]:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-c", STATIC_APP, str(body_path), str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            httpx.get(base + "/")
+            return proc, base
+        except httpx.TransportError:
+            time.sleep(0.05)
+    proc.kill()
+    raise SystemExit("static server did not start")
 
 
 def start_server(db_path: Path) -> tuple[subprocess.Popen, str]:
@@ -123,26 +159,31 @@ def main() -> None:
     step = max(1, last_page // args.pages)
     pages = list(range(1, last_page + 1, step))[: args.pages]  # spread over the whole table
     proc, base = start_server(db_path)
+    body_path = tmp / "page.json"
+    body_path.write_bytes(httpx.get(f"{base}/sdk/tasks/", params={"page": 7, "page_size": 100},
+                                    headers={"Synapse-Access-Token": DEMO_ACCESS_TOKEN}).content)
+    static, static_base = start_static(body_path)
     try:
         print(f"server {base}, {len(pages)} pages of 100 tasks per run, "
               f"median of {args.repeat} runs (machine: {os.cpu_count()} cores)")
         ceil = statistics.median(ceiling(db_path, pages) for _ in range(args.repeat))
         decode = statistics.median(client_decode(base) for _ in range(args.repeat))
-        print(f"{'':>22} {'pages/s':>9} {'tasks/s':>9} {'vs ceiling':>11} "
-              f"{'vs json.loads':>14}")
-        print(f"{'ceiling (no HTTP)':>22} {ceil:9.0f} {ceil * 100:9.0f} {1:11.2f} "
-              f"{ceil / decode:14.2f}")
-        print(f"{'client json.loads':>22} {decode:9.0f} {decode * 100:9.0f} "
-              f"{decode / ceil:11.2f} {1:14.2f}")
+        print(f"in-process page build (no HTTP): {ceil:.0f} pages/s; "
+              f"client json.loads of a page: {decode:.0f} pages/s")
+        print(f"{'concurrency':>11} {'server pages/s':>15} {'tasks/s':>9} "
+              f"{'static pages/s':>15} {'server/static':>14} {'server/no-HTTP':>15}")
         for concurrency in (1, 4, 16):
-            rates = [asyncio.run(fetch_pages(base, pages, concurrency))
-                     for _ in range(args.repeat)]
-            rate = statistics.median(rates)
-            print(f"{f'HTTP, concurrency {concurrency}':>22} {rate:9.0f} {rate * 100:9.0f} "
-                  f"{rate / ceil:11.2f} {rate / decode:14.2f}", flush=True)
+            ours, bare = [], []
+            for _ in range(args.repeat):  # interleaved, so load drift hits both alike
+                ours.append(asyncio.run(fetch_pages(base, pages, concurrency)))
+                bare.append(asyncio.run(fetch_pages(static_base, pages, concurrency)))
+            rate, ref = statistics.median(ours), statistics.median(bare)
+            print(f"{concurrency:>11} {rate:15.0f} {rate * 100:9.0f} {ref:15.0f} "
+                  f"{rate / ref:14.2f} {rate / ceil:15.2f}", flush=True)
     finally:
-        proc.terminate()
-        proc.wait(10)
+        for process in (proc, static):
+            process.terminate()
+            process.wait(10)
 
 
 if __name__ == "__main__":
