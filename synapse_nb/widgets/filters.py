@@ -23,7 +23,7 @@ import ipywidgets as W
 import numpy as np
 import pandas as pd
 
-from .query import LABEL_FILTER, FrameQuery, _is_list_column
+from .query import LABEL_FILTER, FrameQuery, is_list_column
 
 __all__ = ["FilterBar", "filter_choices"]
 
@@ -52,7 +52,7 @@ def filter_choices(query: FrameQuery, column: str, names: dict[Any, str] | None 
         series = frame[column]
         if isinstance(series.dtype, pd.CategoricalDtype):
             values = list(series.cat.categories)
-        elif _is_list_column(series):
+        elif is_list_column(series):
             flat = series.explode().dropna()
             values = sorted({_plain(v) for v in flat.unique().tolist()}, key=str)
         else:

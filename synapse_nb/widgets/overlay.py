@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from ._html import esc
-from .query import _annotations_of
+from .query import annotations_of
 
 __all__ = ["Shape", "LabelPalette", "shapes_of", "image_info", "overlay_html", "legend_html"]
 
@@ -81,7 +81,7 @@ def shapes_of(data: Any) -> tuple[list[Shape], int]:
 
     shapes: list[Shape] = []
     skipped = 0
-    for i, ann in enumerate(_annotations_of(data)):
+    for i, ann in enumerate(annotations_of(data)):
         if not isinstance(ann, dict):
             skipped += 1
             continue

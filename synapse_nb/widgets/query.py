@@ -32,7 +32,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["FrameQuery", "LABEL_FILTER", "row_labels"]
+__all__ = ["FrameQuery", "LABEL_FILTER", "row_labels", "annotations_of", "is_list_column"]
 
 LABEL_FILTER = "label"
 
@@ -43,7 +43,8 @@ def _is_empty(value: Any) -> bool:
     return isinstance(value, (list, tuple, set, frozenset)) and len(value) == 0
 
 
-def _annotations_of(data: Any) -> list[Any]:
+def annotations_of(data: Any) -> list[Any]:
+    """The ``annotations`` list of a payload (dict or JSON text); [] when there is none."""
     if isinstance(data, str):
         try:
             data = orjson.loads(data)
@@ -60,7 +61,7 @@ def row_labels(data: Any) -> set[str]:
     ['car', 'person']
     """
     out: set[str] = set()
-    for ann in _annotations_of(data):
+    for ann in annotations_of(data):
         if isinstance(ann, dict):
             label = ann.get("label", ann.get("class"))
             if label is not None:
@@ -88,7 +89,8 @@ def _list_column_matches(series: pd.Series, wanted: list[Any]) -> np.ndarray:
          for v in series), dtype=bool, count=len(series))
 
 
-def _is_list_column(series: pd.Series) -> bool:
+def is_list_column(series: pd.Series) -> bool:
+    """True for a column of lists (Arrow list dtype, or objects that are lists)."""
     if isinstance(series.dtype, pd.ArrowDtype):
         return pa.types.is_list(series.dtype.pyarrow_dtype) or pa.types.is_large_list(
             series.dtype.pyarrow_dtype)
@@ -105,7 +107,7 @@ def _is_text_column(series: pd.Series) -> bool:
     if isinstance(dtype, pd.ArrowDtype):
         return pa.types.is_string(dtype.pyarrow_dtype) or pa.types.is_large_string(
             dtype.pyarrow_dtype) or pa.types.is_dictionary(dtype.pyarrow_dtype)
-    return pd.api.types.is_string_dtype(dtype) and not _is_list_column(series)
+    return pd.api.types.is_string_dtype(dtype) and not is_list_column(series)
 
 
 def _coerce(value: Any, series: pd.Series) -> Any:
@@ -251,7 +253,7 @@ class FrameQuery:
                 continue
             series = self._column(column)
             wanted = [_coerce(w, series) for w in wanted]
-            if _is_list_column(series):
+            if is_list_column(series):
                 mask &= _list_column_matches(series, wanted)
             else:
                 mask &= series.isin(wanted).to_numpy(dtype=bool, na_value=False)
