@@ -94,7 +94,13 @@ class api:  # noqa: N801 (used as a decorator, like property)
         functools.update_wrapper(self, flow)  # type: ignore[arg-type]
 
     def __set_name__(self, owner: type, name: str) -> None:
+        # flows made by a factory (``_get``/``_lister``) take the attribute's name
         self.name = name
+        self.flow.__name__ = name
+        self.flow.__qualname__ = f"{owner.__name__}.{name}"
+        if self.flow.__doc__ and "{name}" in self.flow.__doc__:
+            self.flow.__doc__ = self.flow.__doc__.replace("{name}", name)
+        self.__doc__ = self.flow.__doc__
 
     def __get__(self, obj: Any, objtype: type | None = None) -> Any:
         if obj is None:

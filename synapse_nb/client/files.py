@@ -3,7 +3,7 @@
 Two forms are accepted:
 
 - the SDK form ``{"files_fields": ["files", "data.files"], "is_list": True,
-  "coerce": callable}``: each file URL in those (dotted) fields is downloaded into the
+  "coerce": callable, "dest_dir": optional folder}``: each file URL in those (dotted) fields is downloaded into the
   cache folder and replaced by the local :class:`~pathlib.Path`; a dict entry loses its
   ``url`` and gains ``path`` (other keys stay); ``coerce`` then maps each record;
 - the seed-docs form ``{"files": lambda url: ...}``: each URL in that field is rewritten
@@ -75,6 +75,8 @@ class UrlConversion:
     download: bool = True
     coerce: Callable[[Any], Any] | None = None
     rewrite: dict[str, Callable[[str], Any]] = field(default_factory=dict)
+    #: where files go (``dest_dir`` in the spec); None: ``<client.cache_dir>/files``
+    folder: Path | None = None
 
     @classmethod
     def parse(cls, spec: Mapping[str, Any] | None) -> "UrlConversion | None":
@@ -89,10 +91,11 @@ class UrlConversion:
             coerce = spec.get("coerce")
             if coerce is not None and not callable(coerce):
                 raise TypeError("url_conversion['coerce'] must be callable")
-            return cls(fields=list(fields), coerce=coerce)
+            folder = Path(spec["dest_dir"]).expanduser() if spec.get("dest_dir") else None
+            return cls(fields=list(fields), coerce=coerce, folder=folder)
         rewrite = {}
         for key, fn in spec.items():
-            if key in ("is_list", "coerce"):
+            if key in ("is_list", "coerce", "dest_dir"):
                 continue
             if not callable(fn):
                 raise TypeError(f"url_conversion[{key!r}] must be a function of the URL, "

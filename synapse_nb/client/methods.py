@@ -46,9 +46,10 @@ def _lister(path: str, doc: str) -> api:
         if conv is not None and isinstance(body, dict) and isinstance(body.get("results"), list):
             body = {**body, "results": (yield from convert_flow(self, body["results"], conv))}
         return body
-    flow.__doc__ = (f"{doc}\n\n``GET {path}``. ``list_all=False``: the first page (DRF envelope); "
+    flow.__doc__ = (doc + f"\n\n``GET {path}``. ``list_all=False``: the first page (DRF envelope); "
                     "``list_all=True``: ``(iterator of records, count)``, pages fetched concurrently.\n\n"
-                    f">>> page = client.{path.strip('/').split('/')[-1].replace('sdk/', '')}  # doctest: +SKIP")
+                    ">>> page = client.{name}({'page_size': 10})                  # doctest: +SKIP\n"
+                    ">>> records, count = client.{name}(list_all=True)            # doctest: +SKIP")
     return api(flow)
 
 
@@ -77,7 +78,7 @@ def convert_flow(client: Any, records: list[Any], conv: UrlConversion) -> Flow:
     if conv.download:
         urls = conv.urls(records)
         if urls:
-            folder = client.url_cache_dir()
+            folder = conv.folder or client.url_cache_dir()
             got = yield Gather([Download(u, folder) for u in urls])
             paths = dict(zip(urls, got))
     return conv.apply(records, paths)

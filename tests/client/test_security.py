@@ -12,7 +12,6 @@ from synapse_nb.client import AsyncSynapseClient, AuthenticationError, ClientErr
 from synapse_nb.client.files import cache_name, safe_join
 from synapse_nb.server.demo import AGENT_TOKEN
 
-from .conftest import Driver
 
 ACCESS = "syn_leakcheck_ACCESS_777"
 USER = "drf_leakcheck_USER_888"

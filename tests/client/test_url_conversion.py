@@ -50,6 +50,13 @@ def test_dotted_fields_and_coerce(api):
     assert all(isinstance(f["path"], Path) and f["path"].exists() for f in files.values())
 
 
+def test_dest_dir_is_configurable(api, tmp_path):
+    conv = {"files_fields": ["files"], "dest_dir": tmp_path / "imgs"}
+    page = api.list_tasks({"project": 2, "page_size": 2}, url_conversion=conv)
+    paths = [e["path"] for e in _file_paths(page["results"])]
+    assert paths and all(p.parent == (tmp_path / "imgs").resolve() for p in paths)
+
+
 def test_model_file(api):
     model = api.get_model(1, url_conversion={"files_fields": ["file"]})
     assert isinstance(model["file"], Path) and model["file"].stat().st_size > 0
