@@ -86,6 +86,7 @@ class RecordBrowser(W.VBox):
         self.client = client
         self.server_filters = {**self.default_server_filters, **server_filters}
         initial: dict[str, Any] = {}
+        self._from_client = frame is None  # only then does Reload know what to fetch
         if frame is None:
             if client is None:
                 raise TypeError(f"{type(self).__name__} needs a frame or a client, e.g. "
@@ -121,7 +122,7 @@ class RecordBrowser(W.VBox):
         self.selection_label = W.Label()
         self.selection_label.add_class("snb-selection-info")
         self.reload_button = W.Button(description="Reload", icon="refresh",
-                                      disabled=client is None or self.resource is None,
+                                      disabled=not self._from_client,
                                       layout=W.Layout(width="90px"))
         self.reload_button.on_click(lambda _b: self.reload())
         self.actions = W.HBox([self.selection_label, *self._action_widgets(), self.reload_button])
@@ -158,6 +159,9 @@ class RecordBrowser(W.VBox):
 
     def reload(self) -> None:
         """Fetch the frame again with the same server filters; keeps the bar's filters."""
+        if not self._from_client:
+            raise TypeError("this browser shows a frame that was passed in; build it from a "
+                            f"client to reload, e.g. {type(self).__name__}(client, project=1)")
         ids = self.selected.index.tolist()
         try:
             frame = self._load()

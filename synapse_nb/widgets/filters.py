@@ -98,6 +98,8 @@ class FilterBar(W.HBox):
                 control: W.Widget = W.Text(description=title, placeholder="any",
                                            continuous_update=False,
                                            layout=W.Layout(width="180px"))
+                if isinstance(old.get(column), str):
+                    control.value = old[column]
             else:
                 control = W.Dropdown(description=title, options=[("any", None), *choices],
                                      layout=W.Layout(width="190px"))

@@ -214,3 +214,10 @@ def test_close_closes_every_widget_inside(tasks_df):
     assert all(w.comm is not None for w in inner)
     b.close()
     assert all(w.comm is None for w in inner) and b.comm is None
+
+
+def test_a_browser_of_a_frame_cannot_reload(tasks_df, fake_client):
+    b = TaskBrowser(tasks_df, client=fake_client)
+    assert b.reload_button.disabled
+    with pytest.raises(TypeError, match="build it from a client"):
+        b.reload()
