@@ -144,7 +144,7 @@ class RecordBrowser(W.VBox):
 
     # -- loading ------------------------------------------------------------------------
 
-    def _load(self) -> pd.DataFrame:
+    def _load(self, progress: bool | None = None) -> pd.DataFrame:
         if self.resource is None:
             raise TypeError("RecordBrowser browses a frame: pass one, or use TaskBrowser, "
                             "AssignmentBrowser, GroundTruthBrowser or ModelBrowser with a client")
@@ -155,7 +155,7 @@ class RecordBrowser(W.VBox):
             raise TypeError(f"{type(self).__name__} needs the sync client (SynapseClient); "
                             "widgets call it from their click handlers")
         function = getattr(frames, f"{self.resource}_frame")
-        return function(self.client, **self.server_filters)
+        return function(self.client, progress=progress, **self.server_filters)
 
     def reload(self) -> None:
         """Fetch the frame again with the same server filters; keeps the bar's filters."""
@@ -164,7 +164,7 @@ class RecordBrowser(W.VBox):
                             f"client to reload, e.g. {type(self).__name__}(client, project=1)")
         ids = self.selected.index.tolist()
         try:
-            frame = self._load()
+            frame = self._load(progress=False)  # a click handler has no cell to draw a bar in
         except Exception as err:  # keep showing what we had
             self._set_status(f"Reload failed: {type(err).__name__}: {err}", error=True)
             return

@@ -114,7 +114,7 @@ class DetailRenderer:
             elif self.client is not None:
                 from synapse_nb import frames
 
-                frame = frames.assignments_frame(self.client, task=task_id)
+                frame = frames.assignments_frame(self.client, task=task_id, progress=False)
             else:
                 return ""
         except Exception as err:  # one failed section must not blank the pane

@@ -144,8 +144,11 @@ class TaskBrowser(RecordBrowser):
         try:
             from synapse_nb import frames
 
-            fresh = frames.tasks_frame(self.client, id__in=task_ids)["tags"]
-            new = {int(i): list(v) if v is not None else [] for i, v in fresh.items()}
+            new = {}
+            for start in range(0, len(task_ids), 200):  # keep each query string short
+                chunk = task_ids[start:start + 200]
+                fresh = frames.tasks_frame(self.client, id__in=chunk, progress=False)["tags"]
+                new.update({int(i): list(v) if v is not None else [] for i, v in fresh.items()})
         except Exception:  # frames missing or the re-read failed: apply the change locally
             new = {}
             for i, v in frame["tags"].reindex(task_ids).items():
