@@ -115,9 +115,10 @@ class _Runner:
     def verify(self) -> set[str]:
         wanted = sorted({c for r in self.rows if r.status == "pending" for c in r.checksums.values()})
         existing: set[str] = set()
-        for batch in _chunks(wanted, _VERIFY_BATCH):
-            resp = self.client.data_files_verify_checksums(batch)
-            existing.update(resp.get("existing", []))
+        # big folders: batches of checksums asked concurrently
+        futures = [self.pool.submit(self.client.data_files_verify_checksums, b) for b in _chunks(wanted, _VERIFY_BATCH)]
+        for fut in futures:
+            existing.update(fut.result().get("existing", []))
         self.preexisting = existing
         return existing
 
