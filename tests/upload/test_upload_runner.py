@@ -176,3 +176,13 @@ def test_report_dtypes(fake: FakeClient, tree: Path) -> None:
     assert list(report.columns) == ["key", "status", "data_unit", "task", "files", "uploaded", "reason"]
     assert str(report["data_unit"].dtype) == "Int64" and report["task"].isna().all()
     assert isinstance(report, pd.DataFrame)
+
+
+def test_verify_checksums_in_batches(fake: FakeClient, tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import synapse_nb.upload.folder as folder
+
+    monkeypatch.setattr(folder, "_VERIFY_BATCH", 4)
+    upload_folder(fake, 1, tree, progress=False)
+    assert fake.calls["verify"] == 2  # 6 checksums in batches of 4
+    again = upload_folder(fake, 1, tree, progress=False)
+    assert fake.calls["verify"] == 4 and again.attrs["files_uploaded"] == 0
