@@ -27,7 +27,7 @@ from typing import Any, ClassVar, Sequence
 import ipywidgets as W
 import pandas as pd
 
-from ._html import STYLE, esc, html_table
+from ._html import STYLE, esc, html_table, json_details, record_dict
 from .detail import DetailRenderer
 from .filters import FilterBar
 from .query import FrameQuery
@@ -133,6 +133,7 @@ class RecordBrowser(W.VBox):
         self.detail.add_class("snb-detail")
 
         self.filter_bar.on_change(self._on_filter_change)
+        self.filter_bar.on_error(lambda err: self._set_status(f"Filter not applied: {err}", error=True))
         self.table.observe(self._on_current, "current")
         self.table.observe(self._on_selection, "selection")
         self.children = [self.style_html, self.title_html, self.filter_bar, self.table,
@@ -229,8 +230,6 @@ class RecordBrowser(W.VBox):
     @property
     def current_record(self) -> dict[str, Any] | None:
         """The record in the detail pane as a dict (JSON text columns decoded), or None."""
-        from ._html import record_dict
-
         if self.table.current is None:
             return None
         return record_dict(self.query.frame.iloc[self.table.current])
@@ -280,7 +279,12 @@ class RecordBrowser(W.VBox):
             self.detail.value = '<div class="snb-note">Click a row to see the record.</div>'
             return
         row = self.query.frame.iloc[self.table.current]
-        self.detail.value = self.renderer.render(row, kind=self.resource, frame=self.query.frame)
+        try:
+            self.detail.value = self.renderer.render(row, kind=self.resource, frame=self.query.frame)
+        except Exception as err:  # an odd record must not leave a stale pane behind
+            self.detail.value = (f'<div class="snb-note snb-status-error">Could not show record '
+                                 f"{esc(row.name)}: {esc(type(err).__name__)}: {esc(err)}</div>"
+                                 + json_details(record_dict(row), open_=True))
 
     def _update_labels(self) -> None:
         name = self._title or (self.resource or "records").replace("_", " ").capitalize()

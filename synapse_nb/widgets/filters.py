@@ -80,6 +80,7 @@ class FilterBar(W.HBox):
                       if c == LABEL_FILTER or c in query.frame.columns]
         self._names = names or {}
         self._callbacks: list[Callable[[], None]] = []
+        self._error_callbacks: list[Callable[[Exception], None]] = []
         self.controls: dict[str, W.Widget] = {}
         self.search = W.Text(placeholder="search…", continuous_update=False,
                              layout=W.Layout(width="180px"))
@@ -123,15 +124,33 @@ class FilterBar(W.HBox):
             raise KeyError(f"no filter {column!r}; filters are {list(self.controls)}")
         control.value = "" if value is None and isinstance(control, W.Text) else value
 
+    def on_error(self, callback: Callable[[Exception], None]) -> None:
+        """Called with the error when a filter cannot be applied (the table is unchanged)."""
+        self._error_callbacks.append(callback)
+
     def _on_filter(self, column: str, value: Any) -> None:
         if isinstance(value, str):
             value = value.strip()
-        self.query.set_filter(column, value)
+        try:
+            self.query.set_filter(column, value)
+        except Exception as err:  # reported; raising in an observer only reaches the log
+            self._failed(err)
+            return
         self._changed()
 
     def _on_search(self, change: dict[str, Any]) -> None:
-        self.query.set_search(change["new"])
+        try:
+            self.query.set_search(change["new"])
+        except Exception as err:
+            self._failed(err)
+            return
         self._changed()
+
+    def _failed(self, err: Exception) -> None:
+        if not self._error_callbacks:
+            raise err
+        for callback in self._error_callbacks:
+            callback(err)
 
     def _changed(self) -> None:
         for callback in self._callbacks:

@@ -221,3 +221,18 @@ def test_a_browser_of_a_frame_cannot_reload(tasks_df, fake_client):
     assert b.reload_button.disabled
     with pytest.raises(TypeError, match="build it from a client"):
         b.reload()
+
+
+def test_errors_in_handlers_are_shown_not_swallowed(tasks_df, monkeypatch):
+    b = TaskBrowser(tasks_df, page_size=10)
+
+    def boom(*_a, **_k):
+        raise RuntimeError("bad <record>")
+    monkeypatch.setattr(b.renderer, "render", boom)
+    b.table.click(0)
+    assert "Could not show record 1: RuntimeError: bad &lt;record&gt;" in b.detail.value
+    assert "snb-json" in b.detail.value  # the raw record is still there to read
+    monkeypatch.setattr(b.query, "set_filter", boom)
+    b.filter_bar.controls["status"].value = "pending"
+    assert "Filter not applied: bad &lt;record&gt;" in b.status.value
+    assert b.query.count == 60  # the table was left as it was
