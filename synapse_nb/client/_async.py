@@ -10,11 +10,11 @@ from typing import Any, Callable, Mapping
 
 import httpx
 
-from .base import BaseClient, Call, Download, Flow, Gather, ListAll
+from .base import Answer, BaseClient, Call, Download, Flow, Gather, ListAll
 from .errors import ClientError
 from .files import UrlConversion
 from .methods import LIST_TIMEOUT, ApiMethods, convert_flow
-from .pagination import AsyncPages, PagePlan
+from .pagination import EMPTY_PAGE, AsyncPages, PagePlan
 
 __all__ = ["AsyncSynapseClient"]
 
@@ -152,7 +152,12 @@ class AsyncSynapseClient(ApiMethods, BaseClient):
         async def fetch(query: Any) -> Any:
             if isinstance(query, str):
                 return await self._send(Call("GET", query, timeout=LIST_TIMEOUT))
-            return await self._send(Call("GET", path, params=query, timeout=LIST_TIMEOUT))
+            if query.get("page", 1) == 1:
+                return await self._send(Call("GET", path, params=query, timeout=LIST_TIMEOUT))
+            # rows deleted during the walk: a planned page past the new end answers 404
+            # ("Invalid page."), which is an empty last page, not a failure
+            body = await self._send(Call("GET", path, params=query, timeout=LIST_TIMEOUT, accept=(404,)))
+            return EMPTY_PAGE if isinstance(body, Answer) else body
 
         conv = UrlConversion.parse(url_conversion)
 

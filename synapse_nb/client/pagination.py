@@ -35,9 +35,11 @@ from concurrent.futures import Executor, Future
 from dataclasses import asdict, dataclass, field
 from typing import Any, AsyncIterator, Awaitable, Callable, Iterator, Mapping
 
-__all__ = ["FetchReport", "PagePlan", "Pages", "AsyncPages"]
+__all__ = ["FetchReport", "PagePlan", "Pages", "AsyncPages", "EMPTY_PAGE"]
 
 Records = list[dict[str, Any]]
+#: what a planned page past the end (404 "Invalid page.") counts as
+EMPTY_PAGE: Mapping[str, Any] = {"results": [], "next": None}
 
 
 @dataclass

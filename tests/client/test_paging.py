@@ -19,7 +19,9 @@ from .conftest import Driver
 class FakeList:
     """A DRF list endpoint over ``rows``; knobs for the awkward servers."""
 
-    def __init__(self, n=95, *, cap=None, with_count=True, shift_at_page=None, delay=0.0, grow_by=0):
+    def __init__(self, n=95, *, cap=None, with_count=True, shift_at_page=None, delay=0.0, grow_by=0,
+                 shrink_to=None):
+        self.shrink_to = shrink_to
         self.rows = [{"id": i} for i in range(1, n + 1)]
         self.cap, self.with_count, self.shift_at_page = cap, with_count, shift_at_page
         self.delay, self.grow_by = delay, grow_by
@@ -53,6 +55,10 @@ class FakeList:
             rows = self.rows
             if self.shift_at_page and page >= self.shift_at_page:
                 rows = [{"id": 0}] + rows  # a row inserted at the front: everything moves down one
+            if self.shrink_to is not None and page > 1:
+                rows = rows[:self.shrink_to]
+                if (page - 1) * size >= len(rows):
+                    return httpx.Response(404, json={"detail": "Invalid page."})
             if self.grow_by and page > 1:
                 rows = rows + [{"id": 10_000 + i} for i in range(self.grow_by)]
             chunk = rows[(page - 1) * size: page * size]
@@ -72,7 +78,7 @@ def fake_api(request, tmp_path):
     made = []
 
     def make(fake, **kw):
-        handler = fake.handle_async if request.param == "async" else fake
+        handler = getattr(fake, "handle_async", fake) if request.param == "async" else fake
         d = Driver(request.param, {"base_url": "http://127.0.0.1:9", "access_token": "syn_x",
                                    "cache_dir": tmp_path, "transport": httpx.MockTransport(handler), **kw})
         made.append(d)
@@ -128,6 +134,21 @@ def test_rows_added_during_walk_are_followed(fake_api):
     pages = api.client.paginate("sdk/tasks/", page_size=10)
     rows = [r for page in api.collect(pages) for r in page]
     assert len(rows) == 35 and pages.report.count_drift == 5
+
+
+def test_rows_deleted_during_walk_end_early(fake_api):
+    fake = FakeList(50, shrink_to=25)
+    api = fake_api(fake)
+    pages = api.client.paginate("sdk/tasks/", page_size=10)
+    rows = [r for page in api.collect(pages) for r in page]
+    assert [r["id"] for r in rows] == list(range(1, 26)) and pages.report.count_drift == -25
+
+
+def test_first_page_404_is_an_error(fake_api):
+    from synapse_nb.client import NotFoundError
+    api = fake_api(lambda request: httpx.Response(404, json={"detail": "Not found."}))
+    with pytest.raises(NotFoundError):
+        api.list_tasks(list_all=True)
 
 
 def test_list_all_false_is_first_page_as_is(fake_api):
