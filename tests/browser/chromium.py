@@ -37,7 +37,9 @@ CHROMIUM_ARGS = [
     "--disable-extensions", "--metrics-recording-only", "--mute-audio",
 ]
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost"}
-VIEWPORT = {"width": 1400, "height": 1000}
+# Tall enough that the whole browser with its detail pane fits: the notebook scrolls inside
+# its own panel, so an element screenshot is clipped to what the viewport shows.
+VIEWPORT = {"width": 1400, "height": 2400}
 
 # Timeouts (milliseconds) for each kind of wait; every wait in these tests has one.
 NAV_TIMEOUT_MS = 60_000

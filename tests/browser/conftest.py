@@ -39,7 +39,9 @@ def chromium_executable() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: while Playwright's sync API is open, the main thread has a
+# running event loop, and every later test calling asyncio.run() would fail.
+@pytest.fixture(scope="package")
 def playwright_driver() -> Iterator[Any]:
     sync_api = pytest.importorskip("playwright.sync_api",
                                    reason="playwright is not installed (extra [browser])")
@@ -47,7 +49,7 @@ def playwright_driver() -> Iterator[Any]:
         yield p
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium(playwright_driver: Any, chromium_executable: str) -> Iterator[Any]:
     browser = launch_chromium(playwright_driver, chromium_executable)
     try:

@@ -1,0 +1,181 @@
+"""TaskBrowser in a real JupyterLab, in Chromium, against the reference server.
+
+The notebook connects a ``SynapseClient`` to the demo server and shows
+``TaskBrowser(client, project=1)`` (project 1 is "Street object detection", bounding
+boxes). What the page shows is checked against what the server says, fetched here
+independently with plain httpx: the rows are project-1 tasks and the pager counts them
+all; after a click, the detail pane holds that task's image (a real decodable PNG) and one
+drawn shape per annotation, with the annotation's label, inside the image, plus a legend of
+exactly those labels. Two screenshots go to ``docs/screenshots/`` for the README.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from typing import Any
+
+import httpx
+import pytest
+
+from .chromium import RENDER_TIMEOUT_MS, open_notebook, run_all_cells
+from .conftest import ENV_BASE_URL, ENV_TOKEN
+from .lab import JupyterLab, write_notebook
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
+
+PROJECT = 1  # "Street object detection" in the demo data
+PAGE_SIZE = 20  # RecordBrowser's default page size
+
+CELLS = [
+    f"""\
+import os
+from synapse_nb.client import SynapseClient
+from synapse_nb.widgets import TaskBrowser
+
+# Where the demo server is comes from the environment, so no token is shown here.
+client = SynapseClient(base_url=os.environ["{ENV_BASE_URL}"],
+                       access_token=os.environ["{ENV_TOKEN}"])""",
+    f"""\
+browser = TaskBrowser(client, project={PROJECT})
+browser""",
+]
+
+
+def server_list(server: Any, token: str, resource: str, **params: Any) -> dict[int, dict[str, Any]]:
+    """All records of ``resource`` matching ``params``, straight from the server's API
+    (plain httpx, not the client under test), by id."""
+    headers = {"Synapse-Access-Token": f"Token {token}"}
+    tasks: dict[int, dict[str, Any]] = {}
+    url: str | None = f"{server.base_url}/{resource}/"
+    query: dict[str, Any] | None = {**params, "page_size": 1000}
+    while url:
+        r = httpx.get(url, params=query, headers=headers, timeout=30, trust_env=False)
+        r.raise_for_status()
+        body = r.json()
+        tasks.update({t["id"]: t for t in body["results"]})
+        url, query = body.get("next"), None
+    return tasks
+
+
+def annotations_of(task: dict[str, Any]) -> list[dict[str, Any]]:
+    data = task.get("data") or {}
+    return list(data.get("annotations") or [])
+
+
+def decoded_image_size(page: Any, locator: Any) -> list[int] | None:
+    """Decode the SVG ``<image>``'s href as the browser would; [width, height] or None."""
+    return page.evaluate(
+        """(href) => new Promise(resolve => {
+            const img = new Image();
+            img.onload = () => resolve([img.naturalWidth, img.naturalHeight]);
+            img.onerror = () => resolve(null);
+            img.src = href;
+        })""",
+        locator.get_attribute("href") or locator.get_attribute("xlink:href") or "")
+
+
+def test_task_browser_shows_rows_image_and_boxes(served_lab: JupyterLab, demo_server: Any,
+                                                 lab_page: Any, screenshot_dir: Any) -> None:
+    page = lab_page
+    expected = server_list(demo_server, demo_server.access_token, "tasks", project=PROJECT)
+    tags = server_list(demo_server, demo_server.access_token, "task_tags", project=PROJECT)
+    # The demo data has one tag whose name looks like HTML, on a few tasks.
+    html_tag = next(t for t in tags.values() if "<" in t["name"])
+    html_tagged = sorted(i for i, t in expected.items() if html_tag["id"] in (t["tags"] or []))
+    assert 0 < len(html_tagged) < PAGE_SIZE
+    assert len(expected) > PAGE_SIZE, "the demo project should need more than one page"
+
+    write_notebook(served_lab.root / "task_browser.ipynb", CELLS)
+    open_notebook(page, served_lab, "task_browser.ipynb")
+    run_all_cells(page)
+
+    browser = page.locator(".jp-OutputArea .snb-browser")
+    browser.wait_for(state="visible", timeout=RENDER_TIMEOUT_MS)
+    errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+    assert errors.count() == 0, errors.first.inner_text()
+
+    # -- the table: a full first page of project-1 tasks, and a pager that counts them all
+    # Table rows only: static tables in the detail pane use ``snb-row`` on their <tr> too.
+    rows = browser.locator(".snb-table-widget .snb-row:visible")
+    rows.first.wait_for(state="visible", timeout=RENDER_TIMEOUT_MS)
+    assert rows.count() == PAGE_SIZE
+    row_ids = [int(c.split("snb-row-id-", 1)[1].split()[0])
+               for c in rows.evaluate_all("rs => rs.map(r => r.className)")]
+    assert len(set(row_ids)) == PAGE_SIZE
+    assert set(row_ids) <= set(expected), "rows that are not project-1 tasks are shown"
+    pages = math.ceil(len(expected) / PAGE_SIZE)
+    info = browser.locator(".snb-page-info").inner_text()
+    assert f"of {pages}" in info and f"{len(expected):,}" in info, info
+    # Each row shows its own record: the id cell reads the id in the row's class.
+    for row_id in row_ids[:3]:
+        first_cell = browser.locator(f".snb-row-id-{row_id} .snb-cell").first
+        assert first_cell.inner_text().strip() == str(row_id)
+
+    browser.screenshot(path=str(screenshot_dir / "task_browser.png"))
+
+    # -- click a row whose task has several annotations
+    target = next((i for i in row_ids if len(annotations_of(expected[i])) >= 2), None)
+    assert target is not None, "no task with annotations on the first page of the demo data"
+    annotations = annotations_of(expected[target])
+    browser.locator(f".snb-row-id-{target} .snb-cell").nth(1).click()
+
+    detail = browser.locator(".snb-detail")
+    image = detail.locator(".snb-detail-image")
+    image.wait_for(state="attached", timeout=RENDER_TIMEOUT_MS)
+    detail.locator(".snb-shape").first.wait_for(state="visible", timeout=RENDER_TIMEOUT_MS)
+    assert f"Task {target}" in detail.locator(".snb-detail-title").inner_text()
+    assert browser.locator(f".snb-row-id-{target}.snb-row-current").count() == 1
+
+    # The image is the task's file, fetched and embedded: a PNG that really decodes.
+    assert detail.locator(".snb-no-image").count() == 0
+    assert decoded_image_size(page, image) == [320, 240]
+    overlay_box = detail.locator(".snb-overlay").bounding_box()
+    image_box = image.bounding_box()
+    assert overlay_box and image_box and image_box["width"] > 100 and image_box["height"] > 50
+
+    # One drawn shape per annotation, with its label; each inside the drawn image.
+    shapes = detail.locator(".snb-shape")
+    assert shapes.count() == len(annotations)
+    drawn = Counter(shapes.evaluate_all("ss => ss.map(s => s.getAttribute('data-label'))"))
+    assert drawn == Counter(a["label"] for a in annotations)
+    assert detail.locator(".snb-shape-bbox").count() == sum(a["type"] == "bbox" for a in annotations)
+    for i in range(shapes.count()):
+        box = shapes.nth(i).bounding_box()
+        assert box is not None and box["width"] > 0 and box["height"] > 0
+        assert image_box["x"] - 1 <= box["x"] and box["x"] + box["width"] <= image_box["x"] + image_box["width"] + 1
+        assert image_box["y"] - 1 <= box["y"] and box["y"] + box["height"] <= image_box["y"] + image_box["height"] + 1
+
+    # The legend names exactly the labels drawn.
+    legend = detail.locator(".snb-legend")
+    assert legend.is_visible()
+    legend_labels = legend.locator(".snb-legend-item").evaluate_all(
+        "items => items.map(i => i.getAttribute('data-label'))")
+    assert sorted(legend_labels) == sorted(drawn)
+
+    browser.screenshot(path=str(screenshot_dir / "task_browser_selected.png"))
+
+    # -- the HTML-looking tag: offered in the tag filter and shown in the rows as text
+    tag_select = browser.locator(".snb-filter-tags select")
+    option_texts = tag_select.locator("option").all_text_contents()
+    # ipywidgets' Dropdown shows spaces as no-break spaces.
+    html_options = [t for t in option_texts if html_tag["name"] in t.replace("\xa0", " ")]
+    assert len(html_options) == 1, option_texts  # the name, as text, e.g. "<img ...> (4)"
+    tag_select.select_option(label=html_options[0])
+    page.wait_for_function(
+        "n => [...document.querySelectorAll('.snb-browser .snb-table-widget .snb-row')]"
+        ".filter(r => r.offsetParent).length === n",
+        arg=len(html_tagged), timeout=RENDER_TIMEOUT_MS)
+    filtered_ids = sorted(int(c.split("snb-row-id-", 1)[1].split()[0]) for c in
+                          rows.evaluate_all("rs => rs.map(r => r.className)"))
+    assert filtered_ids == html_tagged
+    for task_id in html_tagged:
+        row = browser.locator(f".snb-row-id-{task_id}")
+        assert row.get_by_text(html_tag["name"], exact=True).count() == 1, row.inner_text()
+
+    # Nothing injected, nothing fired, nothing left loopback.
+    page.wait_for_timeout(300)  # an injected <img src=x onerror=...> would have fired by now
+    assert page.locator("img[src='x']").count() == 0
+    assert browser.locator("script").count() == 0
+    assert page.snb_watch.dialogs == []
+    assert page.snb_watch.offsite == []
