@@ -8,6 +8,8 @@
 from __future__ import annotations
 
 import logging
+import os
+from pathlib import Path
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator
 
@@ -29,10 +31,27 @@ log = logging.getLogger("synapse_nb.server")
 
 
 def open_database(settings: Settings) -> Database:
-    """Open (and seed if new) the settings' database; used by the app and the CLI."""
+    """Open (and seed if new) the settings' database; used by the app and the CLI.
+
+    A new database is seeded into a side file without a journal, then renamed into place:
+    a million demo tasks are written once, and a failed seed leaves no half-made file.
+    """
     db_path, data_dir = settings.resolve_paths()
+    if not db_path.exists():
+        side = db_path.with_name(db_path.name + ".seeding")
+        for leftover in (side, Path(f"{side}-wal"), Path(f"{side}-shm")):
+            leftover.unlink(missing_ok=True)
+        bulk = Database(side, bulk=True)
+        try:
+            seed_database(bulk, data_dir, settings.demo, settings.scale)
+        except BaseException:
+            bulk.close()
+            side.unlink(missing_ok=True)
+            raise
+        bulk.close()
+        os.replace(side, db_path)
     db = Database(db_path)
-    seed_database(db, data_dir, settings.demo, settings.scale)
+    seed_database(db, data_dir, settings.demo, settings.scale)  # no-op when seeded
     return db
 
 

@@ -62,6 +62,9 @@ def seed_database(db: Database, data_dir: Path, demo_data: bool, scale: int) -> 
                         (str(scale if demo_data else 0),))
     finally:
         con.execute("PRAGMA synchronous=NORMAL")
+    if db.bulk:
+        db.create_indexes()
+    con.execute("PRAGMA analysis_limit=1000")  # sampled statistics: fast on big tables
     con.execute("ANALYZE")
 
 
