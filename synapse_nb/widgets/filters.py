@@ -22,6 +22,8 @@ from typing import Any, Callable, Sequence
 import ipywidgets as W
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .query import LABEL_FILTER, FrameQuery, is_list_column
 
@@ -53,8 +55,12 @@ def filter_choices(query: FrameQuery, column: str, names: dict[Any, str] | None 
         if isinstance(series.dtype, pd.CategoricalDtype):
             values = list(series.cat.categories)
         elif is_list_column(series):
-            flat = series.explode().dropna()
-            values = sorted({_plain(v) for v in flat.unique().tolist()}, key=str)
+            if isinstance(series.dtype, pd.ArrowDtype):  # distinct items straight in Arrow
+                arr = pa.chunked_array(series.array._pa_array)
+                items = pc.unique(pc.list_flatten(arr)).drop_null().to_pylist()
+            else:
+                items = series.explode().dropna().unique().tolist()
+            values = sorted({_plain(v) for v in items}, key=str)
         else:
             uniques = series.dropna().unique()
             if len(uniques) > MAX_CHOICES:
