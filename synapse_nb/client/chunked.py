@@ -120,6 +120,7 @@ def chunked_upload_flow(client: Any, path: str | Path, chunk_size: int = DEFAULT
                 break
     if url is None:
         raise RuntimeError("the server did not return an upload url")
-    result = yield Call("POST", url, json={"md5": md5.hexdigest()})
+    # finishing is idempotent (a finished upload answers itself again), so it may be retried
+    result = yield Call("POST", url, json={"md5": md5.hexdigest()}, idempotent=True)
     journal.clear()
     return result
