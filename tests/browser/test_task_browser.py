@@ -15,9 +15,9 @@ import math
 from collections import Counter
 from typing import Any
 
-import httpx
 import pytest
 
+from .api import server_list
 from .chromium import RENDER_TIMEOUT_MS, open_notebook, run_all_cells
 from .conftest import ENV_BASE_URL, ENV_TOKEN
 from .lab import JupyterLab, write_notebook
@@ -40,22 +40,6 @@ client = SynapseClient(base_url=os.environ["{ENV_BASE_URL}"],
 browser = TaskBrowser(client, project={PROJECT})
 browser""",
 ]
-
-
-def server_list(server: Any, token: str, resource: str, **params: Any) -> dict[int, dict[str, Any]]:
-    """All records of ``resource`` matching ``params``, straight from the server's API
-    (plain httpx, not the client under test), by id."""
-    headers = {"Synapse-Access-Token": f"Token {token}"}
-    tasks: dict[int, dict[str, Any]] = {}
-    url: str | None = f"{server.base_url}/{resource}/"
-    query: dict[str, Any] | None = {**params, "page_size": 1000}
-    while url:
-        r = httpx.get(url, params=query, headers=headers, timeout=30, trust_env=False)
-        r.raise_for_status()
-        body = r.json()
-        tasks.update({t["id"]: t for t in body["results"]})
-        url, query = body.get("next"), None
-    return tasks
 
 
 def annotations_of(task: dict[str, Any]) -> list[dict[str, Any]]:
