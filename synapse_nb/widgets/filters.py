@@ -117,6 +117,8 @@ class FilterBar(W.HBox):
             control.observe(lambda change, column=column: self._on_filter(column, change["new"]),
                             "value")
             controls[column] = control
+        for control in self.controls.values():
+            control.close()
         self.controls = controls
         self.children = [*controls.values(), self.search]
 

@@ -119,6 +119,10 @@ class PagedTable(W.VBox):
         return button
 
     def _build_rows(self) -> None:
+        for old in self.rows:  # a new page size: the old pool goes, comms and all
+            for child in old.children:
+                child.close()
+            old.close()
         rows = []
         for slot in range(self.query.page_size):
             check = W.Checkbox(value=False, indent=False, layout=W.Layout(width="28px"))

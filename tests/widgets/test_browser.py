@@ -47,8 +47,10 @@ def test_pager_buttons(tasks_df):
     assert int(b.table.row_texts()[0][0]) == 21
     b.table.last_button.click()
     assert int(b.table.row_texts()[0][0]) == 41 and b.table.next_button.disabled
+    old_row = b.table.rows[0]
     b.table.page_size_picker.value = 50
     assert len(b.table.rows) == 50 and len(b.table.visible_rows) == 50
+    assert old_row.comm is None and old_row.children[1].comm is None  # the old pool is closed
     b.table.next_button.click()
     assert len(b.table.visible_rows) == 10
     # Rows past the end are hidden, not removed.
