@@ -42,6 +42,14 @@ Stable CSS classes (for tests that drive a real browser, and for styling):
 ``snb-table``, ``snb-row``  in the static HTML table (no widget frontend): rows are
                             ``<tr class="snb-row" data-id=...>``
 ==========================  ============================================================
+
+Driving it from Playwright (checked in JupyterLab 4 with Chromium): wait for
+``.snb-row``; a real click on a cell selects the row, e.g.
+``page.locator(".snb-row-id-1 .snb-cell").nth(1).click()``; then ``.snb-detail-image``
+appears in ``.snb-detail`` and ``.snb-shape`` counts the drawn shapes (a task with
+``annotation_count`` 0 has an image and no shapes). A row's checkbox is
+``.snb-row-check input``; a filter is a ``<select>``, e.g.
+``page.locator(".snb-filter-status select").select_option("pending")``.
 """
 
 from __future__ import annotations
