@@ -7,13 +7,13 @@ import importlib
 
 import pytest
 
-MODULES = ["_html", "query", "overlay", "table", "filters", "metrics", "detail", "browser",
+MODULES = ["", "_html", "query", "overlay", "table", "filters", "metrics", "detail", "browser",
            "resources"]
 
 
 @pytest.mark.parametrize("name", MODULES)
 def test_docstring_examples(name):
-    module = importlib.import_module(f"synapse_nb.widgets.{name}")
+    module = importlib.import_module("synapse_nb.widgets" + (f".{name}" if name else ""))
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0
     assert result.attempted > 0  # every module shows an example
