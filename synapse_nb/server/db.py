@@ -12,6 +12,7 @@ request's rows land or none do. JSON columns are stored as text and sent out as 
 from __future__ import annotations
 
 import sqlite3
+from array import array
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -145,7 +146,7 @@ class Database:
         # bumped after every committed write; cached counts are keyed on it
         self.version = 0
         self._counts: dict[tuple[str, tuple[Any, ...]], tuple[int, int]] = {}
-        self._ids: dict[tuple[str, tuple[Any, ...]], tuple[int, list[int]]] = {}
+        self._ids: dict[tuple[str, tuple[Any, ...]], tuple[int, array]] = {}
         con = self.connection()
         # bulk: a new file being seeded by one connection; no journal (a failed seed is
         # thrown away whole, see app.open_database), so each row is written once
@@ -207,16 +208,17 @@ class Database:
         key = (sql, tuple(params))
         hit = self._ids.get(key)
         if hit is not None and hit[0] == self.version:
-            return hit[1][offset:offset + limit]
+            return hit[1][offset:offset + limit].tolist()
         if count > self.ID_CACHE_MAX_ROWS or offset < 4 * limit:
             return [r[0] for r in self.connection().execute(
                 f"{sql} LIMIT ? OFFSET ?", [*params, limit, offset])]
         version = self.version
-        ids = [r[0] for r in self.connection().execute(sql, params)]
+        # 8 bytes an id (a list of ints would take about 36)
+        ids = array("q", (r[0] for r in self.connection().execute(sql, params)))
         if len(self._ids) >= self.ID_CACHE_QUERIES:
-            self._ids.pop(next(iter(self._ids)))
+            self._ids.pop(next(iter(self._ids)), None)
         self._ids[key] = (version, ids)
-        return ids[offset:offset + limit]
+        return ids[offset:offset + limit].tolist()
 
     ID_CACHE_MAX_ROWS = 2_000_000
     ID_CACHE_QUERIES = 8

@@ -17,7 +17,7 @@ from ..auth import Auth, AuthContext, get_db
 from ..common import PK, APIError, json_response, not_found, now_iso
 from ..db import Database
 from ..schemas import DataFileFromUpload, Obj, VerifyChecksums
-from ..storage import file_dict, remove_quietly, store_copy
+from ..storage import file_dict, remove_quietly, safe_filename, store_copy
 from ..urls import base_url
 from .chunked_upload import finished_upload, read_multipart
 
@@ -49,7 +49,7 @@ def _save(request: Request, db: Database, auth: AuthContext, source: Any, filena
         if row is None:
             pk = con.execute("INSERT INTO data_files (tenant_id, checksum, size, path, "
                              "file_name_original, created) VALUES (?, ?, ?, ?, ?, ?)",
-                             (auth.tenant_id, checksum, size, rel, filename,
+                             (auth.tenant_id, checksum, size, rel, safe_filename(filename),
                               now_iso())).lastrowid
             row = con.execute(f"SELECT {SELECT} FROM data_files WHERE id = ?", (pk,)).fetchone()
             status = 201
