@@ -14,7 +14,8 @@ Workload: the reference server with ``scale`` demo tasks (default 100,000) and
 Each run is a fresh Python process (the server runs in this one, in a thread), so that
 peak memory is that run's alone: peak RSS (``VmHWM`` of /proc/self/status) minus the RSS
 just before the fetch, after imports. RSS counts Arrow's buffers too, which tracemalloc
-would not see. Contenders are interleaved (a, b, c, a, b, c, ...) so that machine noise
+would not see. Client CPU is the run's process time (all its threads). Contenders are
+interleaved (a, b, c, a, b, c, ...) so that machine noise
 hits all of them alike; the table shows medians.
 
     .venv/bin/python benchmarks/frames.py                    # 100k tasks, 20 ms, 3 reps
@@ -102,6 +103,7 @@ def child(which: str, base_url: str, concurrency: int) -> dict[str, Any]:
     client = SynapseClient(base_url, access_token=token, max_concurrency=concurrency)
     before = _rss_kb("VmRSS")
     _reset_peak()
+    cpu0 = time.process_time()
     t0 = time.perf_counter()
     if which == "a":
         result = _sdk_baseline_frame(base_url, token)
@@ -115,9 +117,10 @@ def child(which: str, base_url: str, concurrency: int) -> dict[str, Any]:
                                     concurrency=concurrency):
             rows += len(page)
     elapsed = time.perf_counter() - t0
+    cpu = time.process_time() - cpu0
     peak = _rss_kb("VmHWM")
     client.close()
-    return {"which": which, "elapsed": elapsed, "rows": rows,
+    return {"which": which, "elapsed": elapsed, "rows": rows, "cpu_s": cpu,
             "peak_mb": max(peak - before, 0) / 1024}
 
 
@@ -166,7 +169,7 @@ def main() -> None:
                 r = run_child(which, server.base_url, server.access_token, args.concurrency)
                 results[which].append(r)
                 print(f"  rep {rep + 1} {which}: {r['elapsed']:.2f}s, {r['rows']} rows, "
-                      f"peak +{r['peak_mb']:.0f} MB", flush=True)
+                      f"client CPU {r['cpu_s']:.1f}s, peak +{r['peak_mb']:.0f} MB", flush=True)
     report(results)
 
 
@@ -177,9 +180,10 @@ NAMES = {"a": "(a) SDK sequential + pd.DataFrame(list)", "b": "(b) tasks_frame",
 def report(results: dict[str, list[dict[str, Any]]]) -> None:
     med = {k: statistics.median(r["elapsed"] for r in v) for k, v in results.items() if v}
     mem = {k: statistics.median(r["peak_mb"] for r in v) for k, v in results.items() if v}
-    print("\ncontender                                   median s   peak RSS MB (median)")
+    cpu = {k: statistics.median(r["cpu_s"] for r in v) for k, v in results.items() if v}
+    print("\ncontender                                   median s   client CPU s   peak RSS MB")
     for k in med:
-        print(f"{NAMES[k]:<44}{med[k]:>8.2f}   {mem[k]:>8.0f}")
+        print(f"{NAMES[k]:<44}{med[k]:>8.2f}   {cpu[k]:>12.1f}   {mem[k]:>11.0f}")
     if "a" in med and "b" in med:
         print(f"speed-up (a)/(b): {med['a'] / med['b']:.1f}x   (aim >= 10x)")
         print(f"peak memory (b)/(a): {mem['b'] / max(mem['a'], 1e-9):.2f}   (aim <= 1)")

@@ -1,9 +1,10 @@
 """Fetching pages into record batches: one driver shared by the sync and async clients.
 
 ``client.paginate`` (docs/architecture.md) fetches pages concurrently and yields each
-page's records in order, ids already seen dropped. Here every page becomes one Arrow
-``RecordBatch`` as soon as it arrives, and the page's dicts are let go, so memory holds
-compact columns, never the whole list of dicts. :class:`PageConsumer` is the sans-I/O part
+page's records in order, ids already seen dropped. Here pages become Arrow
+``RecordBatch`` es as they arrive (a few pages at a time, about :data:`BATCH_ROWS` rows:
+see there why), and their dicts are let go, so memory holds compact columns plus a few
+pages of dicts, never the whole list. :class:`PageConsumer` is the sans-I/O part
 (convert, progress, report); :func:`iter_batches` and :func:`aiter_batches` only differ in
 ``for`` versus ``async for``.
 
@@ -17,6 +18,7 @@ filter that takes several values is sent comma-separated (``status=["pending",
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import math
 import time
@@ -27,13 +29,20 @@ from typing import Any, AsyncIterator, Iterator, Mapping, Protocol, Sequence
 import pyarrow as pa
 
 from .convert import ConversionStats, records_to_batch
+from .pump import apump_pages, pump_pages
 from .schema import Column, Resource
 
 __all__ = ["Converter", "ResourceConverter", "PageConsumer", "build_params", "is_async_client",
-           "iter_batches", "aiter_batches", "SHORT_FETCH_PAGES"]
+           "iter_batches", "aiter_batches", "SHORT_FETCH_PAGES", "BATCH_ROWS"]
 
 # Fetches of fewer pages than this run without a progress bar (they take well under a second).
 SHORT_FETCH_PAGES = 5
+# Pages are converted in batches of about this many rows. Each conversion makes ~30 Arrow
+# calls, and each call releases the GIL; with the client's fetch threads busy parsing JSON,
+# getting it back can cost up to the 5 ms switch interval. Converting every 100-row page
+# on its own doubled a 100k-task fetch; a few thousand rows per batch keeps memory bounded
+# (a few pages of dicts) and the overhead small.
+BATCH_ROWS = 4000
 
 
 class Converter(Protocol):
@@ -144,19 +153,31 @@ class PageConsumer:
         self.pages = 0
         self.rows = 0
         self.count: int | None = None
+        self.batch_rows = BATCH_ROWS
+        self._buffer: list[Any] = []
         self._bar: Any = None
 
-    def page(self, records: list[Any], pages: Any) -> pa.RecordBatch:
-        """Convert one page; the first page also decides on the progress bar."""
+    def add(self, records: list[Any], pages: Any) -> bool:
+        """Take one page; True once :data:`BATCH_ROWS` rows wait for :meth:`flush`.
+
+        The first page also decides on the progress bar.
+        """
         if self.pages == 0:
             self.count = getattr(pages, "count", None)
             self._open_bar(len(records))
         self.pages += 1
         self.rows += len(records)
-        batch = self.converter.convert(records, self.stats)
+        self._buffer.extend(records)
         if self._bar is not None:
             self._bar.update(len(records))
-        return batch
+        return len(self._buffer) >= self.batch_rows
+
+    def flush(self) -> pa.RecordBatch | None:
+        """Convert what is waiting (None when nothing is)."""
+        if not self._buffer:
+            return None
+        records, self._buffer = self._buffer, []
+        return self.converter.convert(records, self.stats)
 
     def _open_bar(self, first_page_len: int) -> None:
         if self.progress is False or not self.count:
@@ -210,13 +231,21 @@ def _paginate(client: Any, path: str, params: dict[str, str], page_size: int | N
 def iter_batches(client: Any, path: str, params: dict[str, str], consumer: PageConsumer, *,
                  page_size: int | None = None, concurrency: int | None = None,
                  holder: dict[str, Any] | None = None) -> Iterator[pa.RecordBatch]:
-    """Yield one batch per page from a sync client; ``holder["pages"]`` keeps the Pages."""
+    """Yield record batches from a sync client's pages; ``holder["pages"]`` keeps the Pages.
+
+    Pages are pulled by a producer thread (:mod:`.pump`) so that conversion here never
+    holds up the client's requests.
+    """
     pages = _paginate(client, path, params, page_size, concurrency)
     if holder is not None:
         holder["pages"] = pages
     try:
-        for records in pages:
-            yield consumer.page(records, pages)
+        for records in pump_pages(pages):
+            if consumer.add(records, pages):
+                yield consumer.flush()  # type: ignore[misc]
+        last = consumer.flush()
+        if last is not None:
+            yield last
     finally:
         consumer.close()
 
@@ -224,14 +253,19 @@ def iter_batches(client: Any, path: str, params: dict[str, str], consumer: PageC
 async def aiter_batches(client: Any, path: str, params: dict[str, str], consumer: PageConsumer,
                         *, page_size: int | None = None, concurrency: int | None = None,
                         holder: dict[str, Any] | None = None) -> AsyncIterator[pa.RecordBatch]:
-    """Async twin of :func:`iter_batches` (``async for`` over the async client's Pages)."""
+    """Async twin of :func:`iter_batches`: pages pulled by a task, each batch converted in a
+    worker thread so that the event loop keeps serving the client's requests meanwhile."""
     pages = _paginate(client, path, params, page_size, concurrency)
     if inspect.isawaitable(pages):
         pages = await pages
     if holder is not None:
         holder["pages"] = pages
     try:
-        async for records in pages:
-            yield consumer.page(records, pages)
+        async for records in apump_pages(pages):
+            if consumer.add(records, pages):
+                yield await asyncio.to_thread(consumer.flush)
+        last = await asyncio.to_thread(consumer.flush)
+        if last is not None:
+            yield last
     finally:
         consumer.close()
