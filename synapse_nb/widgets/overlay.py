@@ -29,12 +29,17 @@ from typing import Any, Sequence
 from ._html import esc
 from .query import annotations_of
 
-__all__ = ["Shape", "LabelPalette", "shapes_of", "image_info", "overlay_html", "legend_html"]
+__all__ = ["Shape", "LabelPalette", "shapes_of", "image_info", "embeddable", "overlay_html",
+           "legend_html"]
 
 # Tableau 10: distinguishable, and readable over photos with a dark outline.
 PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
            "#ff9da7", "#9c755f", "#bab0ac")
 UNLABELED = "(no label)"
+# Larger images are scaled down before they are embedded in the page.
+MAX_EMBED_PX = 1280
+MAX_EMBED_BYTES = 1_500_000
+_BROWSER_MIMES = ("image/png", "image/jpeg", "image/gif", "image/webp")
 
 
 @dataclass(frozen=True)
@@ -115,6 +120,24 @@ def image_info(data: bytes) -> tuple[str, tuple[int, int]]:
         return f"image/{'jpeg' if fmt == 'jpg' else fmt}", img.size
 
 
+def embeddable(data: bytes, mime: str, size: tuple[int, int]) -> tuple[bytes, str]:
+    """The image as it goes into the page: unchanged when small, else scaled down to
+    ``MAX_EMBED_PX`` on its longer side (the SVG keeps the original pixel coordinates, so
+    the shapes still line up). Keeps what the kernel sends to the frontend bounded."""
+    if len(data) <= MAX_EMBED_BYTES and max(size) <= MAX_EMBED_PX and mime in _BROWSER_MIMES:
+        return data, mime
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as img:
+        img.thumbnail((MAX_EMBED_PX, MAX_EMBED_PX))
+        out = io.BytesIO()
+        if img.mode in ("RGBA", "LA", "P"):
+            img.save(out, format="PNG", optimize=True)
+            return out.getvalue(), "image/png"
+        img.convert("RGB").save(out, format="JPEG", quality=85)
+        return out.getvalue(), "image/jpeg"
+
+
 def _num(v: float) -> str:
     return f"{v:.2f}".rstrip("0").rstrip(".")
 
@@ -185,7 +208,8 @@ def overlay_html(image: bytes | None, data: Any, *, size: tuple[int, int] | None
              f'preserveAspectRatio="xMinYMin meet" style="max-width:100%;height:auto" '
              f'data-shape-count="{len(shapes)}">']
     if image is not None and mime is not None:
-        uri = f"data:{mime};base64,{base64.b64encode(image).decode('ascii')}"
+        shown_bytes, shown_mime = embeddable(image, mime, (width, height))
+        uri = f"data:{shown_mime};base64,{base64.b64encode(shown_bytes).decode('ascii')}"
         parts.append(f'<image class="snb-detail-image" href="{uri}" x="0" y="0" '
                      f'width="{width}" height="{height}"/>')
     else:

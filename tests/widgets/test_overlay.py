@@ -93,3 +93,24 @@ def test_shapes_of_reads_json_text_and_counts_the_undrawable():
     assert [(s.kind, s.label) for s in shapes] == [("bbox", "(no label)"), ("keypoint", "(no label)")]
     assert skipped == 1
     assert shapes_of("not json") == ([], 0)
+
+
+def test_big_images_are_scaled_down_but_shapes_keep_their_pixel_coordinates():
+    import io
+
+    from PIL import Image
+
+    big = png_bytes(3000, 2000, "navy")
+    html = overlay_html(big, [{"type": "bbox", "coordinates": [2000, 1500, 2900, 1900],
+                               "label": "ship"}])
+    svg = _svg(html)
+    assert svg.get("viewBox") == "0 0 3000 2000"
+    image = svg.find(f"{SVG}image")
+    assert (image.get("width"), image.get("height")) == ("3000", "2000")
+    embedded = base64.b64decode(image.get("href").split(",", 1)[1])
+    with Image.open(io.BytesIO(embedded)) as img:
+        assert img.size == (1280, 853)
+    assert float(_shapes(svg)[0].get("x")) == 2000
+    small = png_bytes(64, 48)
+    assert base64.b64decode(_svg(overlay_html(small, [])).find(f"{SVG}image").get("href")
+                            .split(",", 1)[1]) == small  # small images go in untouched
