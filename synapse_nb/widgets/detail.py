@@ -34,7 +34,8 @@ ASSIGNMENT_HISTORY_COLUMNS = ("user", "reviewer", "status_label", "status_review
                               "is_confirmed", "is_discarded", "created", "modified")
 TITLES = {"tasks": "Task", "assignments": "Assignment", "ground_truth_events": "Ground-truth event",
           "models": "Model"}
-IMAGE_CACHE_SIZE = 16
+IMAGE_CACHE_SIZE = 16  # images kept for clicking back and forth, and at most
+IMAGE_CACHE_BYTES = 64_000_000  # this many bytes of them
 
 
 def _error_text(err: Exception) -> str:
@@ -93,7 +94,8 @@ class DetailRenderer:
         except Exception as err:  # shown in the pane; the browser keeps working
             return None, f"Could not fetch the image: {_error_text(err)}."
         self._images[url] = data
-        while len(self._images) > IMAGE_CACHE_SIZE:
+        while len(self._images) > 1 and (len(self._images) > IMAGE_CACHE_SIZE or sum(
+                len(b) for b in self._images.values()) > IMAGE_CACHE_BYTES):
             self._images.popitem(last=False)
         return data, None
 

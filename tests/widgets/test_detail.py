@@ -86,3 +86,21 @@ def test_async_client_is_refused_with_a_clear_message():
 
     with pytest.raises(TypeError, match="sync"):
         TaskBrowser(AsyncClient(), project=7)
+
+
+def test_image_cache_is_bounded_by_count_and_bytes(monkeypatch):
+    from synapse_nb.widgets import detail
+
+    fetched = []
+
+    def fetch(url):
+        fetched.append(url)
+        return b"x" * 400
+
+    r = DetailRenderer(fetch_image=fetch)
+    monkeypatch.setattr(detail, "IMAGE_CACHE_BYTES", 1000)
+    for url in ("a", "b", "c", "a"):
+        r.image_bytes(url)
+    assert fetched == ["a", "b", "c", "a"]  # "a" was evicted to stay under 1000 bytes
+    r.image_bytes("a")
+    assert fetched[-1] == "a" and len(fetched) == 4  # the newest stays cached
