@@ -64,3 +64,16 @@ def test_a_browser_whose_tags_cannot_be_read_shows_ids(fake_client):
     fake_client.records.pop("task_tags")
     b = TaskBrowser(fake_client, project=7)
     assert b.table.row_texts()[4][b.table.columns.index("tags")] == "2, 3"
+
+
+def test_when_the_re_read_fails_the_change_is_applied_locally(fake_client):
+    b = TaskBrowser(fake_client, project=7)
+    b.select([5, 6])
+
+    def down(*_a, **_k):
+        raise ConnectionError("gone")
+    fake_client.paginate = down
+    b.tag([9], "add")
+    assert _tags(b, 5) == [2, 3, 9] and _tags(b, 6) == [1, 9]
+    b.tag([2], "remove")
+    assert _tags(b, 5) == [3, 9]
