@@ -40,8 +40,10 @@ acme contents (ids fixed whatever the scale)
   ``stand_by``/``in_progress``/``completed``/``skipped``, status_review ``stand_by``/
   ``in_progress``/``rejected``/``completed``; labelers users 2-6, reviewers 7-8.
 - Ground truth: dataset 1 "Street GT" (project 1) with versions 1 "v1.0" and 2 "v1.1";
-  dataset 2 "Aerial GT" (project 2) with version 3 "v1.0". Events are the completed,
-  non-discarded tasks' units, category train/validation/test (70/20/10).
+  dataset 2 "Aerial GT" (project 2) with version 3 "v1.0". Version 2 and 3 events are all
+  completed, non-discarded tasks' units of their project (version 1: the first 60 % of
+  those), category train/validation/test (about 70/20/10); event ``data`` equals the
+  task's annotations. Version 1 is not ``is_active``; 2 and 3 are.
 - Models: 1 "yolov8n-street" (project 1, gt version 1), 2 "yolov8s-street" (gt version 2,
   released), 3 "segformer-aerial" (project 2, gt version 3), 4 "resnet50-shelf" (project 3,
   external); each with ``metrics`` and a small downloadable ``file``.
@@ -53,8 +55,11 @@ acme contents (ids fixed whatever the scale)
 globex contents
 ---------------
 Collection 4 "Globex scans", project 4 "Globex invoices" with ``GLOBEX_TASKS`` (20)
-tasks whose labels include ``<b>line item</b><script>alert(1)</script>``, task tag 7
-"globex-only", storage 3. Its unit and task ids come after acme's (``scale + 1`` on).
+tasks, user ivan (9) as assignee; the even ones (10) are completed and each annotation
+list holds a box labelled ``HTML_LABEL`` (``<b>line item</b><script>alert(1)</script>``);
+tasks 1-5 of globex carry task tag 7 "globex-only"; storage 3; agent 2. Its unit and task
+ids come after acme's (``scale + 1`` on). Acme and globex ids never overlap, so a globex
+token asking for an acme id gets 404.
 """
 
 from __future__ import annotations

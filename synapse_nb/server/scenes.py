@@ -63,6 +63,8 @@ def _pool(kind: str) -> tuple[dict[str, Any], ...]:
             anns = [_polygon(rng, labels) for _ in range(rng.randint(1, 4))]
         else:
             anns = [_bbox(rng, labels) for _ in range(rng.randint(1, 5))]
+        if kind == "documents":  # every globex annotation carries the HTML label
+            anns[0]["label"] = labels[3]
         out.append({"annotations": anns})
     return tuple(out)
 
