@@ -49,12 +49,13 @@ ACTION_TIMEOUT_MS = 15_000
 
 
 def chromium_path() -> str | None:
-    """The Chromium binary to drive, or None. ``SNB_CHROMIUM`` overrides the default."""
-    candidate = os.environ.get("SNB_CHROMIUM") or CHROMIUM
-    if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
-        return candidate
-    found = shutil.which("chromium")
-    return found
+    """The Chromium binary to drive, or None: ``SNB_CHROMIUM`` if set (and nothing else
+    then), else ``/usr/bin/chromium``, else ``chromium`` on PATH."""
+    override = os.environ.get("SNB_CHROMIUM")
+    for candidate in ([override] if override else [CHROMIUM, shutil.which("chromium")]):
+        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    return None
 
 
 @dataclass
@@ -105,6 +106,8 @@ def open_notebook(page: Any, lab: Any, notebook: str) -> None:
     page.goto(lab.url_for(notebook), wait_until="domcontentloaded", timeout=NAV_TIMEOUT_MS)
     page.locator(".jp-NotebookPanel .jp-Cell").first.wait_for(state="visible",
                                                                timeout=NAV_TIMEOUT_MS)
+    panels = page.locator(".jp-NotebookPanel").count()
+    assert panels == 1, f"{panels} notebooks open; the workspace should hold only {notebook}"
     lab.wait_kernel_connected(notebook, timeout=KERNEL_TIMEOUT_MS / 1000)
 
 

@@ -94,7 +94,11 @@ class JupyterLab:
         return f"http://127.0.0.1:{self.port}"
 
     def url_for(self, notebook: str) -> str:
-        return f"{self.base_url}/lab/tree/{notebook}?token={self.token}"
+        """The notebook's URL in a workspace of its own, reset, so that notebooks opened
+        by earlier tests (a saved workspace restores them) are not open behind it."""
+        workspace = Path(notebook).stem.replace(" ", "-") or "default"
+        return (f"{self.base_url}/lab/workspaces/{workspace}/tree/{notebook}"
+                f"?reset&token={self.token}")
 
     def log_tail(self, chars: int = 3000) -> str:
         try:

@@ -85,10 +85,8 @@ def test_html_in_records_shows_as_text(served_lab: JupyterLab, demo_server: Any,
     assert html_label in options, options
     target = next(i for i, t in sorted(tasks.items())
                   if any(a["label"] == html_label for a in (t.get("data") or {}).get("annotations") or []))
-    tasks_view.locator(".snb-table-widget .snb-row").first.wait_for(state="visible",
-                                                                    timeout=RENDER_TIMEOUT_MS)
     row = tasks_view.locator(f".snb-row-id-{target}")
-    assert row.count() == 1, f"task {target} is not on the first page"
+    row.wait_for(state="visible", timeout=RENDER_TIMEOUT_MS)  # on the first page (id order)
     row.locator(".snb-cell").nth(1).click()
     legend = tasks_view.locator(".snb-detail .snb-legend")
     legend.wait_for(state="visible", timeout=RENDER_TIMEOUT_MS)
@@ -114,6 +112,7 @@ def test_html_in_records_shows_as_text(served_lab: JupyterLab, demo_server: Any,
     # 3. The same frame as a widget: the cell, then the detail pane's raw record.
     records_view = cells.nth(3).locator(".snb-browser")
     records_view.wait_for(state="visible", timeout=RENDER_TIMEOUT_MS)
+    records_view.locator(".snb-row-id-1").wait_for(state="visible", timeout=RENDER_TIMEOUT_MS)
     cell = records_view.locator(".snb-row-id-1 .snb-cell").filter(has_text=XSS)
     assert cell.count() == 1, records_view.locator(".snb-row-id-1").inner_text()
     cell.click()

@@ -26,6 +26,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
 PROJECT = 1  # "Street object detection" in the demo data
 PAGE_SIZE = 20  # RecordBrowser's default page size
+VISIBLE_ROWS_ARE = ("n => [...document.querySelectorAll('.snb-browser .snb-table-widget .snb-row')]"
+                    ".filter(r => r.offsetParent).length === n")
 
 CELLS = [
     f"""\
@@ -82,7 +84,8 @@ def test_task_browser_shows_rows_image_and_boxes(served_lab: JupyterLab, demo_se
     # -- the table: a full first page of project-1 tasks, and a pager that counts them all
     # Table rows only: static tables in the detail pane use ``snb-row`` on their <tr> too.
     rows = browser.locator(".snb-table-widget .snb-row:visible")
-    rows.first.wait_for(state="visible", timeout=RENDER_TIMEOUT_MS)
+    # The row views are created asynchronously: wait for the whole page, not the first row.
+    page.wait_for_function(VISIBLE_ROWS_ARE, arg=PAGE_SIZE, timeout=RENDER_TIMEOUT_MS)
     assert rows.count() == PAGE_SIZE
     row_ids = [int(c.split("snb-row-id-", 1)[1].split()[0])
                for c in rows.evaluate_all("rs => rs.map(r => r.className)")]
@@ -146,10 +149,7 @@ def test_task_browser_shows_rows_image_and_boxes(served_lab: JupyterLab, demo_se
     html_options = [t for t in option_texts if html_tag["name"] in t.replace("\xa0", " ")]
     assert len(html_options) == 1, option_texts  # the name, as text, e.g. "<img ...> (4)"
     tag_select.select_option(label=html_options[0])
-    page.wait_for_function(
-        "n => [...document.querySelectorAll('.snb-browser .snb-table-widget .snb-row')]"
-        ".filter(r => r.offsetParent).length === n",
-        arg=len(html_tagged), timeout=RENDER_TIMEOUT_MS)
+    page.wait_for_function(VISIBLE_ROWS_ARE, arg=len(html_tagged), timeout=RENDER_TIMEOUT_MS)
     filtered_ids = sorted(int(c.split("snb-row-id-", 1)[1].split()[0]) for c in
                           rows.evaluate_all("rs => rs.map(r => r.className)"))
     assert filtered_ids == html_tagged
