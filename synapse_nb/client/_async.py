@@ -63,6 +63,7 @@ class AsyncSynapseClient(ApiMethods, BaseClient):
             return await self._run(flow(self, *args, **kwargs))
         method.__name__ = flow.__name__
         method.__doc__ = flow.__doc__
+        method.__signature__ = getattr(flow, "__client_signature__", None)  # type: ignore[attr-defined]
         return method
 
     async def _run(self, gen: Flow) -> Any:
@@ -97,6 +98,8 @@ class AsyncSynapseClient(ApiMethods, BaseClient):
         raise TypeError(f"unknown operation {op!r}")
 
     async def _send(self, call: Call) -> Any:
+        # httpx errors are wrapped here, ``from None``: their text and context can carry
+        # request details we do not want in tracebacks (the wrapper keeps the cause's text)
         attempt = 0
         while True:
             try:

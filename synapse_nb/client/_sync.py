@@ -70,6 +70,7 @@ class SynapseClient(ApiMethods, BaseClient):
             return self._run(flow(self, *args, **kwargs))
         method.__name__ = flow.__name__
         method.__doc__ = flow.__doc__
+        method.__signature__ = getattr(flow, "__client_signature__", None)  # type: ignore[attr-defined]
         return method
 
     def _run(self, gen: Flow) -> Any:
@@ -100,6 +101,8 @@ class SynapseClient(ApiMethods, BaseClient):
         raise TypeError(f"unknown operation {op!r}")
 
     def _send(self, call: Call) -> Any:
+        # httpx errors are wrapped here, ``from None``: their text and context can carry
+        # request details we do not want in tracebacks (the wrapper keeps the cause's text)
         attempt = 0
         while True:
             try:

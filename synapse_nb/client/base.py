@@ -10,6 +10,7 @@ Request building, response decoding, error mapping and retry decisions live here
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import logging
 import os
@@ -101,6 +102,10 @@ class api:  # noqa: N801 (used as a decorator, like property)
         if self.flow.__doc__ and "{name}" in self.flow.__doc__:
             self.flow.__doc__ = self.flow.__doc__.replace("{name}", name)
         self.__doc__ = self.flow.__doc__
+        # help() and inspect show the SDK signature (without self) on both clients
+        sig = inspect.signature(self.flow)
+        self.flow.__client_signature__ = sig.replace(  # type: ignore[attr-defined]
+            parameters=list(sig.parameters.values())[1:], return_annotation=inspect.Signature.empty)
 
     def __get__(self, obj: Any, objtype: type | None = None) -> Any:
         if obj is None:

@@ -106,6 +106,12 @@ def test_same_method_names_on_both_clients():
            "list_job_console_logs", "list_storages", "get_storage", "create_storage",
            "paginate", "download", "get_bytes", "from_env"}
     assert sdk <= names and sdk <= anames
+    import inspect
+    sync = SynapseClient("http://127.0.0.1:9", access_token="x")
+    assert list(inspect.signature(sync.list_tasks).parameters) == ["params", "url_conversion", "list_all",
+                                                                   "page_size"]
+    assert "on_progress" in inspect.signature(sync.create_data_file).parameters
     c = AsyncSynapseClient("http://127.0.0.1:9", access_token="x")
+    assert list(inspect.signature(c.get_task).parameters) == ["pk", "params"]
     assert asyncio.iscoroutinefunction(c.get_task) and not asyncio.iscoroutinefunction(
         SynapseClient("http://127.0.0.1:9", access_token="x").get_task)
