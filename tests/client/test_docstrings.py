@@ -1,0 +1,23 @@
+"""The runnable examples in the client's docstrings run here (CI does not use --doctest-modules).
+
+Examples marked ``+SKIP`` need a server; the same calls run in the live tests.
+"""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import pkgutil
+
+import pytest
+
+import synapse_nb.client as package
+
+MODULES = sorted(m.name for m in pkgutil.iter_modules(package.__path__, package.__name__ + "."))
+
+
+@pytest.mark.parametrize("name", [package.__name__, *MODULES])
+def test_docstring_examples(name):
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0, f"{result.failed} docstring example(s) failed in {name}"
