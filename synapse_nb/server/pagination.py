@@ -70,11 +70,13 @@ def page_body(
     *,
     key: str | None = None,
     fetch_from: str | None = None,
+    select_params: Sequence[Any] = (),
 ) -> bytes:
     """The envelope of one page as JSON bytes (``page`` -1 means the last page).
 
     With ``key`` (the id column) the page's ids are found first on ``from_where`` (cheap,
-    index only), then the rows are fetched from ``fetch_from`` (joins included) by id.
+    index only), then the rows are fetched from ``fetch_from`` (joins included) by id;
+    ``select_params`` fill placeholders in ``select`` (key mode only).
     """
     count = db.count(f"SELECT COUNT(*) {from_where}", params)
     last = max(1, -(-count // size))
@@ -89,7 +91,7 @@ def page_body(
         ids = db.id_slice(f"SELECT {key} {from_where} ORDER BY {order}", params,
                           (page - 1) * size, size, count)
         rows = db.query(f"SELECT {select} {fetch_from} WHERE {key} IN "
-                        f"({','.join('?' * len(ids))})", ids) if ids else []
+                        f"({','.join('?' * len(ids))})", [*select_params, *ids]) if ids else []
         position = {pk: k for k, pk in enumerate(ids)}
         rows.sort(key=lambda row: position[row[0]])
     return orjson.dumps({
@@ -111,10 +113,12 @@ def paginate(
     *,
     key: str | None = None,
     fetch_from: str | None = None,
+    select_params: Sequence[Any] = (),
 ) -> Response:
     """Answer one page of a list endpoint, from the request's ``page``/``page_size``."""
     page, size = page_args(request)
     public = request.app.state.settings.public_url
     body = page_body(db, from_where, params, select, order, build, page, size,
-                     lambda n: _page_url(request, n, public), key=key, fetch_from=fetch_from)
+                     lambda n: _page_url(request, n, public), key=key, fetch_from=fetch_from,
+                     select_params=select_params)
     return Response(body, media_type="application/json")

@@ -14,7 +14,7 @@ from typing import Any, Iterable
 import orjson
 
 __all__ = [
-    "absolute_files", "files_fragment", "frag", "only_fields", "TASK_SELECT", "TASK_FROM", "task_dict",
+    "absolute_files", "files_fragment", "url_prefix", "TASK_JSON_SQL", "frag", "only_fields", "TASK_SELECT", "TASK_FROM", "task_dict",
     "UNIT_SELECT", "unit_dict", "ASSIGNMENT_SELECT", "assignment_dict",
 ]
 
@@ -42,7 +42,26 @@ def files_fragment(files_json: str, base: str) -> Any:
     Safe as plain text replacement: the stored JSON is written by the server with orjson,
     so a quote inside any string value is escaped and cannot form ``"url":"media/``.
     """
-    return Fragment(files_json.replace('"url":"media/', f'"url":"{base}/media/'))
+    return Fragment(files_json.replace('"url":"media/', url_prefix(base)))
+
+
+def url_prefix(base: str) -> str:
+    """``"url":"<base>/media/`` with the base JSON-escaped (it comes from the Host header)."""
+    return '"url":' + orjson.dumps(base + "/media/").decode()[:-1]
+
+
+# A task as JSON, concatenated by SQLite from columns that already hold JSON text (data,
+# tags, meta, files) or server-made plain strings (enums, ISO times): no parsing, no dicts.
+# The one parameter is url_prefix(base). Same keys and order as task_dict.
+TASK_JSON_SQL = (
+    """'{"id":'||t.id||',"project":'||t.project_id||',"data_unit":'||t.data_unit_id"""
+    """||',"data":'||coalesce(t.data,'null')||',"status":"'||t.status"""
+    """||'","assignee":'||coalesce(t.assignee,'null')||',"priority":"'||t.priority"""
+    """||'","tags":'||t.tags||',"meta":'||t.meta||',"is_discarded":'"""
+    """||(CASE WHEN t.is_discarded THEN 'true' ELSE 'false' END)"""
+    """||',"created":"'||t.created||'","modified":"'||t.modified"""
+    """||'","files":'||replace(du.files,'"url":"media/',?)||'}'"""
+)
 
 
 def only_fields(obj: dict[str, Any], fields: Iterable[str] | None) -> dict[str, Any]:
