@@ -24,6 +24,8 @@ def client(make_api, make_server):
 def test_constructor_examples(make_server, monkeypatch, tmp_path):
     server = make_server(scale=50)
     assert BackendClient is SynapseClient
+    from synapse_nb.client.backend import BackendClient as Same  # was synapse_sdk.clients.backend
+    assert Same is BackendClient
     # 명시적 토큰으로 클라이언트 생성 (explicit token)
     client = BackendClient(base_url=server.base_url, api_token=server.access_token, cache_dir=tmp_path)
     assert client.get_project(1)["id"] == 1
@@ -89,6 +91,7 @@ def test_create_and_tag_examples(client):
 
 
 def test_error_examples(client):
+    from synapse_nb.client.exceptions import ClientError  # was synapse_sdk.clients.exceptions
     try:
         client.get_task(999999)
     except ClientError as e:
