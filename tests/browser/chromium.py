@@ -10,8 +10,8 @@ on something else, e.g. polling JupyterLab's API.) JavaScript dialogs (``alert``
 injected ``onerror``) are recorded and dismissed (``PageWatch.dialogs``).
 
 Example:
-    >>> # browser = launch_chromium(playwright)
-    >>> # page, watch = new_page(browser)
+    >>> # browser = launch_chromium(playwright, chromium_path())
+    >>> # context, page, watch = new_page(browser)
     >>> # open_notebook(page, lab, "demo.ipynb"); run_all_cells(page)
 """
 
@@ -30,7 +30,8 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync",
-    # Belt and braces next to the request filter: no name but loopback resolves.
+    # Stay on loopback: no host name but localhost resolves, and anything not on loopback
+    # goes to a proxy on a closed port (loopback itself is never proxied).
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
     "--proxy-server=http://127.0.0.1:9",
     "--disable-dev-shm-usage", "--no-first-run", "--disable-default-apps",

@@ -5,8 +5,8 @@ The notebook connects a ``SynapseClient`` to the demo server and shows
 boxes). What the page shows is checked against what the server says, fetched here
 independently with plain httpx: the rows are project-1 tasks and the pager counts them
 all; after a click, the detail pane holds that task's image (a real decodable PNG) and one
-drawn shape per annotation, with the annotation's label, inside the image, plus a legend of
-exactly those labels. Two screenshots go to ``docs/screenshots/`` for the README.
+drawn shape per annotation, with its label, where its coordinates say on the image as
+shown, plus a legend of exactly those labels. Two screenshots go to ``docs/screenshots/`` for the README.
 """
 
 from __future__ import annotations
@@ -59,6 +59,11 @@ def decoded_image_size(page: Any, locator: Any) -> list[int] | None:
             img.src = href;
         })""",
         locator.get_attribute("href") or locator.get_attribute("xlink:href") or "")
+
+
+def user_box(locator: Any) -> list[float]:
+    """An SVG element's box in the SVG's own units (``getBBox``: no stroke, no scaling)."""
+    return locator.evaluate("e => { const b = e.getBBox(); return [b.x, b.y, b.width, b.height]; }")
 
 
 def test_task_browser_shows_rows_image_and_boxes(served_lab: JupyterLab, demo_server: Any,
@@ -127,11 +132,26 @@ def test_task_browser_shows_rows_image_and_boxes(served_lab: JupyterLab, demo_se
     drawn = Counter(shapes.evaluate_all("ss => ss.map(s => s.getAttribute('data-label'))"))
     assert drawn == Counter(a["label"] for a in annotations)
     assert detail.locator(".snb-shape-bbox").count() == sum(a["type"] == "bbox" for a in annotations)
+    # Each box is drawn where its annotation says, in image pixels ([x1, y1, x2, y2], contract
+    # section 6): exactly in the SVG's own units (where the image spans 0..320 x 0..240),
+    # and on screen, scaled with the image as shown (give or take the stroke).
+    assert user_box(image) == [0, 0, 320, 240]
+    scale_x, scale_y = image_box["width"] / 320, image_box["height"] / 240
     for i in range(shapes.count()):
-        box = shapes.nth(i).bounding_box()
+        shape = shapes.nth(i)
+        annotation = annotations[int(shape.get_attribute("data-index") or -1)]
+        assert shape.get_attribute("data-label") == annotation["label"]
+        box = shape.bounding_box()
         assert box is not None and box["width"] > 0 and box["height"] > 0
-        assert image_box["x"] - 1 <= box["x"] and box["x"] + box["width"] <= image_box["x"] + image_box["width"] + 1
-        assert image_box["y"] - 1 <= box["y"] and box["y"] + box["height"] <= image_box["y"] + image_box["height"] + 1
+        if annotation["type"] == "bbox":
+            x1, y1, x2, y2 = annotation["coordinates"]
+            got = user_box(shape)
+            assert all(abs(g - w) <= 0.5 for g, w in zip(got, [x1, y1, x2 - x1, y2 - y1])), (
+                annotation, got)
+            want = (image_box["x"] + x1 * scale_x, image_box["y"] + y1 * scale_y,
+                    (x2 - x1) * scale_x, (y2 - y1) * scale_y)
+            seen = (box["x"], box["y"], box["width"], box["height"])
+            assert all(abs(g - w) <= 4 for g, w in zip(seen, want)), (annotation, seen, want)
 
     # The legend names exactly the labels drawn.
     legend = detail.locator(".snb-legend")
