@@ -233,7 +233,6 @@ def test_rows_inserted_during_fetch_no_duplicates(make_server):
     report = df.attrs["fetch_report"]
     assert report["duplicates_dropped"] > 0 or report["count_drift"], report
     assert report["rows"] == len(df)
-    print("REPORT", report, len(pending), len(submitted))
 
 
 def test_cache_keeps_tenants_apart(live_server, tmp_path):
