@@ -13,6 +13,7 @@ from pathlib import Path
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator
 
+import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -108,6 +109,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # a number too large for SQLite's 64-bit integers, in a place not validated above
         return JSONResponse({"detail": "A number is out of range (64-bit integers only)."},
                             status_code=400)
+
+    @app.exception_handler(orjson.JSONEncodeError)
+    async def _unencodable(request: Request, exc: orjson.JSONEncodeError) -> JSONResponse:
+        # free-form JSON (annotation data, meta, configs) with integers beyond 64 bits
+        return JSONResponse({"detail": f"Cannot store this JSON: {exc}."}, status_code=400)
 
     @app.get("/health/", include_in_schema=False)
     def health() -> dict[str, str]:

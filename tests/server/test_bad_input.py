@@ -98,3 +98,16 @@ def test_serve_in_thread_stops_at_the_end_of_the_block():
         assert r.json()["count"] == 30
     with pytest.raises(httpx.TransportError):
         httpx.get(f"{url}/sdk/tasks/", timeout=2)
+
+
+@pytest.mark.parametrize("method,path,body", [
+    ("put", "tasks/1/annotate_task_data/", {"data": {"annotations": [], "n": -(2**63) - 1}}),
+    ("patch", "jobs/1/", {"progress_record": {"x": 2**64}}),
+    ("post", "storages/", {"name": "s", "provider": "gcp", "configuration": {"n": 2**70}}),
+])
+def test_integers_beyond_64_bits_in_free_json_are_400_and_nothing_changes(client, method,
+                                                                          path, body):
+    before = client.get("tasks/1/").json()
+    r = client.request(method, path, json=body)
+    assert r.status_code == 400 and "64-bit" in r.json()["detail"]
+    assert client.get("tasks/1/").json() == before   # found by schemathesis (was a 500)
