@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -184,6 +185,7 @@ def main() -> None:
         for process in (proc, static):
             process.terminate()
             process.wait(10)
+        shutil.rmtree(tmp, ignore_errors=True)  # the seeded database too, unless --db
 
 
 if __name__ == "__main__":
