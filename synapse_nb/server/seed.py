@@ -287,7 +287,8 @@ def _bulk(con: Any, signer: Signer, scale: int) -> None:
         con.executemany("INSERT INTO assignments VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         asgs)
         con.executemany("INSERT INTO data_unit_checksums VALUES (?, ?, ?)", sums)
-        units.clear(), tasks.clear(), asgs.clear(), sums.clear()
+        for batch_rows in (units, tasks, asgs, sums):
+            batch_rows.clear()
 
     for unit, task, assignment, checksum in _rows(signer, scale):
         units.append(unit)

@@ -109,13 +109,13 @@ def _write_chunk(request: Request, db: Database, auth: AuthContext, upload_id: s
         rel = f"chunked/{upload_id}.part"
         (data_dir / "chunked").mkdir(parents=True, exist_ok=True)
         now = datetime.now(timezone.utc)
+        expires = now + timedelta(seconds=settings.upload_expiry_seconds)
         with _lock(upload_id):
             (data_dir / rel).write_bytes(data)
             with db.write() as con:
                 con.execute("INSERT INTO chunked_uploads VALUES (?, ?, ?, ?, ?, ?, 'uploading', "
                             "NULL, ?, ?)", (upload_id, auth.tenant_id, filename, end + 1, total,
-                                           rel, format_time(now), format_time(
-                                               now + timedelta(seconds=settings.upload_expiry_seconds))))
+                                           rel, format_time(now), format_time(expires)))
         return _public(request, _row(db, auth.tenant_id, upload_id))
     with _lock(upload_id):
         row = _row(db, auth.tenant_id, upload_id)
@@ -151,6 +151,8 @@ async def _chunk(request: Request, db: Database, auth: AuthContext, upload_id: s
                  content_range: str | None) -> Response:
     settings = request.app.state.settings
     fields, upload = await read_multipart(request, settings.max_upload_bytes)
+    if not fields.get("filename") and upload.filename:
+        fields["filename"] = upload.filename
     data = await upload.read()
     body = await run_in_threadpool(_write_chunk, request, db, auth, upload_id, fields, data,
                                    content_range)
