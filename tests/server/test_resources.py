@@ -134,8 +134,17 @@ def test_assignments_filters_and_set_tags(client):
     assert first["files"]["image_1"]["url"] and first["file"] == first["files"]["image_1"]["url"]
     for label in ("stand_by", "in_progress", "completed", "skipped"):
         assert client.get("sdk/assignments/", params={"status_label": label}).json()["count"]
-    r = client.post("assignments/set_tags/", json={"ids": [first["id"]], "tags": [5],
-                                                   "action": "add"})
-    assert r.status_code == 200
-    assert 5 in client.get(f"assignments/{first['id']}/").json()["tags"]
     assert client.get("sdk/assignments/", params={"status_label": "nope"}).status_code == 400
+
+
+def test_set_tags_on_assignments(make_server):
+    server = make_server(scale=100)  # changes seeded rows: not on the shared server
+    with sdk_client(server) as client:
+        first = client.get("sdk/assignments/", params={"project": 2}).json()["results"][0]
+        r = client.post("assignments/set_tags/", json={"ids": [first["id"]], "tags": [5],
+                                                       "action": "add"})
+        assert r.status_code == 200 and r.json()["updated"] == 1
+        assert client.get(f"assignments/{first['id']}/").json()["tags"] == [5]
+        r = client.post("assignments/set_tags/", json={"ids": [first["id"]], "tags": [5],
+                                                       "action": "remove"})
+        assert client.get(f"assignments/{first['id']}/").json()["tags"] == []
