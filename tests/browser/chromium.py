@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 __all__ = ["CHROMIUM", "CHROMIUM_ARGS", "PageWatch", "chromium_path", "launch_chromium",
-           "new_page", "open_notebook", "run_all_cells"]
+           "new_page", "open_notebook", "run_all_cells", "screenshot"]
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -127,3 +127,13 @@ def run_all_cells(page: Any, timeout_ms: int = RENDER_TIMEOUT_MS) -> None:
             return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
         }""",
         timeout=timeout_ms)
+
+
+def screenshot(page: Any, locator: Any, path: str) -> None:
+    """Screenshot one element once the page has painted it at rest.
+
+    Scrolled into view first, then two animation frames: shot straight after a click, the
+    <select>s of the filter bar sometimes came out blank (not yet repainted)."""
+    locator.scroll_into_view_if_needed(timeout=ACTION_TIMEOUT_MS)
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    locator.screenshot(path=path, animations="disabled", caret="hide", timeout=ACTION_TIMEOUT_MS)

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from .api import server_list
-from .chromium import RENDER_TIMEOUT_MS, open_notebook, run_all_cells
+from .chromium import RENDER_TIMEOUT_MS, open_notebook, run_all_cells, screenshot
 from .conftest import ENV_BASE_URL, ENV_TOKEN
 from .lab import JupyterLab, write_notebook
 
@@ -104,7 +104,14 @@ def test_task_browser_shows_rows_image_and_boxes(served_lab: JupyterLab, demo_se
         first_cell = browser.locator(f".snb-row-id-{row_id} .snb-cell").first
         assert first_cell.inner_text().strip() == str(row_id)
 
-    browser.screenshot(path=str(screenshot_dir / "task_browser.png"))
+    # The filter bar starts on "any" everywhere (not a blank, unselected dropdown).
+    shown = browser.locator(".snb-filter-bar select").evaluate_all(
+        "ss => ss.map(s => s.selectedIndex < 0 ? null : s.options[s.selectedIndex].textContent)")
+    assert shown and all(t == "any" for t in shown), (
+        f"filter dropdowns show {shown}, expected 'any' each; an ipywidgets Dropdown with an "
+        "option valued None starts with index None under some PYTHONHASHSEEDs unless built "
+        "with index=0")
+    screenshot(page, browser, str(screenshot_dir / "task_browser.png"))
 
     # -- click a row whose task has several annotations
     target = next((i for i in row_ids if len(annotations_of(expected[i])) >= 2), None)
@@ -160,7 +167,7 @@ def test_task_browser_shows_rows_image_and_boxes(served_lab: JupyterLab, demo_se
         "items => items.map(i => i.getAttribute('data-label'))")
     assert sorted(legend_labels) == sorted(drawn)
 
-    browser.screenshot(path=str(screenshot_dir / "task_browser_selected.png"))
+    screenshot(page, browser, str(screenshot_dir / "task_browser_selected.png"))
 
     # -- the HTML-looking tag: offered in the tag filter and shown in the rows as text
     tag_select = browser.locator(".snb-filter-tags select")
