@@ -2,7 +2,7 @@
 
 All are session-scoped (one JupyterLab, one Chromium, one server for every browser test)
 and always torn down, also when a test fails. Each test gets a fresh page (``lab_page``)
-whose screenshot and JupyterLab log tail are saved under ``tmp_path`` when it fails.
+whose full-page screenshot (under ``tmp_path``) and page errors are reported when it fails.
 
 Without ``/usr/bin/chromium`` (or ``SNB_CHROMIUM``) the tests are skipped with the reason,
 except under CI (``CI`` set), where that is a failure: ``./dev.sh test`` installs it.
@@ -31,7 +31,8 @@ DEMO_SCALE = 400  # 200 tasks in project 1: enough pages, seeded in about a seco
 def chromium_executable() -> str:
     path = chromium_path()
     if path is None:
-        reason = ("Chromium is not installed (/usr/bin/chromium missing): "
+        where = os.environ.get("SNB_CHROMIUM") or "/usr/bin/chromium"
+        reason = (f"Chromium is not installed ({where} missing): "
                   "install it with `apt-get install chromium` (./dev.sh test does)")
         if os.environ.get("CI"):
             pytest.fail(f"{reason}; under CI the browser tests must run")
@@ -79,12 +80,6 @@ def notebook_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def lab_env() -> dict[str, str]:
-    """Extra environment for JupyterLab and its kernels (filled by ``served_lab``)."""
-    return {}
-
-
-@pytest.fixture(scope="session")
 def jupyter_lab(notebook_root: Path, tmp_path_factory: pytest.TempPathFactory,
                 chromium_executable: str) -> Iterator[JupyterLab]:
     """JupyterLab on a free port with no server connection details (harness checks)."""
@@ -99,10 +94,8 @@ def jupyter_lab(notebook_root: Path, tmp_path_factory: pytest.TempPathFactory,
 def served_lab(demo_server: Any, tmp_path_factory: pytest.TempPathFactory,
                chromium_executable: str) -> Iterator[JupyterLab]:
     """JupyterLab whose kernels find the demo server in their environment."""
-    from synapse_nb.server.demo import OTHER_ACCESS_TOKEN
-
     env = {ENV_BASE_URL: demo_server.base_url, ENV_TOKEN: demo_server.access_token,
-           ENV_OTHER_TOKEN: OTHER_ACCESS_TOKEN}
+           ENV_OTHER_TOKEN: demo_server.other_access_token}
     root = tmp_path_factory.mktemp("served-notebooks")
     lab = JupyterLab.start(root=root, workdir=tmp_path_factory.mktemp("served-lab"), env=env)
     try:
