@@ -28,6 +28,7 @@ from .cache import FrameCache, FrameChanges, diff_frames, resolve_cache
 from .convert import table_to_frame
 from .fetch import (Converter, PageConsumer, ResourceConverter, aiter_batches, build_params,
                     is_async_client, iter_batches)
+from .pump import paused_gc
 from .schema import RESOURCES, Resource
 
 __all__ = ["fetch_frame", "frame_from_batches", "refresh", "resource_for", "iter_resource_frames"]
@@ -107,9 +108,10 @@ def fetch_frame(client: Any, kind: str, *, progress: bool | None = None,
             return old
     consumer = PageConsumer(converter, resource=kind, progress=progress, page_size=page_size)
     holder: dict[str, Any] = {}
-    batches = list(iter_batches(client, resource.path, query, consumer, page_size=page_size,
-                                concurrency=concurrency, holder=holder))
-    df, dups = frame_from_batches(batches, converter)
+    with paused_gc():
+        batches = list(iter_batches(client, resource.path, query, consumer,
+                                    page_size=page_size, concurrency=concurrency, holder=holder))
+        df, dups = frame_from_batches(batches, converter)
     df.attrs["fetch_report"] = consumer.report(holder.get("pages"), duplicates_in_frame=dups)
     return _finish(df, client, store, kind, query, old)
 
@@ -125,10 +127,11 @@ async def _afetch(*, client: Any, kind: str, resource: Resource, converter: Conv
             return old
     consumer = PageConsumer(converter, resource=kind, progress=progress, page_size=page_size)
     holder: dict[str, Any] = {}
-    batches = [b async for b in aiter_batches(client, resource.path, query, consumer,
-                                              page_size=page_size, concurrency=concurrency,
-                                              holder=holder)]
-    df, dups = frame_from_batches(batches, converter)
+    with paused_gc():
+        batches = [b async for b in aiter_batches(client, resource.path, query, consumer,
+                                                  page_size=page_size, concurrency=concurrency,
+                                                  holder=holder)]
+        df, dups = frame_from_batches(batches, converter)
     df.attrs["fetch_report"] = consumer.report(holder.get("pages"), duplicates_in_frame=dups)
     return _finish(df, client, store, kind, query, old)
 

@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 from .adapters import _converter, fetch_frame, iter_resource_frames
 from .annotations import ANNOTATION_COLUMNS
 from .fetch import PageConsumer, aiter_batches, build_params, is_async_client, iter_batches
+from .pump import paused_gc
 from .schema import RESOURCES
 
 __all__ = [
@@ -239,12 +240,15 @@ def to_arrow(source: Any, resource: str = "tasks", *, progress: bool | None = No
     consumer = PageConsumer(converter, resource=resource, progress=progress, page_size=page_size)
     if is_async_client(source):
         async def run() -> pa.Table:
-            batches = [b async for b in aiter_batches(source, resource_.path, query, consumer,
-                                                      page_size=page_size, concurrency=concurrency)]
+            with paused_gc():
+                batches = [b async for b in aiter_batches(
+                    source, resource_.path, query, consumer, page_size=page_size,
+                    concurrency=concurrency)]
             return pa.Table.from_batches(batches, schema=converter.schema)
         return run()
-    batches = list(iter_batches(source, resource_.path, query, consumer, page_size=page_size,
-                                concurrency=concurrency))
+    with paused_gc():
+        batches = list(iter_batches(source, resource_.path, query, consumer,
+                                    page_size=page_size, concurrency=concurrency))
     return pa.Table.from_batches(batches, schema=converter.schema)
 
 
@@ -269,14 +273,14 @@ def to_parquet(source: Any, path: str | os.PathLike[str], resource: str = "tasks
     tmp = dest.with_name(dest.name + ".part")
     if is_async_client(source):
         async def run() -> Path:
-            with pq.ParquetWriter(tmp, converter.schema) as writer:
+            with paused_gc(), pq.ParquetWriter(tmp, converter.schema) as writer:
                 async for batch in aiter_batches(source, resource_.path, query, consumer,
                                                  page_size=page_size, concurrency=concurrency):
                     writer.write_batch(batch)
             os.replace(tmp, dest)
             return dest
         return run()
-    with pq.ParquetWriter(tmp, converter.schema) as writer:
+    with paused_gc(), pq.ParquetWriter(tmp, converter.schema) as writer:
         for batch in iter_batches(source, resource_.path, query, consumer, page_size=page_size,
                                   concurrency=concurrency):
             writer.write_batch(batch)

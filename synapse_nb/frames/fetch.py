@@ -29,7 +29,7 @@ from typing import Any, AsyncIterator, Iterator, Mapping, Protocol, Sequence
 import pyarrow as pa
 
 from .convert import ConversionStats, records_to_batch
-from .pump import apump_pages, pump_pages
+from .pump import apump_pages, collect_young, pump_pages
 from .schema import Column, Resource
 
 __all__ = ["Converter", "ResourceConverter", "PageConsumer", "build_params", "is_async_client",
@@ -177,7 +177,10 @@ class PageConsumer:
         if not self._buffer:
             return None
         records, self._buffer = self._buffer, []
-        return self.converter.convert(records, self.stats)
+        batch = self.converter.convert(records, self.stats)
+        del records
+        collect_young()
+        return batch
 
     def _open_bar(self, first_page_len: int) -> None:
         if self.progress is False or not self.count:

@@ -66,3 +66,35 @@ def test_async_pump_order_and_error():
                 out.append(page[0])
         return out
     assert asyncio.run(run()) == list(range(20))
+
+
+def test_gc_is_paused_during_a_frame_fetch_and_resumed_after():
+    import gc
+
+    from synapse_nb.frames import tasks_frame
+    from synapse_nb.frames.pump import paused_gc
+
+    from .fakes import FakeClient, make_task
+
+    seen = []
+
+    class Spy(FakeClient):
+        def paginate(self, path, params=None, **kw):
+            seen.append(gc.isenabled())
+            return super().paginate(path, params, **kw)
+
+    assert gc.isenabled()
+    tasks_frame(Spy([make_task(1)]))
+    assert seen == [False] and gc.isenabled()
+    with paused_gc():  # nested pauses: the outer one resumes
+        with paused_gc():
+            pass
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:  # a collector the user turned off stays off
+        with paused_gc():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
