@@ -108,8 +108,10 @@ class FilterBar(W.HBox):
                 if isinstance(old.get(column), str):
                     control.value = old[column]
             else:
+                # index=0 explicitly: with "any" -> None as the first option, ipywidgets
+                # leaves nothing selected under some hash seeds (a blank dropdown).
                 control = W.Dropdown(description=title, options=[("any", None), *choices],
-                                     layout=W.Layout(width="190px"))
+                                     index=0, layout=W.Layout(width="190px"))
                 if old.get(column) in [v for _t, v in choices]:
                     control.value = old[column]
             control.add_class(f"snb-filter-{column.replace('.', '-')}")
