@@ -36,6 +36,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from synapse_nb.client.base import DEFAULT_MAX_CONCURRENCY
+
 HERE = Path(__file__).resolve().parent
 PAGE_SIZE = 100
 TOKEN_ENV = "SYNAPSE_NB_BENCH_TOKEN"  # the token goes to the child by env, never by argv
@@ -140,7 +142,7 @@ def main() -> None:
     ap.add_argument("--scale", type=int, default=100_000)
     ap.add_argument("--latency-ms", type=float, default=20.0)
     ap.add_argument("--reps", type=int, default=3)
-    ap.add_argument("--concurrency", type=int, default=8)
+    ap.add_argument("--concurrency", type=int, default=DEFAULT_MAX_CONCURRENCY)
     ap.add_argument("--only", default="abc", help="contenders to run, e.g. bc")
     ap.add_argument("--db-dir", default=os.path.join(tempfile.gettempdir(), "synapse_nb_bench"))
     ap.add_argument("--child", choices=["a", "b", "c"])

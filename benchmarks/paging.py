@@ -26,6 +26,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
+from synapse_nb.client.base import DEFAULT_MAX_CONCURRENCY
+
 HERE = Path(__file__).resolve().parent
 
 
@@ -72,7 +74,7 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=100_000)
     parser.add_argument("--latency-ms", type=float, default=20.0)
     parser.add_argument("--reps", type=int, default=3)
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--concurrency", type=int, default=DEFAULT_MAX_CONCURRENCY)
     args = parser.parse_args()
 
     from synapse_nb.client import SynapseClient

@@ -35,6 +35,11 @@ logger = logging.getLogger("synapse_nb.client")
 Flow = Generator[Any, Any, Any]
 
 
+#: requests in flight at once (pages, downloads, uploads). 16 keeps a 20 ms link busy while
+#: the client decodes pages: at 8 a 100k-task walk was latency-bound (benchmarks/paging.py).
+DEFAULT_MAX_CONCURRENCY = 16
+
+
 @dataclass
 class Call:
     """One HTTP request. ``accept`` lists error statuses handed back as a response."""
@@ -138,7 +143,7 @@ class BaseClient:
         agent_token: str | None = None,
         timeout: float | httpx.Timeout | dict[str, float] | None = None,
         *,
-        max_concurrency: int = 8,
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
         max_retries: int = 3,
         cache_dir: str | os.PathLike[str] | None = None,
         upload_state_dir: str | os.PathLike[str] | None = None,
