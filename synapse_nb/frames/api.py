@@ -14,6 +14,8 @@ Example:
 
 from __future__ import annotations
 
+import json
+
 import os
 from pathlib import Path
 from typing import Any, Callable, Mapping, TypeVar
@@ -234,7 +236,8 @@ def to_arrow(source: Any, resource: str = "tasks", *, progress: bool | None = No
     >>> table = to_arrow(client, "tasks", project=7)                  # doctest: +SKIP
     """
     if isinstance(source, pd.DataFrame):
-        return pa.Table.from_pandas(source, preserve_index=source.index.name is not None)
+        table = pa.Table.from_pandas(source, preserve_index=source.index.name is not None)
+        return _readable_pandas_metadata(table)
     resource_, converter = _converter(resource)
     query = build_params(resource_, filters, params)
     consumer = PageConsumer(converter, resource=resource, progress=progress, page_size=page_size)
@@ -250,6 +253,31 @@ def to_arrow(source: Any, resource: str = "tasks", *, progress: bool | None = No
         batches = list(iter_batches(source, resource_.path, query, consumer,
                                     page_size=page_size, concurrency=concurrency))
     return pa.Table.from_batches(batches, schema=converter.schema)
+
+
+def _readable_pandas_metadata(table: pa.Table) -> pa.Table:
+    """Let plain ``pd.read_parquet`` read the file back.
+
+    pandas records an ArrowDtype list column's dtype as ``list<item: int64>[pyarrow]``,
+    a string its own reader cannot parse (TypeError on read). Recording such columns as
+    ``object`` makes them come back as arrays per row, or as ArrowDtype again with
+    ``dtype_backend="pyarrow"``.
+    """
+    raw = (table.schema.metadata or {}).get(b"pandas")
+    if raw is None:
+        return table
+    meta = json.loads(raw)
+    changed = False
+    for column in meta.get("columns", []):
+        try:
+            pd.api.types.pandas_dtype(column.get("numpy_type"))
+        except TypeError:
+            column["numpy_type"] = "object"
+            changed = True
+    if not changed:
+        return table
+    return table.replace_schema_metadata({**table.schema.metadata,
+                                          b"pandas": json.dumps(meta).encode()})
 
 
 def to_parquet(source: Any, path: str | os.PathLike[str], resource: str = "tasks", *,

@@ -282,3 +282,13 @@ def test_rows_leaving_the_filter_during_fetch_are_reported(make_server):
     assert report["count"] == len(pending) and report["duplicates_dropped"] == 0
     assert report["count_drift"] == len(df) - report["count"] <= 0, report
     assert report["rows"] == len(df)
+
+
+def test_a_frame_written_to_parquet_reads_back_with_plain_pandas(client, tmp_path):
+    df = tasks_frame(client, project=1, progress=False)
+    path = to_parquet(df, tmp_path / "tasks.parquet")
+    back = pd.read_parquet(path)  # no dtype_backend: what a colleague would type
+    assert back.index.name == "id" and back.index.equals(df.index)
+    assert [list(tags) for tags in back["tags"]] == [list(tags) for tags in df["tags"]]
+    assert isinstance(back["status"].dtype, pd.CategoricalDtype)
+    assert pd.read_parquet(path, dtype_backend="pyarrow")["tags"].dtype == df["tags"].dtype
