@@ -14,59 +14,15 @@ overwrites any caller page_size, synapse_nb keeps it).
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import json
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
 
+from _harness import server_process
 from synapse_nb.client.base import DEFAULT_MAX_CONCURRENCY
 
-HERE = Path(__file__).resolve().parent
-
-
-def _baseline():
-    spec = importlib.util.spec_from_file_location("_sdk_baseline", HERE / "_sdk_baseline.py")
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module
-
-
-_SERVER = """
-import json, sys, time
-from synapse_nb.server import Settings
-from synapse_nb.server.testing import start_server
-server = start_server(Settings(db_path=sys.argv[1], demo=True, scale=int(sys.argv[2])))
-server.settings.latency_ms = float(sys.argv[3])
-print(json.dumps({"base_url": server.base_url, "access_token": server.access_token}), flush=True)
-sys.stdin.read()  # until the benchmark closes our stdin
-"""
-
-
-@contextmanager
-def server_process(db: Path, tasks: int, latency_ms: float) -> Iterator[dict[str, Any]]:
-    """The reference server in its own process, so it does not share the client's GIL
-    (the real backend does not either)."""
-    proc = subprocess.Popen([sys.executable, "-c", _SERVER, str(db), str(tasks), str(latency_ms)],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    try:
-        line = proc.stdout.readline()  # type: ignore[union-attr]
-        if not line:
-            raise RuntimeError("the reference server process did not start")
-        yield json.loads(line)
-    finally:
-        proc.stdin.close()  # type: ignore[union-attr]
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def main() -> None:
@@ -79,7 +35,7 @@ def main() -> None:
 
     from synapse_nb.client import SynapseClient
 
-    sdk = _baseline()
+    import _sdk_baseline as sdk
     tmp = Path(tempfile.mkdtemp(prefix="synapse-nb-bench-"))
     t0 = time.perf_counter()
     with server_process(tmp / "synapse.db", args.tasks, args.latency_ms) as server:

@@ -18,29 +18,18 @@ size. The server runs in its own process (it must not share the client's GIL).
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import json
 import os
-import subprocess
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
-from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
+
+from _harness import server_process
 
 
 # --- the sequential SDK-style baseline ------------------------------------
-HERE = Path(__file__).resolve().parent
-
-
-def _sdk() -> Any:
-    """benchmarks/_sdk_baseline.py (the client engineer's faithful SDK re-implementation)."""
-    spec = importlib.util.spec_from_file_location("_sdk_baseline", HERE / "_sdk_baseline.py")
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module
 
 
 def sdk_style_upload(sdk: Any, base_url: str, token: str, collection: int, spec: str, files: list[Path],
@@ -57,37 +46,6 @@ def sdk_style_upload(sdk: Any, base_url: str, token: str, collection: int, spec:
     for payload in units:
         session.post(base_url.rstrip("/") + "/data_units/", json=payload).raise_for_status()
     return len(units)
-
-
-_SERVER = """
-import json, sys
-from synapse_nb.server import Settings
-from synapse_nb.server.testing import start_server
-server = start_server(Settings(db_path=sys.argv[1], demo=True, scale=50))
-server.settings.latency_ms = float(sys.argv[2])
-print(json.dumps({"base_url": server.base_url, "access_token": server.access_token}), flush=True)
-sys.stdin.read()  # until the benchmark closes our stdin
-"""
-
-
-@contextmanager
-def server_process(db: Path, latency_ms: float) -> Iterator[dict[str, Any]]:
-    """The reference server in its own process: it must not share the client's GIL
-    (the real backend does not either)."""
-    proc = subprocess.Popen([sys.executable, "-c", _SERVER, str(db), str(latency_ms)], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    try:
-        line = proc.stdout.readline()  # type: ignore[union-attr]
-        if not line:
-            raise RuntimeError("the reference server process did not start")
-        yield json.loads(line)
-    finally:
-        proc.stdin.close()  # type: ignore[union-attr]
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
 
 # --- workload ------------------------------------------------------------
 def make_folder(root: Path, spec: str, ext: str, n: int, size: int, salt: str) -> list[Path]:
@@ -132,13 +90,13 @@ def main() -> None:
     from synapse_nb.client import SynapseClient
     from synapse_nb.upload import upload_folder
 
-    sdk = _sdk()
+    import _sdk_baseline as sdk
     chunk = args.chunk_kb * 1024
     threshold = chunk * 2  # large files take the chunked path, small ones do not
     times: dict[str, list[float]] = {k: [] for k in ("sdk_small", "nb_small", "sdk_large", "nb_large")}
     with tempfile.TemporaryDirectory() as tmp:
         tmpd = Path(tmp)
-        with server_process(tmpd / "synapse.db", args.latency_ms) as srv:
+        with server_process(tmpd / "synapse.db", 50, args.latency_ms) as srv:
             base_url, token = srv["base_url"], srv["access_token"]
             with SynapseClient(base_url=base_url, access_token=token, max_concurrency=args.workers) as client:
                 coll, spec, ext = pick_collection(client)
