@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -12,7 +10,7 @@ import httpx
 
 from .base import Answer, BaseClient, Call, Download, Flow, Gather, ListAll
 from .errors import ClientError
-from .files import UrlConversion
+from .files import UrlConversion, atomic_file
 from .methods import LIST_TIMEOUT, ApiMethods, convert_flow
 from .pagination import EMPTY_PAGE, AsyncPages, PagePlan
 
@@ -130,15 +128,9 @@ class AsyncSynapseClient(ApiMethods, BaseClient):
                         if delay is None:
                             self._decode(call, response)  # raises: an error page is never saved
                     else:
-                        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".part-")
-                        try:
-                            with os.fdopen(fd, "wb") as fh:
-                                async for block in response.aiter_bytes(1 << 20):
-                                    fh.write(block)
-                            os.replace(tmp, target)
-                        finally:
-                            if os.path.exists(tmp):
-                                os.unlink(tmp)
+                        with atomic_file(target) as fh:
+                            async for block in response.aiter_bytes(1 << 20):
+                                fh.write(block)
                         return target
             except httpx.TransportError as exc:
                 delay = self._error_delay(call, exc, attempt)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -14,7 +12,7 @@ import httpx
 
 from .base import Answer, BaseClient, Call, Download, Flow, Gather, ListAll
 from .errors import ClientError
-from .files import UrlConversion
+from .files import UrlConversion, atomic_file
 from .methods import LIST_TIMEOUT, ApiMethods, convert_flow
 from .pagination import EMPTY_PAGE, PagePlan, Pages
 
@@ -133,15 +131,9 @@ class SynapseClient(ApiMethods, BaseClient):
                         if delay is None:
                             self._decode(call, response)  # raises: an error page is never saved
                     else:
-                        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".part-")
-                        try:
-                            with os.fdopen(fd, "wb") as fh:
-                                for block in response.iter_bytes(1 << 20):
-                                    fh.write(block)
-                            os.replace(tmp, target)
-                        finally:
-                            if os.path.exists(tmp):
-                                os.unlink(tmp)
+                        with atomic_file(target) as fh:
+                            for block in response.iter_bytes(1 << 20):
+                                fh.write(block)
                         return target
             except httpx.TransportError as exc:
                 delay = self._error_delay(call, exc, attempt)

@@ -27,13 +27,16 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import os
 import re
+import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable, Mapping
+from typing import Any, BinaryIO, Callable, Iterator, Mapping
 from urllib.parse import urlsplit, urlunsplit
 
-__all__ = ["UrlConversion", "cache_name", "safe_join"]
+__all__ = ["UrlConversion", "atomic_file", "cache_name", "safe_join"]
 
 _SUFFIX = re.compile(r"^\.[A-Za-z0-9]{1,10}$")
 
@@ -61,6 +64,21 @@ def safe_join(folder: Path, name: str) -> Path:
     if target.parent != folder and folder not in target.parents:
         raise ValueError(f"refusing to write {name!r} outside {folder}")
     return target
+
+
+@contextmanager
+def atomic_file(target: Path) -> Iterator[BinaryIO]:
+    """A file that appears at ``target`` only once completely written: a download cut
+    short (error, dropped connection, killed process) never leaves a partial file that a
+    later run would take for the real one."""
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".part-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            yield fh
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 def _is_url(value: Any) -> bool:
