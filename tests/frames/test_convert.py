@@ -124,3 +124,43 @@ def test_expand_json_flattens_a_json_column_on_demand():
     assert list(wide.index) == [1, 2]
     with pytest.raises(KeyError, match="no column 'nope'"):
         expand_json(df, "nope")
+
+
+def _per_column(monkeypatch, records, name="tasks"):
+    """records_to_batch with the struct fast path off: every column its own way."""
+    from synapse_nb.frames import convert
+
+    res = RESOURCES[name]
+    with monkeypatch.context() as m:
+        m.setattr(convert, "_struct_plan", lambda r: convert._StructPlan(pa.struct([]), frozenset()))
+        return records_to_batch(records, res)
+
+
+@pytest.mark.parametrize("bad_at", [0, 300, 599])
+@pytest.mark.parametrize("name", ["tasks", "assignments", "jobs"])
+def test_batch_the_struct_fast_path_refuses_equals_the_per_column_path(monkeypatch, bad_at, name):
+    # One odd value (any chunk of the batch) makes Arrow refuse the struct of plain fields;
+    # the batch must then come out exactly as column by column (values, nulls, counts).
+    recs = [{**make_task(i), "status": ("pending", "RUNNING")[i % 2], "project_id": i,
+             "user": {"id": i}, "action": "x", "surprise": i % 7 or None} for i in range(1, 601)]
+    recs[bad_at] = {**recs[bad_at], "project": "seven", "priority": "urgent", "created": 3.5,
+                    "tags": [1, "2"], "assignee": {"id": 4}, "is_discarded": 1}
+    recs[bad_at + 1 if bad_at < 599 else 0]["status"] = "archived"
+    fast, fast_stats = records_to_batch(recs, RESOURCES[name])
+    slow, slow_stats = _per_column(monkeypatch, recs, name)
+    assert fast.equals(slow)
+    assert fast_stats.as_dict() == slow_stats.as_dict()
+    if name == "tasks":
+        assert fast_stats.as_dict()["coerced_values"]["project"] == 1
+
+
+def test_fast_path_equals_the_per_column_path(monkeypatch):
+    recs = [make_task(i) for i in range(1, 700)] + [{"id": 700, "project_id": 5}, "junk", None]
+    recs[10]["status"] = "archived"
+    recs[20]["created"] = "not a time"  # the timestamp cast fails: that column per value
+    fast, fast_stats = records_to_batch(recs, RESOURCES["tasks"])
+    slow, slow_stats = _per_column(monkeypatch, recs)
+    assert fast.equals(slow)
+    assert fast_stats.as_dict() == slow_stats.as_dict()
+    assert fast_stats.as_dict()["coerced_values"] == {"created": 1}
+    assert fast.column("project").to_pylist()[-1] == 5
