@@ -202,19 +202,46 @@ def _url_of(entry: dict[str, Any] | None, record: dict[str, Any]) -> Any:
 PageMemo = dict[Any, Any]
 
 
-def _primary_entries(records: list[dict[str, Any]], memo: PageMemo) -> list[Any]:
-    if "primary" not in memo:
-        memo["primary"] = [primary_file(_files_of(r)) for r in records]
-    return memo["primary"]
+def _primary_columns(records: list[dict[str, Any]], memo: PageMemo) -> tuple[list[Any], list[Any]]:
+    """URL and name of every record's primary file, found once for both columns.
+
+    One loop, with the usual case (``files`` holding one file entry) inline: the same as
+    :func:`_primary_file_url` and ``file_name_original`` of :func:`primary_file`.
+    """
+    got = memo.get("primary")
+    if got is None:
+        urls: list[Any] = []
+        names: list[Any] = []
+        for r in records:
+            files = r.get("files")
+            if not files:
+                unit = r.get("data_unit")
+                if isinstance(unit, dict):
+                    files = unit.get("files")
+            if files.__class__ is dict and len(files) == 1:
+                for entry in files.values():
+                    pass
+                if entry.__class__ is not dict:
+                    entry = primary_file(files)
+            else:
+                entry = primary_file(files)
+            if entry is None:
+                url = r.get("file")
+                urls.append(url if isinstance(url, str) else None)
+                names.append(None)
+            else:
+                urls.append(entry.get("url") or entry.get("path"))
+                names.append(entry.get("file_name_original"))
+        got = memo["primary"] = (urls, names)
+    return got
 
 
 def _primary_file_urls(records: list[dict[str, Any]], memo: PageMemo) -> list[Any]:
-    return [_url_of(e, r) for e, r in zip(_primary_entries(records, memo), records)]
+    return _primary_columns(records, memo)[0]
 
 
 def _primary_file_names(records: list[dict[str, Any]], memo: PageMemo) -> list[Any]:
-    return [None if e is None else e.get("file_name_original")
-            for e in _primary_entries(records, memo)]
+    return _primary_columns(records, memo)[1]
 
 
 def _count(record: dict[str, Any]) -> Any:
@@ -228,7 +255,11 @@ def _count(record: dict[str, Any]) -> Any:
 
 
 def _annotation_counts(records: list[dict[str, Any]], memo: PageMemo) -> list[Any]:
-    return [_count(r) for r in records]
+    # The usual case (``data`` an object with an ``annotations`` list) inline; _count for
+    # the rest.
+    return [len(a) if (d := r.get("data")).__class__ is dict
+            and (a := d.get("annotations")).__class__ is list else _count(r)
+            for r in records]
 
 
 def _C(name: str, kind: str, source: str | None = None, **kw: Any) -> Column:
