@@ -1,8 +1,11 @@
 """Records (lists of dicts from one page) to Arrow record batches, and tables to pandas frames.
 
-Speed matters here: a page is converted column by column, each column built straight from
-the list of dicts with one list comprehension and one ``pyarrow.array`` call against the
-declared type. Only when that fast path refuses a value (a string where an integer was
+Speed matters here: the plain top-level fields of a page (ints, strings, bools, timestamps,
+enums, int lists) are read by Arrow in one ``pyarrow.array`` call with a struct type; every
+other column is built from the list of dicts with one list comprehension (in cache-sized
+chunks of rows) and one ``pyarrow.array`` call against the declared type. When Arrow
+refuses a value in the struct call, the batch is converted column by column instead, and
+only when that per-column fast path refuses a value (a string where an integer was
 declared, an expanded object where an id was expected) does the column go through the
 slow per-value coercion, which never raises: a value that cannot be read as the declared
 type becomes null and is counted in :class:`ConversionStats`.
