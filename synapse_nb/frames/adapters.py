@@ -96,44 +96,34 @@ def fetch_frame(client: Any, kind: str, *, progress: bool | None = None,
     resource, converter = _converter(kind)
     query = build_params(resource, filters or {}, params)
     store = _cache_for(cache, client)
-    args = dict(client=client, kind=kind, resource=resource, converter=converter, query=query,
-                store=store, refresh=refresh, progress=progress, page_size=page_size,
-                concurrency=concurrency)
-    if is_async_client(client):
-        return _afetch(**args)
-    old = None
-    if store is not None:
-        old = store.load(client, kind, query, converter.columns, converter.index)
-        if old is not None and not refresh:
-            return old
+    asynchronous = is_async_client(client)
+    old = store.load(client, kind, query, converter.columns, converter.index) if store is not None else None
+    if old is not None and not refresh:
+        return _resolved(old) if asynchronous else old
     consumer = PageConsumer(converter, resource=kind, progress=progress, page_size=page_size)
     holder: dict[str, Any] = {}
-    with paused_gc():
-        batches = list(iter_batches(client, resource.path, query, consumer,
-                                    page_size=page_size, concurrency=concurrency, holder=holder))
+    fetch = dict(page_size=page_size, concurrency=concurrency, holder=holder)
+
+    def build(batches: list[pa.RecordBatch]) -> pd.DataFrame:
         df, dups = frame_from_batches(batches, converter)
-    df.attrs["fetch_report"] = consumer.report(holder.get("pages"), duplicates_in_frame=dups)
+        df.attrs["fetch_report"] = consumer.report(holder.get("pages"), duplicates_in_frame=dups)
+        return df
+
+    if asynchronous:
+        async def run() -> pd.DataFrame:
+            with paused_gc():
+                df = build([b async for b in aiter_batches(client, resource.path, query,
+                                                           consumer, **fetch)])
+            return _finish(df, client, store, kind, query, old)
+        return run()
+    with paused_gc():
+        df = build(list(iter_batches(client, resource.path, query, consumer, **fetch)))
     return _finish(df, client, store, kind, query, old)
 
 
-async def _afetch(*, client: Any, kind: str, resource: Resource, converter: Converter,
-                  query: dict[str, str], store: FrameCache | None, refresh: bool,
-                  progress: bool | None, page_size: int | None,
-                  concurrency: int | None) -> pd.DataFrame:
-    old = None
-    if store is not None:
-        old = store.load(client, kind, query, converter.columns, converter.index)
-        if old is not None and not refresh:
-            return old
-    consumer = PageConsumer(converter, resource=kind, progress=progress, page_size=page_size)
-    holder: dict[str, Any] = {}
-    with paused_gc():
-        batches = [b async for b in aiter_batches(client, resource.path, query, consumer,
-                                                  page_size=page_size, concurrency=concurrency,
-                                                  holder=holder)]
-        df, dups = frame_from_batches(batches, converter)
-    df.attrs["fetch_report"] = consumer.report(holder.get("pages"), duplicates_in_frame=dups)
-    return _finish(df, client, store, kind, query, old)
+async def _resolved(value: Any) -> Any:
+    """An awaitable of ``value``: an async client's caller always awaits, cache hit or not."""
+    return value
 
 
 def refresh(client: Any, resource: str, *, cache: Any = True, progress: bool | None = None,
