@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import io
 import math
-import os
-import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,13 +28,14 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 import orjson
 import pandas as pd
 
+from .._util import atomic_write
 from .fetch import FileJob, fetch_files
 from .manifest import annotation_groups
 
 if TYPE_CHECKING:
     from .snapshot import Snapshot
 
-__all__ = ["FORMATS", "Shape", "Image", "export_snapshot", "image_path", "write_text"]
+__all__ = ["FORMATS", "Shape", "Image", "export_snapshot", "image_path"]
 
 FORMATS = ("coco", "yolo", "voc", "parquet")
 
@@ -71,19 +70,6 @@ class Image:
 def image_path(fmt: str, split: str, file_name: str) -> str:
     """Where an image goes inside an export of ``fmt``."""
     return f"JPEGImages/{file_name}" if fmt == "voc" else f"images/{split}/{file_name}"
-
-
-def write_text(target: Path, text: str | bytes) -> None:
-    """Write a file atomically (a temp file in the same folder, then a rename)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".part-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(text.encode() if isinstance(text, str) else text)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def _none(v: Any) -> Any:
@@ -202,7 +188,7 @@ def export_snapshot(snap: "Snapshot", dest: Path, fmt: str, *, images: bool,
     manifest = {**snap.manifest, "export": {
         "format": fmt, "images": images, "checksums": checks,
         "shapes_skipped": dict(shapes.skipped), "md5": md5}}
-    write_text(dest / "manifest.json", orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
+    atomic_write(dest / "manifest.json", orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
     return dest
 
 

@@ -14,14 +14,15 @@ the end, so memory does not grow with the number of images.
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
+from contextlib import ExitStack
 from pathlib import Path
-from typing import Any, Iterable
+from typing import IO, Any, Iterable
 
 import orjson
 
+from .._util import atomic_file
 from .export import Image, Shape
 
 __all__ = ["write_coco", "coco_annotation"]
@@ -41,12 +42,8 @@ def coco_annotation(shape: Shape, image_id: int) -> dict[str, Any]:
 
 
 class _SplitFile:
-    def __init__(self, folder: Path, split: str, head: bytes) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        self.target = folder / f"instances_{split}.json"
-        fd, self.tmp = tempfile.mkstemp(dir=folder, prefix=".part-")
-        self.fh = os.fdopen(fd, "wb")
-        self.side = tempfile.TemporaryFile()
+    def __init__(self, fh: IO[bytes], side: IO[bytes], head: bytes) -> None:
+        self.fh, self.side = fh, side
         self.fh.write(head + b',"images":[')
         self.n_images = self.n_ann = 0
 
@@ -60,14 +57,11 @@ class _SplitFile:
                             orjson.dumps(coco_annotation(shape, image.data_unit)))
             self.n_ann += 1
 
-    def close(self) -> None:
+    def finish(self) -> None:
         self.fh.write(b'],"annotations":[')
         self.side.seek(0)
         shutil.copyfileobj(self.side, self.fh)
         self.fh.write(b"]}\n")
-        self.side.close()
-        self.fh.close()
-        os.replace(self.tmp, self.target)
 
 
 def write_coco(images: Iterable[Image], splits: list[str], labels: list[str], dest: Path,
@@ -77,18 +71,13 @@ def write_coco(images: Iterable[Image], splits: list[str], labels: list[str], de
                   for i, name in enumerate(labels)]
     head = orjson.dumps({"info": {"description": "synapse_nb export", "version": "1.0"},
                          "licenses": [], "categories": categories})[:-1]
-    files: dict[str, _SplitFile] = {}
-    try:
-        for split in splits:
-            files[split] = _SplitFile(dest / "annotations", split, head)
+    with ExitStack() as stack:  # each file appears once complete, or not at all
+        files = {split: _SplitFile(
+            stack.enter_context(atomic_file(dest / "annotations" / f"instances_{split}.json")),
+            stack.enter_context(tempfile.TemporaryFile()), head) for split in splits}
         for image in images:
             files[image.split].add(image)
             if bar is not None:
                 bar.update(1)
         for f in files.values():
-            f.close()
-    finally:
-        for f in files.values():
-            if not f.fh.closed:
-                f.fh.close()
-                os.unlink(f.tmp)
+            f.finish()

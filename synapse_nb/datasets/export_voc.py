@@ -13,12 +13,13 @@ True
 
 from __future__ import annotations
 
-import os
+from contextlib import ExitStack
 from pathlib import Path, PurePosixPath
 from typing import IO, Any, Iterable
 from xml.sax.saxutils import escape
 
-from .export import Image, Shape, write_text
+from .._util import atomic_file, atomic_write
+from .export import Image, Shape
 
 __all__ = ["write_voc", "voc_xml"]
 
@@ -57,19 +58,13 @@ def voc_xml(image: Image) -> str:
 
 def write_voc(images: Iterable[Image], splits: list[str], dest: Path, bar: Any = None) -> None:
     """Write ``Annotations/*.xml`` and ``ImageSets/Main/<split>.txt``."""
-    sets_dir = dest / "ImageSets" / "Main"
-    sets_dir.mkdir(parents=True, exist_ok=True)
-    (dest / "Annotations").mkdir(parents=True, exist_ok=True)
-    sets: dict[str, IO[str]] = {s: open(sets_dir / f".{s}.txt.part", "w") for s in splits}
-    try:
+    with ExitStack() as stack:  # each set file appears once complete
+        sets: dict[str, IO[str]] = {
+            s: stack.enter_context(atomic_file(dest / "ImageSets" / "Main" / f"{s}.txt", "w"))
+            for s in splits}
         for image in images:
             stem = PurePosixPath(image.file_name).stem
-            write_text(dest / "Annotations" / f"{stem}.xml", voc_xml(image))
+            atomic_write(dest / "Annotations" / f"{stem}.xml", voc_xml(image))
             sets[image.split].write(stem + "\n")
             if bar is not None:
                 bar.update(1)
-    finally:
-        for fh in sets.values():
-            fh.close()
-    for split in splits:
-        os.replace(sets_dir / f".{split}.txt.part", sets_dir / f"{split}.txt")

@@ -19,7 +19,8 @@ import json
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterable
 
-from .export import Image, Shape, write_text
+from .._util import atomic_write
+from .export import Image, Shape
 
 __all__ = ["write_yolo", "yolo_line", "yolo_split_key"]
 
@@ -67,8 +68,8 @@ def write_yolo(images: Iterable[Image], splits: list[str], labels: list[str], de
     for image in images:
         lines = [yolo_line(s, image.width, image.height, segment) for s in image.shapes]
         stem = PurePosixPath(image.file_name).stem
-        write_text(dest / "labels" / image.split / f"{stem}.txt",
+        atomic_write(dest / "labels" / image.split / f"{stem}.txt",
                    "\n".join(lines) + ("\n" if lines else ""))
         if bar is not None:
             bar.update(1)
-    write_text(dest / "data.yaml", _yaml(splits, labels))
+    atomic_write(dest / "data.yaml", _yaml(splits, labels))

@@ -15,8 +15,6 @@ images.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -25,9 +23,9 @@ from typing import Any, Iterable, Iterator
 
 import orjson
 
-__all__ = ["FileJob", "FetchReport", "fetch_files", "file_md5", "Ledger", "FetchError"]
+from .._util import atomic_file, md5_file
 
-_BLOCK = 1 << 20
+__all__ = ["FileJob", "FetchReport", "fetch_files", "Ledger", "FetchError"]
 
 
 class FetchError(RuntimeError):
@@ -55,15 +53,6 @@ class FetchReport:
     unverified: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
     md5: dict[str, str] = field(default_factory=dict)
-
-
-def file_md5(path: Path) -> str:
-    """md5 hex of a file, read in 1 MB blocks."""
-    digest = hashlib.md5()
-    with open(path, "rb") as fh:
-        while block := fh.read(_BLOCK):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 class Ledger:
@@ -105,7 +94,7 @@ def _present(job: FileJob, ledger: Ledger) -> str | None:
     entry = ledger.entries.get(job.name)
     if entry is not None and entry.get("size") != size:
         return None
-    md5 = file_md5(job.path)
+    md5 = md5_file(job.path)
     if (entry is not None and entry.get("md5") == md5) or (job.declared and job.declared == md5):
         if entry is None:
             ledger.record(job.name, md5, size)
@@ -124,18 +113,12 @@ def _fetch_one(client: Any, job: FileJob, ledger: Ledger, strict: bool) -> tuple
         if attempt == 2:
             raise ValueError(f"content md5 {md5} differs from the declared checksum "
                              f"{job.declared} (twice)")
-    job.path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=job.path.parent, prefix=".part-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        # ledger first: a kill between the two leaves a recorded but absent file (fetched
-        # again), never a present file nobody can vouch for
+    with atomic_file(job.path) as fh:
+        fh.write(data)
+        # ledger first, then the rename (on leaving the block): a kill between the two
+        # leaves a recorded but absent file (fetched again), never a present file that
+        # nobody can vouch for
         ledger.record(job.name, md5, len(data))
-        os.replace(tmp, job.path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return md5, len(data), verified
 
 
