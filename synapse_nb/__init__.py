@@ -46,6 +46,10 @@ _LAZY = {
     "to_arrow": "synapse_nb.frames",
     "to_parquet": "synapse_nb.frames",
     "refresh": "synapse_nb.frames",
+    # scale-out (Dask, Ray, partitioned Parquet)
+    "to_dask": "synapse_nb.scale",
+    "to_ray": "synapse_nb.scale",
+    "to_parquet_dataset": "synapse_nb.scale",
     # widgets
     "RecordBrowser": "synapse_nb.widgets",
     "TaskBrowser": "synapse_nb.widgets",
