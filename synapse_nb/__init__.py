@@ -64,6 +64,10 @@ _LAZY = {
     "plan_upload": "synapse_nb.upload",
     "upload_folder": "synapse_nb.upload",
     "UploadWidget": "synapse_nb.upload",
+    # datasets
+    "snapshot": "synapse_nb.datasets",
+    "Snapshot": "synapse_nb.datasets",
+    "import_annotations": "synapse_nb.datasets",
 }
 
 __all__ = ["__version__", *_LAZY]
