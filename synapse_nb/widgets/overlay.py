@@ -65,6 +65,7 @@ class Shape:
     box: tuple[float, float, float, float] | None
     points: tuple[tuple[float, float], ...] = ()
     confidence: float | None = None
+    dashed: bool = False  # drawn dashed and unfilled (``"style": "dashed"``: predictions)
 
 
 class LabelPalette:
@@ -189,7 +190,8 @@ def shapes_of(data: Any) -> tuple[list[Shape], int]:
         conf = ann.get("confidence", ann.get("score"))
         shapes.append(Shape(i, kind, UNLABELED if label is None else str(label), box,
                             tuple((p[0], p[1]) for p in points or ()),
-                            conf if isinstance(conf, (int, float)) else None))
+                            conf if isinstance(conf, (int, float)) else None,
+                            ann.get("style") == "dashed"))
     return shapes, skipped
 
 
@@ -237,12 +239,15 @@ def _shape_svg(shape: Shape, color: str, stroke: float, font: float) -> str:
               'vector-effect="non-scaling-stroke"')
     attrs = f'class="snb-shape snb-shape-{esc(shape.kind)}" {common} stroke="{color}" stroke-width="2"'
     under = f'class="snb-halo" stroke="{back}" stroke-width="4" stroke-opacity="0.8" fill="none"'
+    if shape.dashed:  # predictions (``"style": "dashed"``): dashed and unfilled
+        attrs += ' stroke-dasharray="5 3"'
+    opacity = "0" if shape.dashed else "0.12"
     inner = f"<title>{esc(_caption(shape))}</title>"
     if shape.kind == "bbox" and shape.box is not None:
         x1, y1, x2, y2 = shape.box
         geo = f'x="{_num(x1)}" y="{_num(y1)}" width="{_num(x2 - x1)}" height="{_num(y2 - y1)}"'
         body = (f'<rect {under} {geo} vector-effect="non-scaling-stroke"/>'
-                f'<rect {attrs} fill="{color}" fill-opacity="0.12" {geo}>{inner}</rect>')
+                f'<rect {attrs} fill="{color}" fill-opacity="{opacity}" {geo}>{inner}</rect>')
     elif shape.kind == "keypoint":
         dots = "".join(f'<circle cx="{_num(x)}" cy="{_num(y)}" r="{_num(stroke * 2)}" '
                        f'stroke="{back}" stroke-width="1"/>' for x, y in shape.points)
@@ -250,7 +255,7 @@ def _shape_svg(shape: Shape, color: str, stroke: float, font: float) -> str:
     else:
         pts = " ".join(f"{_num(x)},{_num(y)}" for x, y in shape.points)
         tag = "polyline" if shape.kind == "polyline" else "polygon"
-        fill = 'fill="none"' if tag == "polyline" else f'fill="{color}" fill-opacity="0.12"'
+        fill = 'fill="none"' if tag == "polyline" else f'fill="{color}" fill-opacity="{opacity}"'
         body = (f'<{tag} {under} points="{pts}" vector-effect="non-scaling-stroke"/>'
                 f'<{tag} {attrs} {fill} points="{pts}">{inner}</{tag}>')
     if shape.box is None:

@@ -160,6 +160,10 @@ class PagedTable(traitlets.HasTraits):
         if 0 <= slot < len(self._positions):
             self.current = self._positions[slot]
 
+    def click(self, slot: int) -> None:
+        """What a click on row ``slot`` does: look at it (same as :meth:`focus_slot`)."""
+        self.focus_slot(slot)
+
     # -- selecting ----------------------------------------------------------------------
 
     def check(self, slot: int, checked: bool, *, shift: bool = False) -> None:
