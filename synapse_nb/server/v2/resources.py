@@ -48,6 +48,17 @@ def _files(text: str | None, base: str) -> Any:
     return files_fragment(text, base) if text else {}
 
 
+def _bulk_of(full: Any, data_at: int) -> Any:
+    """A bulk payload builder: the detail with ``data`` as JSON text (the stored text at
+    ``row[data_at]``) and the files as ``files_manifest``."""
+    def build(r: tuple, base: str) -> dict[str, Any]:
+        obj = full(r, base)
+        obj["data"] = r[data_at]
+        obj["files_manifest"] = obj.pop("files")
+        return obj
+    return build
+
+
 # ---- projects ----------------------------------------------------------------------------
 PROJECT = ("p.id, p.title, p.category, p.created, p.is_archived, (SELECT COUNT(*) FROM tasks t "
            "WHERE t.tenant_id = p.tenant_id AND t.project_id = p.id), p.tenant_id, "
@@ -85,11 +96,7 @@ def _task_full(r: tuple, base: str) -> dict[str, Any]:
             "data_collection_id": r[14], "files": _files(r[13], base)}
 
 
-def _task_bulk(r: tuple, base: str) -> dict[str, Any]:
-    obj = _task_full(r, base)
-    obj["data"] = r[6]
-    obj["files_manifest"] = obj.pop("files")
-    return obj
+_task_bulk = _bulk_of(_task_full, 6)
 
 
 # ---- assignments -------------------------------------------------------------------------
@@ -113,11 +120,7 @@ def _asg_full(r: tuple, base: str) -> dict[str, Any]:
             "modified": r[13], "files": _files(r[14], base)}
 
 
-def _asg_bulk(r: tuple, base: str) -> dict[str, Any]:
-    obj = _asg_full(r, base)
-    obj["data"] = r[9]
-    obj["files_manifest"] = obj.pop("files")
-    return obj
+_asg_bulk = _bulk_of(_asg_full, 9)
 
 
 # ---- ground truth ------------------------------------------------------------------------
@@ -148,11 +151,7 @@ def _gt_full(r: tuple, base: str) -> dict[str, Any]:
             "classes": Fragment(r[6]), "created": r[7], "files": _files(r[8], base)}
 
 
-def _gt_bulk(r: tuple, base: str) -> dict[str, Any]:
-    obj = _gt_full(r, base)
-    obj["data"] = r[5]
-    obj["files_manifest"] = obj.pop("files")
-    return obj
+_gt_bulk = _bulk_of(_gt_full, 5)
 
 
 def _event_slim(r: tuple, base: str) -> dict[str, Any]:
