@@ -1,4 +1,8 @@
-"""Resume journal of chunked uploads: one small JSON file per source file.
+"""Resume state of one chunked upload (:class:`ChunkJournal`): a small JSON file per source file.
+
+Not to be confused with :class:`synapse_nb.upload.FolderJournal`, which records what a
+folder upload created (files, data units, tasks); this one only records how far the
+bytes of one large file have gone (its chunked upload ``url`` and ``offset``).
 
 The key is the absolute path, size and mtime of the file plus the backend (base URL and
 tenant, never a token): a file that changed, or the same file sent to another backend,
@@ -6,7 +10,7 @@ starts a new upload. Files are written atomically (temp file + ``os.replace``), 
 process killed at any moment leaves either the old or the new state.
 
 >>> import tempfile
->>> j = UploadJournal(Path(tempfile.mkdtemp()), Path(__file__), "http://h|acme")
+>>> j = ChunkJournal(Path(tempfile.mkdtemp()), Path(__file__), "http://h|acme")
 >>> j.load() is None
 True
 >>> j.save({"url": "http://h/chunked_upload/1/", "offset": 10})
@@ -26,11 +30,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["UploadJournal"]
+__all__ = ["ChunkJournal"]
 
 
-class UploadJournal:
-    """Where a chunked upload of one file stands (its ``url``, ``id`` and ``offset``)."""
+class ChunkJournal:
+    """Where the chunked upload of one file stands (its ``url``, ``id`` and ``offset``)."""
 
     def __init__(self, state_dir: Path, source: Path, identity: str) -> None:
         source = Path(source).resolve()

@@ -11,7 +11,7 @@ import pandas as pd
 
 from .discovery import FileSpec, discover_files, specs_from_collection
 from .errors import UploadError
-from .metadata import MetadataSheet, find_metadata_sheet, load_metadata
+from .metadata import MetadataSheet, find_metadata_sheet, load_metadata, meta_problem
 
 __all__ = ["PlannedUnit", "UploadPlan", "plan_upload", "make_plan", "CHUNKED_THRESHOLD", "MAX_FILE_SIZE"]
 
@@ -25,7 +25,11 @@ PLAN_COLUMNS = ["key", "status", "files", "n_files", "size", "chunked", "meta", 
 
 @dataclass
 class PlannedUnit:
-    """A data unit the upload would create (``status='ready'``) or skip, and why."""
+    """A data unit the upload would create (``status='ready'``) or skip, and why.
+
+    ``error``: the unit cannot be sent as it is (its metadata has ``inf``, ``nan``);
+    the plan shows it skipped, the upload reports it failed, both with the reason.
+    """
 
     key: str
     stem: str
@@ -34,10 +38,11 @@ class PlannedUnit:
     meta: dict[str, Any] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
     reason: str | None = None
+    error: str | None = None
 
     @property
     def ready(self) -> bool:
-        return self.reason is None
+        return self.reason is None and self.error is None
 
 
 @dataclass
@@ -78,7 +83,7 @@ class UploadPlan:
                     "chunked": any(v >= self.chunked_threshold for v in u.sizes.values()),
                     "meta": u.meta,
                     "missing": u.missing,
-                    "reason": u.reason,
+                    "reason": u.error or u.reason,
                 }
             )
         for rel, reason in self.skipped_files:
@@ -186,6 +191,7 @@ def make_plan(
         if main is not None:
             u.meta.setdefault("origin_file_stem", main.stem)
             u.meta.setdefault("origin_file_extension", main.suffix)
+        u.error = meta_problem(u.meta)
         units.append(u)
     skipped = []
     for s in found.skipped:
