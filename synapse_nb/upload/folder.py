@@ -33,6 +33,7 @@ __all__ = ["upload_folder", "run_plan", "REPORT_COLUMNS"]
 
 REPORT_COLUMNS = ["key", "status", "data_unit", "task", "files", "uploaded", "reason"]
 _VERIFY_BATCH = 1000
+_HASH_WRITE_BATCH = 500
 
 
 @dataclass
@@ -91,24 +92,32 @@ class _Runner:
         self.preexisting: set[str] = set()
 
     # phase 1: md5 ---------------------------------------------------------
-    def _hash(self, path: Path) -> str:
+    def _hash(self, path: Path) -> tuple[str, tuple[str, int, int, str, bool] | None]:
+        """The file's md5, and the journal row to write when it was not journaled yet."""
         st = path.stat()
         rel = self.plan.rel(path)
         cached = self.journal.cached_checksum(rel, st.st_size, st.st_mtime_ns)
         if cached:
-            return cached
+            return cached, None
         digest = md5_file(path)
-        self.journal.set_file(rel, st.st_size, st.st_mtime_ns, digest)
-        return digest
+        return digest, (rel, st.st_size, st.st_mtime_ns, digest, False)
 
     def hash_all(self) -> None:
         jobs = [(r, spec, p) for r in self.rows if r.status == "pending" for spec, p in r.unit.files.items()]
         futures = [(r, spec, p, self.pool.submit(self._hash, p)) for r, spec, p in jobs]
+        new: list[tuple[str, int, int, str, bool]] = []
         for r, spec, p, fut in futures:
             try:
-                r.checksums[spec] = fut.result()
+                r.checksums[spec], row = fut.result()
             except OSError as err:
                 r.fail(f"cannot read {self.plan.rel(p)}: {err.strerror or err}")
+                continue
+            if row is not None:
+                new.append(row)
+            if len(new) >= _HASH_WRITE_BATCH:  # a crash loses at most one batch of md5s
+                self.journal.set_files(new)
+                new = []
+        self.journal.set_files(new)
 
     # phase 2: which checksums does the server have? ---------------------
     def verify(self) -> set[str]:

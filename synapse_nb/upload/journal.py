@@ -192,11 +192,15 @@ class FolderJournal:
 
     def set_file(self, rel: str, size: int, mtime_ns: int, checksum: str, stored: bool = False) -> None:
         """Record a file's md5 (and that the server stored it, once it did)."""
+        self.set_files([(rel, size, mtime_ns, checksum, stored)])
+
+    def set_files(self, rows: Iterable[tuple[str, int, int, str, bool]]) -> None:
+        """:meth:`set_file` for many files in one transaction."""
         self._write(
             "INSERT INTO files VALUES (?, ?, ?, ?, ?) ON CONFLICT(rel) DO UPDATE SET size = excluded.size, "
             "mtime_ns = excluded.mtime_ns, stored = excluded.stored OR (files.stored = 1 AND "
             "files.checksum = excluded.checksum), checksum = excluded.checksum",
-            [(rel, size, mtime_ns, checksum, int(stored))])
+            [(rel, size, mtime, checksum, int(stored)) for rel, size, mtime, checksum, stored in rows])
 
     # units and tasks -----------------------------------------------------
     def entries(self, kind: str) -> dict[str, JournalEntry]:
