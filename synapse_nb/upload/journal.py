@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from .._util import private_dir
 from .errors import UploadError, UploadInProgressError
 
 __all__ = ["FolderJournal", "JournalEntry", "JournalLock", "journal_path", "backend_identity", "canonical_ref"]
@@ -122,7 +123,7 @@ class FolderJournal:
 
     def _open(self, backend: str, data_collection: int) -> sqlite3.Connection:
         try:
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            private_dir(self.path.parent)
             if not self.path.exists():
                 os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
             con = self._connect()
@@ -258,7 +259,7 @@ class JournalLock:
 
     def acquire(self) -> None:
         try:
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            private_dir(self.path.parent)
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as err:
             raise _unwritable(self.path, err) from err
