@@ -97,9 +97,10 @@ def create_or_adopt(rows: list[R], kind: Kind[R], journal: FolderJournal, pool: 
         kind.fail(r, why)
         progress.advance(kind.phase)
 
-    for batch, fut in [(b, pool.submit(kind.confirm, [i for _, i in b])) for b in chunks(to_confirm, CONFIRM_BATCH)]:
+    confirming = [(b, pool.submit(kind.confirm, [i for _, i in b])) for b in chunks(to_confirm, CONFIRM_BATCH)]
+    for batch, asked in confirming:
         try:
-            held = fut.result()
+            held = asked.result()
         except Exception as err:
             for r, _ in batch:
                 failed(r, f"could not check the server for the journaled {kind.noun}: {error_reason(err)}")
@@ -113,9 +114,9 @@ def create_or_adopt(rows: list[R], kind: Kind[R], journal: FolderJournal, pool: 
                 progress.skip(kind.phase)
 
     found: list[tuple[str, int, str]] = []
-    for r, fut in [(r, pool.submit(kind.find, r)) for r in to_find]:
+    for r, looked in [(r, pool.submit(kind.find, r)) for r in to_find]:
         try:
-            ident = fut.result()
+            ident = looked.result()
         except Exception as err:
             failed(r, f"could not check the server for an existing {kind.noun}: {error_reason(err)}")
             continue
@@ -150,5 +151,5 @@ def create_or_adopt(rows: list[R], kind: Kind[R], journal: FolderJournal, pool: 
         journal.record(kind.phase, [(kind.key(r), i, kind.ref(r)) for r, i in zip(batch, ids)])
         progress.advance(kind.phase, len(batch))
 
-    for fut in [pool.submit(create, b) for b in chunks(to_create, max(1, batch_size))]:
-        fut.result()
+    for posted in [pool.submit(create, b) for b in chunks(to_create, max(1, batch_size))]:
+        posted.result()

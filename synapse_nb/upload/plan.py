@@ -111,17 +111,18 @@ def check_sync_client(client: Any) -> None:
 
 
 def _collection(client: Any, data_collection: int | Mapping[str, Any]) -> dict[str, Any]:
+    pk: Any = data_collection
     if isinstance(data_collection, Mapping):
         coll = dict(data_collection)
         if "file_specifications" in coll and "id" in coll:
             return coll
-        data_collection = coll["id"]
+        pk = coll["id"]
     try:
-        return dict(client.get_data_collection(int(data_collection)))
+        return dict(client.get_data_collection(int(pk)))
     except Exception as err:
         if getattr(err, "status_code", None) == 404:
             raise UploadError(
-                f"data collection {data_collection} was not found for this tenant; "
+                f"data collection {pk} was not found for this tenant; "
                 "check the id (client.list_data_collection() lists yours)"
             ) from err
         raise

@@ -14,7 +14,7 @@ from .plan import make_plan
 from .folder import run_plan
 from .progress import PHASES, Progress
 
-widgets = import_optional("ipywidgets", "lab")
+widgets: Any = import_optional("ipywidgets", "lab")
 
 __all__ = ["UploadWidget"]
 
