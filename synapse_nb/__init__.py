@@ -46,16 +46,28 @@ _LAZY = {
     "to_arrow": "synapse_nb.frames",
     "to_parquet": "synapse_nb.frames",
     "refresh": "synapse_nb.frames",
+    # scale-out (Dask, Ray, partitioned Parquet)
+    "to_dask": "synapse_nb.scale",
+    "to_ray": "synapse_nb.scale",
+    "to_parquet_dataset": "synapse_nb.scale",
     # widgets
     "RecordBrowser": "synapse_nb.widgets",
     "TaskBrowser": "synapse_nb.widgets",
     "AssignmentBrowser": "synapse_nb.widgets",
     "GroundTruthBrowser": "synapse_nb.widgets",
     "ModelBrowser": "synapse_nb.widgets",
+    # ml
+    "evaluate_detections": "synapse_nb.ml",
+    "evaluate_classification": "synapse_nb.ml",
+    "agreement": "synapse_nb.ml",
     # upload
     "plan_upload": "synapse_nb.upload",
     "upload_folder": "synapse_nb.upload",
     "UploadWidget": "synapse_nb.upload",
+    # datasets
+    "snapshot": "synapse_nb.datasets",
+    "Snapshot": "synapse_nb.datasets",
+    "import_annotations": "synapse_nb.datasets",
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator, Callable, Mapping
 
 import httpx
 
@@ -28,7 +29,7 @@ class AsyncSynapseClient(ApiMethods, BaseClient):
     ...     async for task in records: ...
     """
 
-    def _open(self) -> None:
+    def _connect(self) -> None:
         self._http = self._new_http()
         self._sem: asyncio.Semaphore | None = None
         self.last_upload: dict[str, Any] | None = None
@@ -37,15 +38,16 @@ class AsyncSynapseClient(ApiMethods, BaseClient):
         limits = httpx.Limits(max_connections=self.max_concurrency * 2,
                               max_keepalive_connections=self.max_concurrency * 2)
         return httpx.AsyncClient(timeout=self.config.timeout, limits=limits, transport=self._transport,  # type: ignore[arg-type]
-                                 follow_redirects=True)
+                                 follow_redirects=False)  # redirects: see _open
 
     async def aclose(self) -> None:
         """Close pooled connections."""
         await self._http.aclose()
+        self._secrets.close()
 
     async def close(self) -> None:
         """Close pooled connections (the SDK's name; same as :meth:`aclose`)."""
-        await self._http.aclose()
+        await self.aclose()
 
     async def reset_connection(self) -> None:
         """Drop the pooled connections; the next request opens a fresh one (as the SDK)."""
@@ -106,13 +108,28 @@ class AsyncSynapseClient(ApiMethods, BaseClient):
             return pages.records(), pages.count
         raise TypeError(f"unknown operation {op!r}")
 
+    @asynccontextmanager
+    async def _open(self, call: Call) -> AsyncIterator[httpx.Response]:
+        """The final response of ``call`` (streamed), redirects followed by :meth:`_next_hop`."""
+        hop: Any = self._first_hop(call)
+        while True:
+            response = await self._http.send(self._http.build_request(**hop.kwargs), stream=True)
+            try:
+                hop = self._next_hop(hop, response)
+                if hop is None:
+                    yield response
+                    return
+            finally:
+                await response.aclose()
+
     async def _send(self, call: Call) -> Any:
         # httpx errors are wrapped here, ``from None``: their text and context can carry
         # request details we do not want in tracebacks (the wrapper keeps the cause's text)
         attempt = 0
         while True:
             try:
-                response = await self._http.request(**self._request_kwargs(call))
+                async with self._open(call) as response:
+                    await response.aread()
             except httpx.TransportError as exc:
                 delay = self._error_delay(call, exc, attempt)
                 if delay is None:
@@ -132,7 +149,7 @@ class AsyncSynapseClient(ApiMethods, BaseClient):
         attempt = 0
         while True:
             try:
-                async with self._http.stream(**self._request_kwargs(call)) as response:
+                async with self._open(call) as response:
                     if response.status_code >= 400:
                         await response.aread()
                         delay = self._retry_delay(call, response, attempt)

@@ -6,7 +6,8 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Mapping
 
 import httpx
 
@@ -29,7 +30,7 @@ class SynapseClient(ApiMethods, BaseClient):
     ...     tasks, count = client.list_tasks({"project": 1}, list_all=True)
     """
 
-    def _open(self) -> None:
+    def _connect(self) -> None:
         self._http = self._new_http()
         self._executor: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
@@ -39,7 +40,7 @@ class SynapseClient(ApiMethods, BaseClient):
         limits = httpx.Limits(max_connections=self.max_concurrency * 2,
                               max_keepalive_connections=self.max_concurrency * 2)
         return httpx.Client(timeout=self.config.timeout, limits=limits, transport=self._transport,  # type: ignore[arg-type]
-                            follow_redirects=True)
+                            follow_redirects=False)  # redirects: see _open
 
     def reset_connection(self) -> None:
         """Drop the pooled connections; the next request opens a fresh one (as the SDK)."""
@@ -53,6 +54,7 @@ class SynapseClient(ApiMethods, BaseClient):
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
         self._http.close()
+        self._secrets.close()
 
     def __enter__(self) -> "SynapseClient":
         return self
@@ -105,13 +107,28 @@ class SynapseClient(ApiMethods, BaseClient):
             return pages.records(), pages.count
         raise TypeError(f"unknown operation {op!r}")
 
+    @contextmanager
+    def _open(self, call: Call) -> Iterator[httpx.Response]:
+        """The final response of ``call`` (streamed), redirects followed by :meth:`_next_hop`."""
+        hop: Any = self._first_hop(call)
+        while True:
+            response = self._http.send(self._http.build_request(**hop.kwargs), stream=True)
+            try:
+                hop = self._next_hop(hop, response)
+                if hop is None:
+                    yield response
+                    return
+            finally:
+                response.close()
+
     def _send(self, call: Call) -> Any:
         # httpx errors are wrapped here, ``from None``: their text and context can carry
         # request details we do not want in tracebacks (the wrapper keeps the cause's text)
         attempt = 0
         while True:
             try:
-                response = self._http.request(**self._request_kwargs(call))
+                with self._open(call) as response:
+                    response.read()
             except httpx.TransportError as exc:
                 delay = self._error_delay(call, exc, attempt)
                 if delay is None:
@@ -131,7 +148,7 @@ class SynapseClient(ApiMethods, BaseClient):
         attempt = 0
         while True:
             try:
-                with self._http.stream(**self._request_kwargs(call)) as response:
+                with self._open(call) as response:
                     if response.status_code >= 400:
                         response.read()
                         delay = self._retry_delay(call, response, attempt)

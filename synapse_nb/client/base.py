@@ -10,6 +10,7 @@ Request building, response decoding, error mapping and retry decisions live here
 from __future__ import annotations
 
 import functools
+import hashlib
 import inspect
 import json
 import logging
@@ -18,18 +19,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import (TYPE_CHECKING, Any, Callable, Concatenate, Coroutine, Generator, Generic, Mapping,
                     ParamSpec, TypeVar, overload)
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 import orjson
 
 from .config import ClientConfig, config_from_env
-from .errors import APIConnectionError, ClientError, RequestTimeoutError, error_for_status, redact
+from .errors import APIConnectionError, ClientError, RequestTimeoutError, error_for_status
 from .files import cache_name, safe_join
-from ._redact import register_secret, scrub
+from ._redact import SecretSet, scrub_value
 from .retry import RetryPolicy
 
-__all__ = ["BaseClient", "Call", "Gather", "Download", "ListAll", "Flow", "api"]
+__all__ = ["BaseClient", "Call", "Gather", "Download", "ListAll", "Flow", "api", "MAX_REDIRECTS"]
 
 if TYPE_CHECKING:
     from ._async import AsyncSynapseClient
@@ -46,6 +47,10 @@ Flow = Generator[Any, Any, Any]
 #: requests in flight at once (pages, downloads, uploads). 16 keeps a 20 ms link busy while
 #: the client decodes pages: at 8 a 100k-task walk was latency-bound (benchmarks/paging.py).
 DEFAULT_MAX_CONCURRENCY = 16
+#: redirects followed at most per request (httpx's own default)
+MAX_REDIRECTS = 20
+#: headers that carry who we are: sent to our backend's origin only (lower case)
+AUTH_HEADERS = frozenset({"synapse-access-token", "authorization", "synapse-tenant", "synapse-agent"})
 
 
 @dataclass
@@ -92,6 +97,17 @@ class ListAll:
     params: Mapping[str, Any] | None
     page_size: int
     url_conversion: Any = None
+
+
+@dataclass
+class Hop:
+    """One request of a redirect chain (redirects are followed here, not by httpx, so that
+    credentials never go to another origin nor over a downgrade to http)."""
+
+    kwargs: dict[str, Any]
+    #: every URL so far was on the backend's origin: auth headers may be sent
+    trusted: bool
+    redirects: int = 0
 
 
 @dataclass
@@ -213,15 +229,14 @@ class BaseClient:
             upload_state_dir=Path(upload_state_dir) if upload_state_dir else None,
             **cfg,
         )
-        for secret in self.config.secrets():
-            register_secret(secret)
+        self._secrets = SecretSet(self.config.secrets())
         self.max_concurrency = max(1, int(max_concurrency))
         self.retry = RetryPolicy(max_retries=max_retries)
         self.chunked_threshold = int(chunked_threshold)
         self._transport = transport
-        self._open()
+        self._connect()
 
-    def _open(self) -> None:
+    def _connect(self) -> None:
         """Each client makes its connection pool here (so both share this explicit signature)."""
         raise NotImplementedError
 
@@ -250,6 +265,23 @@ class BaseClient:
     @property
     def tenant(self) -> str | None:
         return self.config.tenant
+
+    @property
+    def credential_id(self) -> str:
+        """Who this client is, without a secret: a hash of host, tenant and credentials.
+
+        Two clients share it only when they would get the same answers (same backend, same
+        tenant, same tokens): the frame cache keys its files by it, so a wrong or revoked
+        token never reads another's cached rows.
+
+        >>> a = SynapseClient("http://h", access_token="t1", tenant="acme")  # doctest: +SKIP
+        >>> b = SynapseClient("http://h", access_token="t2", tenant="acme")  # doctest: +SKIP
+        >>> a.credential_id != b.credential_id                                # doctest: +SKIP
+        True
+        """
+        c = self.config
+        parts = [c.base_url, c.tenant or "", c.access_token or "", c.token or "", c.agent_token or ""]
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:24]
 
     def __repr__(self) -> str:
         auth = [n for n in ("access_token", "token", "agent_token") if getattr(self.config, n)]
@@ -284,6 +316,42 @@ class BaseClient:
         if call.timeout is not None:
             kwargs["timeout"] = call.timeout
         return kwargs
+
+    def _first_hop(self, call: Call) -> Hop:
+        kwargs = self._request_kwargs(call)
+        return Hop(kwargs, trusted=self._same_origin(kwargs["url"]))
+
+    def _next_hop(self, hop: Hop, response: httpx.Response) -> Hop | None:
+        """The request a redirect answer asks for, or None when ``response`` is final.
+
+        Auth headers go only while every URL of the chain is on the backend's origin
+        (scheme included: an https-to-http downgrade loses them too); 301/302 after a POST
+        and 303 become a GET without a body, as browsers and httpx do.
+        """
+        location = response.headers.get("Location")
+        if response.status_code not in (301, 302, 303, 307, 308) or not location:
+            return None
+        url = urljoin(str(response.url), location)
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise self._scrub(ClientError(response.status_code, "redirect to a non-HTTP URL refused",
+                                          method=hop.kwargs["method"], url=_mask_query(url)))
+        if hop.redirects >= MAX_REDIRECTS:
+            raise self._scrub(ClientError(response.status_code, f"more than {MAX_REDIRECTS} redirects",
+                                          method=hop.kwargs["method"], url=_mask_query(url)))
+        kwargs = {k: v for k, v in hop.kwargs.items() if k != "params"}  # the query is in the URL now
+        method = kwargs["method"]
+        if (response.status_code == 303 and method != "HEAD") or (
+                response.status_code in (301, 302) and method == "POST"):
+            method = "GET"
+            for body in ("json", "data", "files", "content"):
+                kwargs.pop(body, None)
+        trusted = hop.trusted and self._same_origin(url)
+        headers = {k: v for k, v in hop.kwargs["headers"].items()
+                   if k.lower() not in AUTH_HEADERS and not (method == "GET" and k.lower().startswith("content-"))}
+        if trusted:
+            headers.update(self.config.auth_headers())
+        kwargs.update(method=method, url=url, headers=headers)
+        return Hop(kwargs, trusted, hop.redirects + 1)
 
     # -- answers ---------------------------------------------------------------------
     def _retry_delay(self, call: Call, response: httpx.Response, attempt: int) -> float | None:
@@ -324,7 +392,7 @@ class BaseClient:
 
     def _transport_error(self, call: Call, exc: Exception) -> ClientError:
         url = _mask_query(self.config.url(call.path))
-        text = redact(f"{type(exc).__name__}: {exc}", self.config.secrets())
+        text = self._secrets.scrub(f"{type(exc).__name__}: {exc}")
         if isinstance(exc, httpx.TimeoutException) and not isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout)):
             err: ClientError = RequestTimeoutError(408, text, reason="Request Timeout", method=call.method, url=url)
         else:
@@ -332,9 +400,12 @@ class BaseClient:
         return self._scrub(err)
 
     def _scrub(self, err: ClientError) -> ClientError:
-        err.args = tuple(scrub(redact(str(a), self.config.secrets())) for a in err.args)
+        """Mask this client's secrets (a server may echo a token) everywhere in ``err``."""
+        err.args = tuple(self._secrets.scrub(str(a)) for a in err.args)
+        err.detail = scrub_value(err.detail, self._secrets)
+        err.response = scrub_value(err.response, self._secrets)
         if err.url:
-            err.url = scrub(err.url)
+            err.url = self._secrets.scrub(err.url)
         return err
 
     # -- downloads -------------------------------------------------------------------

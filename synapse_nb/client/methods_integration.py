@@ -14,7 +14,6 @@ from typing import Any, Iterator, Mapping
 
 import httpx
 
-from ._redact import register_secret
 from .base import Call, api
 from .methods_common import Id, Methods, Params, Steps, file_part, first_page, list_flow, path_id, pick
 from .sdk_models import Agent, Storage
@@ -51,7 +50,7 @@ class IntegrationMethods(Methods):
     def health_check_agent(self, agent_token: str | None = None, *, token: str | None = None) -> Steps[dict[str, Any]]:
         """``POST agents/{agent_token}/connect/`` (the token is kept out of logs and errors)."""
         value = pick(agent_token, token, "agent_token", "token")
-        register_secret(value)
+        self._secrets.add(value)
         return (yield Call("POST", f"agents/{path_id(value, 'agent_token', text=True, secret=True)}/connect/"))  # type: ignore[no-any-return]
 
     # -- plugins -----------------------------------------------------------------------

@@ -52,6 +52,7 @@ class Shape:
     box: tuple[float, float, float, float] | None
     points: tuple[tuple[float, float], ...] = ()
     confidence: float | None = None
+    dashed: bool = False  # drawn dashed and unfilled (``"style": "dashed"``: predictions)
 
 
 class LabelPalette:
@@ -107,7 +108,8 @@ def shapes_of(data: Any) -> tuple[list[Shape], int]:
         conf = ann.get("confidence", ann.get("score"))
         shapes.append(Shape(i, kind, UNLABELED if label is None else str(label), box,
                             tuple((p[0], p[1]) for p in points or ()),
-                            conf if isinstance(conf, (int, float)) else None))
+                            conf if isinstance(conf, (int, float)) else None,
+                            ann.get("style") == "dashed"))
     return shapes, skipped
 
 
@@ -147,6 +149,8 @@ def _shape_svg(shape: Shape, color: str, stroke: float) -> str:
     attrs = (f'class="snb-shape snb-shape-{esc(shape.kind)}" data-label="{esc(shape.label)}" '
              f'data-index="{shape.index}" stroke="{color}" stroke-width="2" '
              'vector-effect="non-scaling-stroke"')
+    if shape.dashed:
+        attrs += ' stroke-dasharray="5 3" fill-opacity="0"'
     inner = f"<title>{esc(title)}</title>"
     if shape.kind == "bbox" and shape.box is not None:
         x1, y1, x2, y2 = shape.box

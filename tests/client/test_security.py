@@ -85,3 +85,63 @@ def test_file_names_never_escape_their_folder(tmp_path, name):
 def test_cache_names_are_flat(tmp_path, url):
     name = cache_name(url)
     assert "/" not in name and ".." not in name and safe_join(tmp_path, name).parent == tmp_path.resolve()
+
+
+def test_signatures_never_in_http_logs_at_any_level(caplog, api):
+    """httpx logs each request's URL at INFO: a signed file URL's ``sig`` must not show."""
+    caplog.set_level(logging.DEBUG)
+    for name in ("httpx", "httpcore", "httpcore.http11", "httpcore.connection"):
+        logging.getLogger(name).setLevel(logging.DEBUG)
+    task = api.get_task(1)
+    url = next(f["url"] for f in task["files"].values() if isinstance(f, dict) and "sig=" in f.get("url", ""))
+    sig = url.split("sig=", 1)[1].split("&")[0]
+    assert len(sig) >= 8
+    assert api.get_bytes(url)[:4] == b"\x89PNG"
+    logged = caplog.text + "\n".join(r.getMessage() for r in caplog.records)
+    assert "HTTP Request: GET" in logged and "sig=***" in logged  # the line is there, masked
+    assert sig not in logged
+
+
+def test_filter_covers_child_loggers(caplog):
+    """A filter on ``httpcore`` does not see records logged to ``httpcore.http11``."""
+    caplog.set_level(logging.DEBUG)
+    with SynapseClient("http://127.0.0.1:9", access_token=ACCESS) as client:
+        for name in ("httpcore.http11", "httpcore.connection", "httpx._client"):
+            logging.getLogger(name).debug("sent %s to http://h/x?sig=SIGVALUE123", ACCESS)
+        assert client is not None
+    assert caplog.records and all("***" in r.getMessage() for r in caplog.records)
+    assert ACCESS not in caplog.text and "SIGVALUE123" not in caplog.text
+
+
+def test_secrets_are_held_per_client_and_leave_with_it():
+    from synapse_nb.client._redact import _all_secrets
+
+    before = len(_all_secrets())
+    for i in range(50):
+        with SynapseClient("http://127.0.0.1:9", access_token=f"syn_short_lived_{i:03d}"):
+            pass
+    assert len(_all_secrets()) == before  # no process-wide set that only grows
+    with SynapseClient("http://127.0.0.1:9", access_token="syn_open_client_1") as open_client:
+        assert "syn_open_client_1" in _all_secrets()
+        assert "syn_open_client_1" not in repr(open_client._secrets)
+    assert "syn_open_client_1" not in _all_secrets()
+
+
+@pytest.mark.parametrize("cls", [SynapseClient, AsyncSynapseClient])
+def test_a_token_echoed_by_the_server_is_scrubbed_from_the_error(cls):
+    def echo(request):
+        token = request.headers["Synapse-Access-Token"]
+        return httpx.Response(400, json={"detail": f"bad header {token}", "got": [token, {"t": token}]})
+
+    client = cls("http://127.0.0.1:9", access_token=ACCESS, transport=httpx.MockTransport(echo))
+    with pytest.raises(ClientError) as info:
+        if cls is AsyncSynapseClient:
+            import asyncio
+            asyncio.run(client.get_task(1))
+        else:
+            with client:
+                client.get_task(1)
+    err = info.value
+    assert err.status_code == 400 and "bad header" in str(err.detail)
+    _assert_clean(repr(err.detail) + repr(err.response) + str(err) + repr(err.args))
+    assert err.response["got"][1] == {"t": "Token ***"}  # the shape stays, the value goes
