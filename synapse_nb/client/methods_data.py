@@ -148,7 +148,9 @@ class DataMethods(Methods):
         The answer is a list (as the 2025 line returns) that also reads as the 2026
         ``{"results": [...]}`` (``units["results"]``, ``units.get("results")``).
         """
-        items = pick(data, uploaded_files, "data", "uploaded_files")
+        items = data if data is not None else uploaded_files
+        if items is None:
+            raise TypeError("missing required argument: 'data'")
         body = [dict(d) for d in items] if isinstance(items, list) else dict(items)
         return _units((yield Call("POST", "data_units/", json=body)))
 
