@@ -4,7 +4,10 @@ Each ``*_frame(client, **filters)`` returns a pandas DataFrame indexed by ``id``
 columns and dtypes are declared in :mod:`synapse_nb.frames.schema` (the list is appended
 to every docstring below). With an async client it returns an awaitable of the frame.
 Common keyword arguments (``progress``, ``page_size``, ``concurrency``, ``params``,
-``cache``, ``refresh``) are described in :mod:`synapse_nb.frames.adapters`.
+``cache``, ``refresh``) are described in :mod:`synapse_nb.frames.adapters`. Tasks,
+assignments and ground-truth events also take ``label=`` (one label or several): the
+server has no such filter, so it is applied on the client (:mod:`synapse_nb.frames.labels`,
+noted in ``df.attrs["label_filter"]``).
 
 Example:
     >>> from synapse_nb import connect                                   # doctest: +SKIP
@@ -27,6 +30,7 @@ import pyarrow.parquet as pq
 from .adapters import _converter, fetch_frame, iter_resource_frames
 from .annotations import ANNOTATION_COLUMNS
 from .fetch import PageConsumer, aiter_batches, build_params, is_async_client, iter_batches
+from .labels import filter_by_label, take_label
 from .pump import paused_gc
 from .schema import RESOURCES
 
@@ -58,9 +62,12 @@ def _columns_doc(kind: str) -> Callable[[F], F]:
 def _frame(kind: str, client: Any, progress: bool | None, page_size: int | None,
            concurrency: int | None, params: Mapping[str, Any] | None, cache: Any,
            refresh: bool, filters: dict[str, Any]) -> Any:
-    return fetch_frame(client, kind, progress=progress, page_size=page_size,
-                       concurrency=concurrency, params=params, cache=cache, refresh=refresh,
-                       filters=filters)
+    # label= where the server has no such filter: fetched, then kept client-side (labels.py).
+    label = take_label(filters) if "label" not in RESOURCES[kind].filters else None
+    result = fetch_frame(client, kind, progress=progress, page_size=page_size,
+                         concurrency=concurrency, params=params, cache=cache, refresh=refresh,
+                         filters=filters)
+    return result if label is None else filter_by_label(result, label)
 
 
 @_columns_doc("tasks")
