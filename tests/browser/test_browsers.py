@@ -21,7 +21,7 @@ import pytest
 from synapse_nb import frames
 from synapse_nb.client import SynapseClient
 
-from .api import server_list
+from .api import member_names, server_list
 from .chromium import RENDER_TIMEOUT_MS, new_page, open_notebook, run_all_cells, screenshot
 from .conftest import ENV_BASE_URL, ENV_TOKEN
 from .lab import JupyterLab, write_notebook
@@ -100,9 +100,24 @@ def view_of(page: Any, index: int) -> Any:
     return view
 
 
-def mirror_of(view: Any, frame: pd.DataFrame, tag_names: dict[int, str] | None) -> Mirror:
+USER_COLUMNS = ("user", "reviewer", "assignee", "annotator", "created_by", "updated_by")
+
+
+def user_name(users: dict[int, str]) -> Callable[[Any], Any]:
+    def name(value: Any) -> Any:
+        try:
+            return users.get(int(value), value)
+        except (TypeError, ValueError):  # a missing id, or not an id (annotator names)
+            return value
+    return name
+
+
+def mirror_of(view: Any, frame: pd.DataFrame, tag_names: dict[int, str] | None,
+              users: dict[int, str]) -> Mirror:
+    """The expected browser: the DOM's columns, user ids shown as the server's member
+    names, and (tasks) tag ids as tag names."""
     columns = view.locator("th.snb-header-cell").evaluate_all("hs => hs.map(h => h.dataset.key)")
-    formatters = {}
+    formatters = {c: user_name(users) for c in columns if c in USER_COLUMNS}
     if tag_names is not None:
         formatters["tags"] = lambda v: [tag_names.get(int(t), str(t)) for t in (v if v is not None else [])]
     return Mirror(frame, columns, formatters)
@@ -160,9 +175,11 @@ def look_without_selecting(view: Any, filtered: str) -> list[str]:
 
 
 @pytest.mark.parametrize("case", CASES[1:], ids=[c.name for c in CASES[1:]])
-def test_every_cell_right_after_every_step(notebook: Any, client: SynapseClient, case: Case) -> None:
+def test_every_cell_right_after_every_step(notebook: Any, client: SynapseClient, case: Case,
+                                          demo_server: Any) -> None:
     view = view_of(notebook, CASES.index(case))
-    mirror = mirror_of(view, case.frame(client), None)
+    users = member_names(demo_server, demo_server.access_token)
+    mirror = mirror_of(view, case.frame(client), None, users)
     assert walk(notebook, view, mirror, case) >= min(len(mirror.frame), 20)
     look_without_selecting(view, case.filter_column)
     assert notebook.snb_watch.page_errors == [] and notebook.snb_watch.offsite == []
@@ -175,7 +192,8 @@ def test_task_browser_steps_keyboard_gallery_and_tagging(notebook: Any, client: 
     tags = server_list(demo_server, token, "task_tags")
     names = {int(i): t["name"] for i, t in tags.items()}
     view = view_of(page, 0)
-    mirror = mirror_of(view, case.frame(client), names)
+    mirror = mirror_of(view, case.frame(client), names, member_names(demo_server, token))
+    assert mirror.formatters.get("assignee") is not None  # names shown for assignees
     assert walk(page, view, mirror, case) > 100
 
     # Keyboard: j moves the focus down, space ticks the focused row, k moves up, t tags.
