@@ -122,8 +122,8 @@ def _ids(page: Any, key: str) -> list[Any]:
     return [r.get(id_key, r.get("id")) for r in page.results]
 
 
-class V2Pages:
-    """Sync driver: iterate for pages of full records (``count`` is None: v2 has none)."""
+class _Pages:
+    """What the drivers share: the plan and its report; ``count`` is None (v2 has none)."""
 
     count = None
     #: pages come partition by partition: the frame is sorted by id afterwards
@@ -134,6 +134,10 @@ class V2Pages:
         self._plan = _Plan(client, source, params, per_page,
                            concurrency or client.max_concurrency)
         self.report = self._plan.report
+
+
+class V2Pages(_Pages):
+    """Sync driver: iterate for pages of full records."""
 
     def __iter__(self) -> Iterator[Records]:
         plan, client = self._plan, self._plan.client
@@ -185,17 +189,8 @@ class V2Pages:
                     thread.join(0.05)
 
 
-class AsyncV2Pages:
+class AsyncV2Pages(_Pages):
     """Async driver: ``async for`` pages of full records."""
-
-    count = None
-    sort_by_id = True
-
-    def __init__(self, client: Any, source: V2Source, params: dict[str, Any], *,
-                 per_page: int = DEFAULT_PER_PAGE, concurrency: int | None = None) -> None:
-        self._plan = _Plan(client, source, params, per_page,
-                           concurrency or client.max_concurrency)
-        self.report = self._plan.report
 
     async def __aiter__(self) -> AsyncIterator[Records]:
         plan, client = self._plan, self._plan.client
