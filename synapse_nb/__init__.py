@@ -56,10 +56,18 @@ _LAZY = {
     "AssignmentBrowser": "synapse_nb.widgets",
     "GroundTruthBrowser": "synapse_nb.widgets",
     "ModelBrowser": "synapse_nb.widgets",
+    # ml
+    "evaluate_detections": "synapse_nb.ml",
+    "evaluate_classification": "synapse_nb.ml",
+    "agreement": "synapse_nb.ml",
     # upload
     "plan_upload": "synapse_nb.upload",
     "upload_folder": "synapse_nb.upload",
     "UploadWidget": "synapse_nb.upload",
+    # datasets
+    "snapshot": "synapse_nb.datasets",
+    "Snapshot": "synapse_nb.datasets",
+    "import_annotations": "synapse_nb.datasets",
 }
 
 __all__ = ["__version__", *_LAZY]

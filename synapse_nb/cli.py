@@ -6,7 +6,9 @@
 
 ``demo`` runs the reference server with demo data and JupyterLab on ``notebooks/``; the
 kernels it starts find the server through ``SYNAPSE_HOST`` / ``SYNAPSE_ACCESS_TOKEN``, so
-``synapse_nb.connect()`` in a notebook talks to it. Ctrl-C stops both.
+``synapse_nb.connect()`` in a notebook talks to it. It ends with one short block: the
+JupyterLab URL, the server's URL and its access token. Ctrl-C, SIGTERM or SIGHUP stops
+both, JupyterLab's kernels included.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import argparse
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -37,8 +40,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--no-browser", action="store_true", help="print the URLs, open nothing")
     demo.add_argument("--host", default="127.0.0.1", help="address both servers listen on")
-    demo.add_argument("--port", type=int, default=8765, help="reference server port (0: any)")
-    demo.add_argument("--lab-port", type=int, default=8888, help="JupyterLab port (0: any free port)")
+    demo.add_argument("--port", type=int, default=None,
+                      help="reference server port (default 8765, or a free one if busy; 0: any)")
+    demo.add_argument("--lab-port", type=int, default=None,
+                      help="JupyterLab port (default 8888, or a free one if busy; 0: any)")
     demo.add_argument("--scale", type=int, default=3000, help="number of demo tasks")
     demo.add_argument(
         "--notebooks", type=Path, default=None, help="folder JupyterLab opens (default: ./notebooks)"
@@ -62,18 +67,56 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``synapse-nb`` command; returns its exit status.
+
+    A failure the user can fix (a refused token, a dead host, a filter the backend rejects)
+    is one line on stderr that says what to fix, and exit status 1; never a traceback.
+
+    >>> main(["export", "tasks", "-o", "tasks.xlsx"])       # doctest: +SKIP
+    synapse-nb export: cannot tell the format of 'tasks.xlsx'; name the file .parquet or .csv
+    """
+    from synapse_nb.client.errors import ClientError
+
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return args.func(args) or 0
     except KeyboardInterrupt:
         return 130
+    except ClientError as err:
+        print(f"synapse-nb {args.command}: {_what_to_fix(err)}", file=sys.stderr)
+        return 1
+
+
+def _what_to_fix(err: Exception) -> str:
+    """One line for a backend error: what happened, and what to change."""
+    from synapse_nb.client import errors
+
+    where = getattr(err, "url", None) or ""
+    host = where.split("/", 3)[:3]
+    host = "/".join(host) if len(host) == 3 else "the backend"
+    detail = " ".join(str(getattr(err, "detail", "") or "").split())[:300]
+    if isinstance(err, errors.APIConnectionError):
+        return (f"no answer from {host} ({detail or 'connection failed'}); check SYNAPSE_HOST "
+                "and that the server is running")
+    if isinstance(err, errors.AuthenticationError):
+        return (f"{host} refused the access token ({detail or '401'}); check "
+                "SYNAPSE_ACCESS_TOKEN (or access_token in ~/.synapse/config.json)")
+    if isinstance(err, errors.PermissionDeniedError):
+        return (f"{host} does not let this token see that ({detail or '403'}); check "
+                "SYNAPSE_TENANT and the token's permissions")
+    if isinstance(err, errors.BadRequestError):
+        return f"{host} rejected the request: {detail}; fix the --filter / --project values"
+    if isinstance(err, errors.NotFoundError):
+        return f"{host} has no such object ({detail or '404'}); check the ids given"
+    return f"{host} answered {getattr(err, 'status_code', '?')}: {detail or err}"
 
 
 def _demo(args: argparse.Namespace) -> int:
     from synapse_nb.server import Settings
     from synapse_nb.server.testing import serve_in_thread
 
+    _stop_on_signals()
     notebooks = args.notebooks or (Path.cwd() / "notebooks")
     if not notebooks.is_dir():
         raise SystemExit(
@@ -84,14 +127,16 @@ def _demo(args: argparse.Namespace) -> int:
                                                             os.environ.get("PATH", "")]))
     if jupyter is None:
         raise SystemExit(
-            "synapse-nb demo needs JupyterLab: pip install 'synapse_nb[lab]'"
+            "synapse-nb demo needs JupyterLab: pip install 'synapse_nb[notebook]'"
         )
+    notes: list[str] = []
+    port = _port(args.host, args.port, DEMO_PORT, "--port", notes)
+    lab_port = _port(args.host, args.lab_port, LAB_PORT, "--lab-port", notes)
 
     settings = Settings.for_demo(scale=args.scale)
-    with serve_in_thread(settings, host=args.host, port=args.port) as server:
+    print(f"Preparing the demo data ({args.scale} tasks)...", file=sys.stderr, flush=True)
+    with serve_in_thread(settings, host=args.host, port=port) as server:
         lab_token = secrets.token_hex(16)
-        if args.lab_port == 0:
-            args.lab_port = _free_port(args.host)
         env = dict(os.environ)
         env.update(
             SYNAPSE_HOST=server.base_url,
@@ -101,7 +146,7 @@ def _demo(args: argparse.Namespace) -> int:
         command = [
             jupyter, "lab",
             f"--ServerApp.ip={args.host}",
-            f"--ServerApp.port={args.lab_port}",
+            f"--ServerApp.port={lab_port}",
             f"--ServerApp.root_dir={notebooks.resolve()}",
             f"--IdentityProvider.token={lab_token}",
             "--ServerApp.port_retries=0",  # a busy port is an error, not a silent other URL
@@ -112,41 +157,135 @@ def _demo(args: argparse.Namespace) -> int:
         if args.no_browser:
             command.append("--no-browser")
         # Its own session: the terminal's Ctrl-C reaches only us, and we stop Lab with
-        # SIGTERM (a clean shutdown) instead of its interactive "Shutdown? (y/n)" prompt.
+        # SIGTERM (a clean shutdown, kernels included) instead of its "Shutdown? (y/n)" prompt.
         lab = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL,
                                start_new_session=True)
-        print(f"Synapse reference server (demo data): {server.base_url}", flush=True)
-        print(f"JupyterLab: http://{args.host}:{args.lab_port}/lab?token={lab_token}", flush=True)
-        print("Press Ctrl-C to stop both.", flush=True)
         try:
+            if _wait_listening(args.host, lab_port, lab):
+                print(_ready_block(f"http://{args.host}:{lab_port}/lab?token={lab_token}",
+                                   server.base_url, server.access_token, notes), flush=True)
             while lab.poll() is None:
                 time.sleep(0.5)
             if lab.returncode:
-                print(f"JupyterLab exited with code {lab.returncode}; if port {args.lab_port} "
-                      "is busy, pass --lab-port with a free one.", file=sys.stderr)
+                print(f"synapse-nb demo: JupyterLab exited with code {lab.returncode}",
+                      file=sys.stderr)
             return lab.returncode or 0
         except KeyboardInterrupt:
-            print("\nStopping JupyterLab and the reference server...", flush=True)
+            print("\nStopping JupyterLab, its kernels and the reference server...",
+                  file=sys.stderr, flush=True)
             return 0
         finally:
             _stop(lab)
 
 
+DEMO_PORT = 8765
+LAB_PORT = 8888
+
+
+def _ready_block(lab_url: str, server_url: str, token: str, notes: list[str]) -> str:
+    lines = [*notes,
+             f"JupyterLab:      {lab_url}",
+             f"Synapse server:  {server_url}  (demo data)",
+             f"access token:    {token}",
+             f"From a shell:    export SYNAPSE_HOST={server_url} SYNAPSE_ACCESS_TOKEN={token}",
+             "Ctrl-C (or kill) stops both."]
+    return "\n".join(lines)
+
+
+def _port(host: str, asked: int | None, default: int, option: str, notes: list[str]) -> int:
+    """The port to listen on: a busy default is swapped for a free one (and said so); a busy
+    port the user asked for is refused, naming it."""
+    if asked == 0:
+        return _free_port(host)
+    port = default if asked is None else asked
+    if _can_bind(host, port):
+        return port
+    if asked is not None:
+        raise SystemExit(f"synapse-nb demo: port {port} on {host} is busy (another demo?); "
+                         f"pass {option} with a free port, or {option} 0 for any")
+    free = _free_port(host)
+    notes.append(f"(port {port} is busy, another demo? using {free})")
+    return free
+
+
+def _can_bind(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
 def _free_port(host: str) -> int:
-    with socket.socket() as sock:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
         sock.bind((host, 0))
         return sock.getsockname()[1]
 
 
+def _wait_listening(host: str, port: int, process: subprocess.Popen, timeout: float = 120.0) -> bool:
+    """Wait until ``process`` accepts connections on ``port``; False if it exited first."""
+    deadline = time.monotonic() + timeout
+    while process.poll() is None and time.monotonic() < deadline:
+        try:
+            socket.create_connection((host, port), timeout=1).close()
+            return True
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
+def _stop_on_signals() -> None:
+    """SIGTERM and SIGHUP (``kill PID``, a closed terminal) stop the demo as Ctrl-C does."""
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), interrupt)
+
+
+def _descendants(pid: int) -> list[tuple[int, str]]:
+    """Every process below ``pid`` with its start time (Linux /proc; elsewhere none)."""
+    found: list[tuple[int, str]] = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for task in tasks:
+        try:
+            children = Path(f"/proc/{pid}/task/{task}/children").read_text().split()
+        except OSError:
+            continue
+        for child in map(int, children):
+            found += [(child, _started(child)), *_descendants(child)]
+    return found
+
+
+def _started(pid: int) -> str:
+    try:  # field 22 of stat, counted after the parenthesised command name
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return ""
+
+
 def _stop(process: subprocess.Popen, timeout: float = 10.0) -> None:
+    """Stop JupyterLab cleanly (it shuts its kernels down), then any kernel it left behind."""
     if process.poll() is not None:
         return
+    left = _descendants(process.pid)
     process.terminate()
     try:
         process.wait(timeout)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+    for pid, started in left:
+        if started and _started(pid) == started:  # the same process, not a reused pid
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
 
 
 if __name__ == "__main__":  # pragma: no cover

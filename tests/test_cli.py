@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
-import re
+import socket
 import signal
 import subprocess
 import sys
@@ -52,43 +53,159 @@ def test_parse_filters_keeps_commas():
                                                                   "status": "completed"}
 
 
-@pytest.mark.slow
-def test_demo_serves_both_and_ctrl_c_stops_both(tmp_path):
-    (tmp_path / "hello.ipynb").write_text('{"cells": [], "metadata": {}, "nbformat": 4, '
-                                          '"nbformat_minor": 5}')
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SYNAPSE_")}
-    demo = subprocess.Popen(
+def _start_demo(notebooks: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
+    (notebooks / "hello.ipynb").write_text('{"cells": [], "metadata": {}, "nbformat": 4, '
+                                           '"nbformat_minor": 5}')
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("SYNAPSE_")}, **(env or {})}
+    return subprocess.Popen(
         [sys.executable, "-m", "synapse_nb.cli", "demo", "--no-browser", "--port", "0",
-         "--lab-port", "0", "--scale", "100", "--notebooks", str(tmp_path)],
+         "--lab-port", "0", "--scale", "100", "--notebooks", str(notebooks)],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
     )
+
+
+def _ready_block(demo: subprocess.Popen) -> dict[str, str]:
+    """The demo's closing block, as {label: value}; it must be the whole of stdout."""
+    block: dict[str, str] = {}
+    deadline = time.monotonic() + 90
+    while "access token" not in block and time.monotonic() < deadline:
+        line = demo.stdout.readline()
+        assert ":" in line, f"stdout holds only the ready block, got {line!r}"
+        label, _, value = line.partition(":")
+        block[label.strip()] = value.strip()
+    return block
+
+
+def _listening(url: str) -> bool:
+    host, port = url.split("//")[1].split("/")[0].split(":")
     try:
-        lines = []
-        deadline = time.monotonic() + 90
-        while len(lines) < 2 and time.monotonic() < deadline:
-            line = demo.stdout.readline()
-            if line.startswith(("Synapse", "JupyterLab")):
-                lines.append(line)
-        server_url = re.search(r"http://\S+", lines[0]).group(0)
-        lab_url = re.search(r"http://\S+", lines[1]).group(0)
+        socket.create_connection((host, int(port)), timeout=2).close()
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.slow
+def test_demo_ends_with_one_block_and_sighup_stops_both(tmp_path):
+    demo = _start_demo(tmp_path)
+    try:
+        block = _ready_block(demo)
+        server_url = block["Synapse server"].split()[0]
+        lab_url = block["JupyterLab"]
         lab_root = lab_url.split("/lab?")[0]
         token = lab_url.split("token=")[1]
         assert httpx.get(server_url + "/sdk/tasks/").status_code == 401  # auth is checked
-        for _ in range(120):
-            try:
-                contents = httpx.get(f"{lab_root}/api/contents",
-                                     headers={"Authorization": f"token {token}"})
-                break
-            except httpx.TransportError:
-                time.sleep(0.5)
+        answer = httpx.get(server_url + "/sdk/tasks/?page_size=1",
+                           headers={"Synapse-Access-Token": f"Token {block['access token']}"})
+        assert answer.json()["count"] == 100  # the printed token reaches the printed server
+        contents = httpx.get(f"{lab_root}/api/contents", headers={"Authorization": f"token {token}"})
         assert [item["name"] for item in contents.json()["content"]] == ["hello.ipynb"]
 
-        demo.send_signal(signal.SIGINT)
+        demo.send_signal(signal.SIGHUP)  # the terminal closed (Ctrl-C takes the same path)
         assert demo.wait(30) == 0
-        for url in (server_url + "/sdk/tasks/", lab_root + "/api"):
-            with pytest.raises(httpx.TransportError):
-                httpx.get(url, timeout=2)
+        assert not _listening(server_url) and not _listening(lab_root)
     finally:
         if demo.poll() is None:
             demo.kill()
             demo.wait()
+
+
+@pytest.mark.slow
+def test_kill_stops_lab_its_kernels_and_the_server(tmp_path):
+    runtime = tmp_path / "runtime"
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    demo = _start_demo(notebooks, env={"JUPYTER_RUNTIME_DIR": str(runtime)})
+    try:
+        block = _ready_block(demo)
+        lab_root = block["JupyterLab"].split("/lab?")[0]
+        urls = [block["Synapse server"].split()[0], lab_root]
+        token = block["JupyterLab"].split("token=")[1]
+        kernel = httpx.post(f"{lab_root}/api/kernels", json={"name": "python3"},
+                            headers={"Authorization": f"token {token}"}).json()
+        connection = json.loads((runtime / f"kernel-{kernel['id']}.json").read_text())
+        kernel_urls = [f"http://{connection['ip']}:{connection[name]}"
+                       for name in ("shell_port", "iopub_port", "control_port")]
+        deadline = time.monotonic() + 60
+        while not all(map(_listening, kernel_urls)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert all(map(_listening, kernel_urls)), "the kernel did not start"
+        urls += kernel_urls
+        demo.send_signal(signal.SIGTERM)  # `kill PID`: no Ctrl-C
+        demo.wait(30)
+        time.sleep(0.5)
+        assert [url for url in urls if _listening(url)] == []
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+            demo.wait()
+
+
+def test_a_second_demo_names_the_busy_port(tmp_path, capsys):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(SystemExit) as exit_info:
+            main(["demo", "--no-browser", "--port", str(port), "--notebooks", str(tmp_path)])
+        assert f"port {port} on 127.0.0.1 is busy" in str(exit_info.value)
+        assert "--port 0" in str(exit_info.value)
+
+        # the default port busy (a demo already runs): a free one is used, and said so
+        from synapse_nb import cli
+
+        notes: list[str] = []
+        chosen = cli._port("127.0.0.1", None, port, "--port", notes)
+        assert chosen != port and notes == [f"(port {port} is busy, another demo? using {chosen})"]
+
+
+@pytest.fixture
+def no_backend(monkeypatch, tmp_path):
+    for name in [n for n in os.environ if n.startswith("SYNAPSE_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.synapse/config.json
+    monkeypatch.setenv("SYNAPSE_NB_DEMO_SCALE", "100")
+
+
+def test_export_without_a_backend_says_the_data_is_the_demos(no_backend, tmp_path, capsys):
+    assert main(["export", "projects", "-o", str(tmp_path / "p.csv")]) == 0
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "DEMO server's made-up data" in last and "SYNAPSE_HOST" in last
+
+
+def test_export_from_a_backend_says_nothing_of_the_demo(live_server, monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("SYNAPSE_HOST", live_server.base_url)
+    monkeypatch.setenv("SYNAPSE_ACCESS_TOKEN", live_server.access_token)
+    assert main(["export", "projects", "-o", str(tmp_path / "p.csv")]) == 0
+    assert "DEMO" not in capsys.readouterr().err
+
+
+def _dead_url() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}"  # closed again: nothing listens
+
+
+@pytest.mark.parametrize("host, token, filters, fix", [
+    ("live", "live", ["-f", "status=bogus"], "fix the --filter / --project values"),
+    ("live", "live", ["-f", "colour=red"], "unknown filter(s) colour"),
+    ("live", "wrong-token", [], "refused the access token"),
+    ("dead", "any", [], "check SYNAPSE_HOST and that the server is running"),
+    (None, "some-token", [], "SYNAPSE_ACCESS_TOKEN is set but no host: set SYNAPSE_HOST"),
+])
+def test_cli_errors_are_one_line_that_says_what_to_fix(host, token, filters, fix, live_server,
+                                                      no_backend, monkeypatch, tmp_path, capsys):
+    if host is not None:
+        monkeypatch.setenv("SYNAPSE_HOST", live_server.base_url if host == "live" else _dead_url())
+    monkeypatch.setenv("SYNAPSE_ACCESS_TOKEN", live_server.access_token if token == "live" else token)
+    try:  # any other exception escapes: a traceback, and the test fails
+        status = main(["export", "tasks", *filters, "-o", str(tmp_path / "t.csv")])
+        stderr = capsys.readouterr().err
+    except SystemExit as done:  # the interpreter prints a str code as one line, exit status 1
+        status, stderr = (1, f"{done.code}\n") if isinstance(done.code, str) else (done.code, "")
+    assert status != 0
+    assert len(stderr.strip().splitlines()) == 1, stderr
+    assert stderr.startswith("synapse-nb export: ") and fix in stderr
+    if token not in ("live", "any"):
+        assert token not in stderr  # credentials never appear in errors
+    assert not (tmp_path / "t.csv").exists()

@@ -31,19 +31,30 @@ class AsyncSynapseClient(ApiMethods, BaseClient):
     ...     async for task in records: ...
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        limits = httpx.Limits(max_connections=self.max_concurrency * 2,
-                              max_keepalive_connections=self.max_concurrency * 2)
-        self._http = httpx.AsyncClient(timeout=self.config.timeout, limits=limits, transport=self._transport,
-                                       follow_redirects=False)  # redirects: see _open
+    def _connect(self) -> None:
+        self._http = self._new_http()
         self._sem: asyncio.Semaphore | None = None
         self.last_upload: dict[str, Any] | None = None
+
+    def _new_http(self) -> httpx.AsyncClient:
+        limits = httpx.Limits(max_connections=self.max_concurrency * 2,
+                              max_keepalive_connections=self.max_concurrency * 2)
+        return httpx.AsyncClient(timeout=self.config.timeout, limits=limits, transport=self._transport,  # type: ignore[arg-type]
+                                 follow_redirects=False)  # redirects: see _open
 
     async def aclose(self) -> None:
         """Close pooled connections."""
         await self._http.aclose()
         self._secrets.close()
+
+    async def close(self) -> None:
+        """Close pooled connections (the SDK's name; same as :meth:`aclose`)."""
+        await self.aclose()
+
+    async def reset_connection(self) -> None:
+        """Drop the pooled connections; the next request opens a fresh one (as the SDK)."""
+        old, self._http = self._http, self._new_http()
+        await old.aclose()
 
     async def __aenter__(self) -> "AsyncSynapseClient":
         return self

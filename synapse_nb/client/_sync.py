@@ -32,15 +32,22 @@ class SynapseClient(ApiMethods, BaseClient):
     ...     tasks, count = client.list_tasks({"project": 1}, list_all=True)
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        limits = httpx.Limits(max_connections=self.max_concurrency * 2,
-                              max_keepalive_connections=self.max_concurrency * 2)
-        self._http = httpx.Client(timeout=self.config.timeout, limits=limits, transport=self._transport,
-                                  follow_redirects=False)  # redirects: see _open
+    def _connect(self) -> None:
+        self._http = self._new_http()
         self._executor: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
         self.last_upload: dict[str, Any] | None = None
+
+    def _new_http(self) -> httpx.Client:
+        limits = httpx.Limits(max_connections=self.max_concurrency * 2,
+                              max_keepalive_connections=self.max_concurrency * 2)
+        return httpx.Client(timeout=self.config.timeout, limits=limits, transport=self._transport,  # type: ignore[arg-type]
+                            follow_redirects=False)  # redirects: see _open
+
+    def reset_connection(self) -> None:
+        """Drop the pooled connections; the next request opens a fresh one (as the SDK)."""
+        old, self._http = self._http, self._new_http()
+        old.close()
 
     # -- lifecycle -------------------------------------------------------------------
     def close(self) -> None:

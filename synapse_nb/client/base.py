@@ -17,7 +17,8 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Generator, Mapping
+from typing import (TYPE_CHECKING, Any, Callable, Concatenate, Coroutine, Generator, Generic, Mapping,
+                    ParamSpec, TypeVar, overload)
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -32,6 +33,13 @@ from ._redact import SecretSet, scrub_value
 from .retry import RetryPolicy
 
 __all__ = ["BaseClient", "Call", "Gather", "Download", "ListAll", "Flow", "api", "MAX_REDIRECTS"]
+
+if TYPE_CHECKING:
+    from ._async import AsyncSynapseClient
+    from ._sync import SynapseClient
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 logger = logging.getLogger("synapse_nb.client")
 
@@ -63,6 +71,8 @@ class Call:
     timeout: httpx.Timeout | None = None
     #: hand back the body's bytes instead of decoding JSON
     raw: bool = False
+    #: a raw body (a presigned PUT of a file's bytes)
+    content: bytes | None = None
 
 
 @dataclass
@@ -115,15 +125,28 @@ class Answer:
     headers: Mapping[str, str]
 
 
-class api:  # noqa: N801 (used as a decorator, like property)
-    """Declare a client method once, as a flow; each client binds it its own way."""
+class api(Generic[P, R]):  # noqa: N801 (used as a decorator, like property)
+    """Declare a client method once, as a flow; each client binds it its own way.
 
-    def __init__(self, flow: Callable[..., Flow]) -> None:
+    Typed: the flow's parameters ``P`` and result ``R`` reach both clients. On
+    :class:`~synapse_nb.client.SynapseClient` the method is ``Callable[P, R]``, on
+    :class:`~synapse_nb.client.AsyncSynapseClient` ``Callable[P, Coroutine[..., R]]``,
+    for mypy and for ``help()`` / shift-tab (the SDK's signature, without ``self``).
+
+    >>> class Demo:
+    ...     @api
+    ...     def get_thing(self, thing_id: int) -> Generator[Any, Any, dict[str, Any]]:
+    ...         \"\"\"``GET things/{thing_id}/``.\"\"\"
+    ...         return (yield Call("GET", f"things/{thing_id}/"))
+    >>> list(Demo.get_thing.flow.__client_signature__.parameters)
+    ['thing_id']
+    """
+
+    def __init__(self, flow: Callable[Concatenate[Any, P], Generator[Any, Any, R]]) -> None:
         self.flow = flow
         functools.update_wrapper(self, flow)  # type: ignore[arg-type]
 
     def __set_name__(self, owner: type, name: str) -> None:
-        # flows made by a factory (``_get``/``_lister``) take the attribute's name
         self.name = name
         self.flow.__name__ = name
         self.flow.__qualname__ = f"{owner.__name__}.{name}"
@@ -134,6 +157,16 @@ class api:  # noqa: N801 (used as a decorator, like property)
         sig = inspect.signature(self.flow)
         self.flow.__client_signature__ = sig.replace(  # type: ignore[attr-defined]
             parameters=list(sig.parameters.values())[1:], return_annotation=inspect.Signature.empty)
+
+    @overload
+    def __get__(self, obj: None, objtype: type | None = None) -> api[P, R]: ...
+    @overload
+    def __get__(self, obj: SynapseClient, objtype: type | None = None) -> Callable[P, R]: ...
+    @overload
+    def __get__(self, obj: AsyncSynapseClient, objtype: type | None = None
+                ) -> Callable[P, Coroutine[Any, Any, R]]: ...
+    @overload
+    def __get__(self, obj: object, objtype: type | None = None) -> Callable[P, Any]: ...
 
     def __get__(self, obj: Any, objtype: type | None = None) -> Any:
         if obj is None:
@@ -209,6 +242,11 @@ class BaseClient:
         self._transport = transport
         #: the caller chose a timeout: every call keeps it (lists included)
         self._timeout_given = timeout is not None
+        self._connect()
+
+    def _connect(self) -> None:
+        """Each client makes its connection pool here (so both share this explicit signature)."""
+        raise NotImplementedError
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Any:
@@ -277,6 +315,8 @@ class BaseClient:
             kwargs["data"] = {k: json.dumps(v) if isinstance(v, (dict, list)) else v
                               for k, v in (call.data or {}).items()}
             kwargs["files"] = call.files
+        elif call.content is not None:
+            kwargs["content"] = call.content
         elif call.data is not None:
             kwargs["data"] = call.data
         elif call.json is not None:

@@ -20,7 +20,7 @@ def dask_cluster() -> Iterator[Any]:
     """Two worker processes, one thread each: the shape of a small real cluster."""
     distributed = pytest.importorskip("distributed", reason="the [dask] extra is not installed")
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, silence_logs=40)
+                                       dashboard_address=":0", silence_logs=40)
     with distributed.Client(cluster) as dask_client:
         yield dask_client
     cluster.close()

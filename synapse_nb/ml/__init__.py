@@ -1,0 +1,28 @@
+"""ML experiment tracking in the notebook: evaluate, agree, log, compare, send predictions back.
+
+- :func:`evaluate_detections` -> :class:`Evaluation` (COCO's numbers, per class, PR curves,
+  confusion with background, per-prediction matches, plots, a browser of the worst images)
+- :func:`evaluate_classification` -> :class:`ClassificationReport`
+- :func:`agreement` -> :class:`Agreement` (boxes or classes; kappas, alpha, consensus)
+
+The COCO engine, ``krippendorff`` and scikit-learn are the ``[ml]`` extra; plots need the
+``[plots]`` extra (matplotlib).
+
+>>> import synapse_nb as snb
+>>> ev = snb.evaluate_detections(predictions, ground_truth)   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from .agreement import Agreement, agreement
+from .classification import ClassificationReport, evaluate_classification
+from .detection import Evaluation, evaluate_detections
+
+__all__ = [
+           "Agreement",
+           "ClassificationReport",
+           "Evaluation",
+           "agreement",
+           "evaluate_classification",
+           "evaluate_detections",
+]

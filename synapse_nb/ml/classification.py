@@ -1,0 +1,121 @@
+"""``evaluate_classification``: accuracy, per-class precision / recall / F1, confusion matrix.
+
+Inputs are frames with an item key (``data_unit``, ``task``, ``image_id`` or ``image``) and
+a ``label``: classification rows of annotations frames, or any such table. Predictions are
+joined to the ground truth on the key; an item with no prediction counts as predicted
+``"(none)"`` (a miss, never silently dropped).
+
+Example:
+    >>> import pandas as pd
+    >>> gt = pd.DataFrame({"data_unit": [1, 2, 3, 4], "label": ["a", "a", "b", "b"]})
+    >>> pred = pd.DataFrame({"data_unit": [1, 2, 3], "label": ["a", "b", "b"]})
+    >>> rep = evaluate_classification(pred, gt)
+    >>> rep.accuracy, float(rep.per_class.loc["b", "recall"])
+    (0.5, 0.5)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["NO_PREDICTION", "ClassificationReport", "evaluate_classification", "label_series"]
+
+NO_PREDICTION = "(none)"
+_KEYS = ("data_unit", "task", "image_id", "image")
+
+
+def label_series(frame: pd.DataFrame, *, role: str, key: str | None = None) -> pd.Series:
+    """One label per item, indexed by the item key (classification rows only, if typed)."""
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"the {role} must be a DataFrame with an item key and 'label'")
+    if "type" in frame.columns and (frame["type"] == "classification").any():
+        frame = frame[(frame["type"] == "classification").to_numpy(dtype=bool, na_value=False)]
+    key = key or next((k for k in _KEYS if k in frame.columns), None)
+    if key is None or "label" not in frame.columns:
+        raise ValueError(f"the {role} frame needs 'label' and an item key column (one of "
+                         f"{', '.join(_KEYS)})")
+    doubled = frame[key].duplicated(keep=False)
+    if doubled.any():
+        raise ValueError(f"{int(frame.loc[doubled, key].nunique())} {role} item(s) have more "
+                         f"than one label (for example {frame.loc[doubled, key].iloc[0]!r}); "
+                         "keep one row per item")
+    return pd.Series(frame["label"].astype("string").to_numpy(dtype=object),
+                     index=pd.Index(frame[key].to_numpy(), name=key), name=role)
+
+
+@dataclass
+class ClassificationReport:
+    """``accuracy``, ``per_class`` (precision, recall, f1, support), ``confusion_matrix``
+    (rows true, columns predicted), ``macro`` / ``weighted`` averages and ``items`` (the
+    joined table: ``truth``, ``predicted``, ``correct``)."""
+
+    accuracy: float
+    per_class: pd.DataFrame
+    confusion_matrix: pd.DataFrame
+    macro: pd.Series
+    weighted: pd.Series
+    items: pd.DataFrame
+
+    def plot_confusion_matrix(self, normalize: bool = False, ax: Any = None) -> Any:
+        """Heat map with counts (or row shares) in the cells."""
+        from . import plots
+
+        return plots.confusion(self.confusion_matrix, normalize=normalize, ax=ax)
+
+    def __repr__(self) -> str:
+        return (f"<ClassificationReport: {len(self.items)} items, accuracy {self.accuracy:.3f}, "
+                f"macro F1 {self.macro['f1']:.3f}>")
+
+
+def evaluate_classification(predictions: pd.DataFrame, ground_truth: pd.DataFrame
+                            ) -> ClassificationReport:
+    """Compare one predicted label per item with the true one.
+
+    Parameters
+    ----------
+    predictions, ground_truth : DataFrame
+        An item key column (``data_unit``, ``task``, ``image_id`` or ``image``) and
+        ``label``; annotations frames work as they are (classification rows are used).
+
+    Returns
+    -------
+    ClassificationReport
+
+    Examples
+    --------
+    >>> rep = snb.evaluate_classification(predicted, truth)          # doctest: +SKIP
+    >>> rep.accuracy, rep.per_class, rep.plot_confusion_matrix()      # doctest: +SKIP
+    """
+    truth = label_series(ground_truth, role="ground truth")
+    pred = label_series(predictions, role="predictions", key=truth.index.name
+                        if truth.index.name in predictions.columns else None)
+    predicted = pred.reindex(truth.index).fillna(NO_PREDICTION)
+    items = pd.DataFrame({"truth": truth.to_numpy(), "predicted": predicted.to_numpy()},
+                         index=truth.index)
+    items["correct"] = items["truth"] == items["predicted"]
+    labels = sorted(set(items["truth"]) | set(items["predicted"]) - {NO_PREDICTION})
+    if NO_PREDICTION in set(items["predicted"]):
+        labels.append(NO_PREDICTION)
+    cm = pd.crosstab(pd.Categorical(items["truth"], categories=labels),
+                     pd.Categorical(items["predicted"], categories=labels), dropna=False)
+    cm.index.name, cm.columns.name = "true", "predicted"
+    counts = cm.to_numpy(dtype=float)
+    tp = np.diag(counts)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        precision = np.nan_to_num(tp / counts.sum(axis=0))
+        recall = np.nan_to_num(tp / counts.sum(axis=1))
+        f1 = np.nan_to_num(2 * precision * recall / (precision + recall))
+    per = pd.DataFrame({"precision": precision, "recall": recall, "f1": f1,
+                        "support": counts.sum(axis=1).astype(int)},
+                       index=pd.Index(labels, name="label"))
+    per = per.drop(index=NO_PREDICTION, errors="ignore")
+    support = per["support"].to_numpy(dtype=float)
+    macro = per[["precision", "recall", "f1"]].mean()
+    weighted = (per[["precision", "recall", "f1"]].mul(support, axis=0).sum()
+                / max(support.sum(), 1))
+    return ClassificationReport(float(items["correct"].mean()) if len(items) else float("nan"),
+                                per, cm, macro, weighted, items)

@@ -1,0 +1,166 @@
+"""COCO datasets from shape tables, and the COCOeval engine that scores them.
+
+The engine is faster-coco-eval's C++ ``COCOeval_faster`` when it is installed, else
+pycocotools' ``COCOeval`` (both in the ``[ml]`` extra); both give the numbers of the
+reference COCOeval. Images get ids ``1..N`` in sorted key order, labels ids ``1..K``.
+Areas follow what pycocotools' ``loadRes`` gives predictions: ``w*h`` for boxes, the
+polygon's mask area for ``iou_type="segm"``, so ground truth and predictions are sized alike.
+
+Example:
+    >>> from synapse_nb.ml.shapes import shape_table
+    >>> import pandas as pd
+    >>> gt = shape_table(pd.DataFrame({"data_unit": [1], "label": ["car"], "x1": [0.0],
+    ...                  "y1": [0.0], "x2": [10.0], "y2": [10.0]}), role="ground truth")
+    >>> ds = CocoPair.build(gt, gt, iou_type="bbox").ground_truth
+    >>> ds["annotations"][0]["bbox"], ds["annotations"][0]["area"]
+    ([0.0, 0.0, 10.0, 10.0], 100.0)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .._optional import import_optional
+from .shapes import ShapeTable
+
+__all__ = ["DEFAULT_AREA_RANGES", "CocoPair", "mask_api", "run_cocoeval"]
+
+DEFAULT_AREA_RANGES: dict[str, tuple[float, float]] = {
+    "all": (0.0, 1e10), "small": (0.0, 32.0 ** 2), "medium": (32.0 ** 2, 96.0 ** 2),
+    "large": (96.0 ** 2, 1e10)}
+
+
+def mask_api() -> Any:
+    """The RLE mask module: faster-coco-eval's when installed, else pycocotools'."""
+    try:
+        from faster_coco_eval.core import mask
+        return mask
+    except ImportError:
+        return import_optional("pycocotools.mask", "ml")
+
+
+@dataclass
+class CocoPair:
+    """A ground-truth COCO dataset and the matching detection results list."""
+
+    ground_truth: dict[str, Any]
+    results: list[dict[str, Any]]
+    image_keys: list[Any]
+    labels: list[str]
+    iou_type: str
+
+    @classmethod
+    def build(cls, gt: ShapeTable, dt: ShapeTable, *, iou_type: str) -> CocoPair:
+        keys = sorted(set(gt.images.tolist()) | set(dt.images.tolist()), key=_sort_key)
+        labels = sorted(set(gt.labels.tolist()) | set(dt.labels.tolist()))
+        img_id = {k: i + 1 for i, k in enumerate(keys)}
+        cat_id = {name: i + 1 for i, name in enumerate(labels)}
+        sizes = _image_sizes(keys, (gt, dt))
+        images = [{"id": img_id[k], "width": sizes[k][0], "height": sizes[k][1]} for k in keys]
+        anns = []
+        mask = mask_api() if iou_type == "segm" else None
+        for i in range(len(gt)):
+            image = img_id[gt.images[i]]
+            ann: dict[str, Any] = {"id": i + 1, "image_id": image,
+                                   "category_id": cat_id[gt.labels[i]], "iscrowd": 0,
+                                   "bbox": _xywh(gt.boxes[i])}
+            if mask is not None:
+                ann["segmentation"] = [_polygon_of(gt, i)]
+                w, h = images[image - 1]["width"], images[image - 1]["height"]
+                ann["area"] = float(mask.area(mask.merge(mask.frPyObjects(ann["segmentation"],
+                                                                           h, w))))
+            else:
+                ann["area"] = ann["bbox"][2] * ann["bbox"][3]
+            anns.append(ann)
+        results = []
+        for i in range(len(dt)):
+            res: dict[str, Any] = {"image_id": img_id[dt.images[i]],
+                                   "category_id": cat_id[dt.labels[i]],
+                                   "score": float(dt.scores[i])}
+            if mask is not None:  # results carry RLE, as COCO's results format says
+                image = images[res["image_id"] - 1]
+                res["segmentation"] = mask.merge(mask.frPyObjects([_polygon_of(dt, i)],
+                                                                  image["height"], image["width"]))
+            else:
+                res["bbox"] = _xywh(dt.boxes[i])
+            results.append(res)
+        dataset = {"images": images, "annotations": anns,
+                   "categories": [{"id": cat_id[n], "name": n} for n in labels]}
+        return cls(dataset, results, keys, labels, iou_type)
+
+
+def _sort_key(value: Any) -> tuple[str, Any]:
+    return (type(value).__name__, value)
+
+
+def _xywh(box: np.ndarray) -> list[float]:
+    x1, y1, x2, y2 = (float(v) for v in box)
+    return [x1, y1, x2 - x1, y2 - y1]
+
+
+def _polygon_of(table: ShapeTable, i: int) -> list[float]:
+    poly = table.polygons[i]
+    if poly is not None:
+        return poly
+    x1, y1, x2, y2 = (float(v) for v in table.boxes[i])
+    return [x1, y1, x2, y1, x2, y2, x1, y2]
+
+
+def _image_sizes(keys: Sequence[Any], tables: Sequence[ShapeTable]) -> dict[Any, tuple[int, int]]:
+    """Width and height that hold every shape of each image (masks are clipped to them)."""
+    right: dict[Any, float] = {k: 1.0 for k in keys}
+    bottom: dict[Any, float] = {k: 1.0 for k in keys}
+    for table in tables:
+        for key, (_x1, _y1, x2, y2) in zip(table.images.tolist(), table.boxes.tolist()):
+            right[key] = max(right[key], x2)
+            bottom[key] = max(bottom[key], y2)
+    return {k: (math.ceil(right[k]) + 1, math.ceil(bottom[k]) + 1) for k in keys}
+
+
+def _engine() -> tuple[Any, Any, str]:
+    try:
+        from faster_coco_eval import COCO, COCOeval_faster
+        return COCO, COCOeval_faster, "faster-coco-eval"
+    except ImportError:
+        coco = import_optional("pycocotools.coco", "ml")
+        cocoeval = import_optional("pycocotools.cocoeval", "ml")
+        return coco.COCO, cocoeval.COCOeval, "pycocotools"
+
+
+def run_cocoeval(pair: CocoPair, *, iou_thresholds: Sequence[float],
+                 area_ranges: dict[str, tuple[float, float]],
+                 max_detections: Sequence[int] = (1, 10, 100)) -> tuple[dict[str, Any], str]:
+    """Evaluate and accumulate; returns COCOeval's ``eval`` dict (precision, recall, scores)."""
+    coco_cls, eval_cls, engine = _engine()
+    gt = coco_cls()
+    gt.dataset = pair.ground_truth
+    gt.createIndex()
+    if pair.results:
+        dt = gt.loadRes(pair.results)
+    else:  # loadRes refuses an empty list; an empty result set scores zero
+        dt = coco_cls()
+        dt.dataset = {"images": pair.ground_truth["images"], "annotations": [],
+                      "categories": pair.ground_truth["categories"]}
+        dt.createIndex()
+    kwargs = {"print_function": lambda *a: None} if engine == "faster-coco-eval" else {}
+    ev = eval_cls(gt, dt, pair.iou_type, **kwargs)
+    ev.params.iouThrs = np.asarray(iou_thresholds, dtype=float)
+    ev.params.areaRng = [list(map(float, v)) for v in area_ranges.values()]
+    ev.params.areaRngLbl = list(area_ranges)
+    ev.params.maxDets = list(max_detections)
+    if engine == "pycocotools":
+        import contextlib
+        import io
+
+        with contextlib.redirect_stdout(io.StringIO()):  # pycocotools prints progress
+            ev.evaluate()
+            ev.accumulate()
+    else:
+        ev.evaluate()
+        ev.accumulate()
+    return ev.eval, engine

@@ -1,0 +1,88 @@
+"""to_parquet_dataset: hive partitions, manifest, resume, and readers nobody here wrote."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+import synapse_nb as snb
+from synapse_nb.client import SynapseClient
+
+
+def test_dataset_reads_back_in_pandas_dask_and_duckdb(client: SynapseClient, tmp_path: Path) -> None:
+    expected = snb.tasks_frame(client, progress=False)
+    manifest = snb.to_parquet_dataset(client, "tasks", tmp_path / "ds", partition_rows=1000,
+                                      page_size=500, progress=False)
+    assert manifest["complete"] and manifest["rows"] == len(expected) and manifest["skipped"] == 0
+    projects = sorted(int(p.name.split("=")[1]) for p in (tmp_path / "ds").glob("project=*"))
+    assert projects == sorted(expected.project.dropna().astype(int).unique().tolist())
+
+    back = pd.read_parquet(tmp_path / "ds").set_index("id").sort_index()
+    assert back.index.tolist() == expected.index.tolist()
+    assert back.status.astype(str).tolist() == expected.status.astype(str).tolist()
+    assert back.project.astype(int).tolist() == expected.project.astype(int).tolist()
+
+    dd = pytest.importorskip("dask.dataframe", reason="the [dask] extra is not installed")
+    assert len(dd.read_parquet(tmp_path / "ds")) == len(expected)
+
+    duckdb = pytest.importorskip("duckdb", reason="duckdb is a test dependency")
+    rows = duckdb.sql(f"SELECT project, count(*) FROM read_parquet('{tmp_path}/ds/**/*.parquet', "
+                      "hive_partitioning=true) GROUP BY 1 ORDER BY 1").fetchall()
+    counts = expected.groupby(expected.project.astype(int)).size()
+    assert [(int(p), n) for p, n in rows] == list(counts.items())
+
+
+def test_a_run_killed_half_way_resumes_without_doubling(make_server: Any, tmp_path: Path) -> None:
+    server = make_server(scale=200, latency_ms=40)
+    dest = tmp_path / "ds"
+    child = textwrap.dedent(f"""
+        import os, signal, synapse_nb.scale.parquet as pq_mod
+        from synapse_nb.client import SynapseClient
+        real, done = pq_mod.write_partition, []
+        def write(*args, **kwargs):
+            out = real(*args, **kwargs)
+            done.append(out)
+            if len(done) == 3:
+                os.kill(os.getpid(), signal.SIGKILL)
+            return out
+        pq_mod.write_partition = write
+        c = SynapseClient({server.base_url!r}, access_token={server.access_token!r})
+        pq_mod.to_parquet_dataset(c, "tasks", {str(dest)!r}, partition_rows=50, page_size=50,
+                                  requests_in_flight=1, progress=False)
+    """)
+    proc = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == -9, proc.stderr[-2000:]
+    assert json.loads((dest / "_manifest.json").read_text())["complete"] is False
+    written_before = len(list((dest / "_partitions").glob("*.json")))
+    assert written_before >= 3
+    with SynapseClient(server.base_url, access_token=server.access_token) as c:
+        expected = snb.tasks_frame(c, progress=False)
+        manifest = snb.to_parquet_dataset(c, "tasks", dest, partition_rows=50, page_size=50,
+                                          progress=False)
+    assert manifest["skipped"] == written_before
+    back = pd.read_parquet(dest)
+    assert back.id.is_unique and sorted(back.id) == sorted(expected.index)
+
+
+def test_another_dataset_in_the_folder_is_refused(client: SynapseClient, tmp_path: Path) -> None:
+    snb.to_parquet_dataset(client, "models", tmp_path, partition_by=(), progress=False)
+    with pytest.raises(ValueError, match="another dataset"):
+        snb.to_parquet_dataset(client, "tasks", tmp_path, progress=False)
+    with pytest.raises(ValueError, match="partition_by"):
+        snb.to_parquet_dataset(client, "models", tmp_path / "x", partition_by=("nope",))
+
+
+def test_written_by_dask_workers(client: SynapseClient, dask_cluster: Any, tmp_path: Path) -> None:
+    manifest = snb.to_parquet_dataset(client, "assignments", tmp_path / "ds", engine=dask_cluster,
+                                      project=1, partition_rows=200, page_size=100, progress=False)
+    expected = snb.assignments_frame(client, project=1, progress=False)
+    back = pd.read_parquet(tmp_path / "ds")
+    assert manifest["rows"] == len(expected) == len(back)
+    assert sorted(back.id) == sorted(expected.index)
