@@ -25,7 +25,9 @@ import httpx
 import orjson
 
 from .config import ClientConfig, config_from_env
-from .errors import APIConnectionError, ClientError, RequestTimeoutError, error_for_status
+from synapse_nb._util import private_dir
+
+from .errors import APIConnectionError, ClientError, ContentTypeError, RequestTimeoutError, error_for_status
 from .files import cache_name, safe_join
 from ._redact import SecretSet, scrub_value
 from .retry import RetryPolicy
@@ -75,7 +77,11 @@ class Call:
 
 @dataclass
 class Gather:
-    """Run these calls (or downloads) concurrently, bounded; results in the same order."""
+    """Run these calls (or downloads) concurrently, bounded; results in the same order.
+
+    A download that fails gives a :class:`~synapse_nb.client.files.DownloadFailed` in its
+    place instead of raising: one bad file does not lose the others (``url_conversion``).
+    """
 
     ops: list[Any] = field(default_factory=list)
 
@@ -199,7 +205,12 @@ class BaseClient:
         chunked_threshold: int = 50 * 1024 * 1024,
         api_token: str | None = None,
         transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
+        api: str = "v1",
     ) -> None:
+        from .v2 import check_api, v2_env  # noqa: PLC0415 (v2 imports this module)
+        self.api = check_api(api)  # "v1" | "v2" | "auto": what frames read (client.v2 always works)
+        self._api_resolved: str | None = None if self.api == "auto" else self.api
+        self._v2: Any = None
         if token and authorization_token and token != authorization_token:
             raise ValueError("pass either token (2025 SDK) or authorization_token (2026 SDK), not two different values")
         if api_token and access_token and api_token != access_token:
@@ -208,7 +219,7 @@ class BaseClient:
         if not (access_token or token or authorization_token or agent_token):
             # as the SDK: tokens may come from SYNAPSE_* variables (and, when the host does
             # too, from ~/.synapse/config.json), never sent to a host they were not set for
-            found = config_from_env(env_only=base_url is not None)
+            found = {**v2_env(), **config_from_env(env_only=base_url is not None)}
             env_host = str(found.get("base_url") or "").rstrip("/")
             if base_url is None or env_host in ("", str(base_url).rstrip("/")):
                 base_url = base_url or found.get("base_url")
@@ -234,6 +245,8 @@ class BaseClient:
         self.retry = RetryPolicy(max_retries=max_retries)
         self.chunked_threshold = int(chunked_threshold)
         self._transport = transport
+        #: the caller chose a timeout: every call keeps it (lists included)
+        self._timeout_given = timeout is not None
         self._connect()
 
     def _connect(self) -> None:
@@ -252,6 +265,28 @@ class BaseClient:
             raise ValueError("no backend configured: set SYNAPSE_HOST and SYNAPSE_ACCESS_TOKEN, "
                              "or write ~/.synapse/config.json with host and access_token")
         return cls(**kwargs)
+
+    # -- the v2 API (synapse_nb.client.v2) -------------------------------------------
+    @property
+    def v2(self) -> Any:
+        """The v2 resources: ``client.v2.tasks.list(project=1, list_all=True)``, ..."""
+        if self._v2 is None:
+            from .v2 import V2  # noqa: PLC0415
+            self._v2 = V2(self)
+        return self._v2
+
+    @api
+    def resolve_api(self) -> Flow:
+        """``"v1"`` or ``"v2"``: the API this client reads (``api="auto"`` asks the server
+        once, then remembers).
+
+        >>> SynapseClient(host, access_token=token, api="auto").resolve_api()  # doctest: +SKIP
+        'v2'
+        """
+        if self._api_resolved is None:
+            from .v2 import probe_flow  # noqa: PLC0415
+            self._api_resolved = yield from probe_flow(self)
+        return self._api_resolved
 
     # -- public attributes -----------------------------------------------------------
     @property
@@ -313,7 +348,9 @@ class BaseClient:
             kwargs["data"] = call.data
         elif call.json is not None:
             kwargs["json"] = call.json
-        if call.timeout is not None:
+        if call.timeout is not None and not self._timeout_given:
+            # a call's own timeout (a longer read for big lists) only stands in for the
+            # default: a timeout the caller chose holds for every call
             kwargs["timeout"] = call.timeout
         return kwargs
 
@@ -410,15 +447,30 @@ class BaseClient:
 
     # -- downloads -------------------------------------------------------------------
     def _download_target(self, op: Download) -> Path:
-        folder = Path(op.folder).expanduser()
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = private_dir(op.folder)
         return safe_join(folder, op.name or cache_name(op.url))
+
+    def _check_content(self, op: Download, response: httpx.Response) -> None:
+        """Refuse an answer that cannot be the file: an HTML page (a login or proxy page
+        answered 200), or a non-image for an image URL. Nothing is saved then."""
+        ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        suffix = Path(urlsplit(op.url).path).suffix.lower()
+        wrong = ctype == "text/html" and suffix not in (".html", ".htm")
+        wrong |= suffix in _IMAGE_SUFFIXES and bool(ctype) and not ctype.startswith("image/") and \
+            ctype not in ("application/octet-stream", "binary/octet-stream")
+        if wrong:
+            raise self._scrub(ContentTypeError(
+                response.status_code, f"expected a file for {suffix or 'this URL'}, got {ctype} "
+                "(an error or login page?); nothing was saved", method="GET", url=_mask_query(op.url)))
 
     def _download_call(self, op: Download) -> Call:
         return Call("GET", op.url, headers={"Accept": "*/*"}, idempotent=True)
 
     def url_cache_dir(self) -> Path:
         return self.config.cache_dir / "files"
+
+
+_IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".tif", ".tiff"})
 
 
 def _timeout(value: Any) -> httpx.Timeout:
