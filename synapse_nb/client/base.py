@@ -199,7 +199,12 @@ class BaseClient:
         chunked_threshold: int = 50 * 1024 * 1024,
         api_token: str | None = None,
         transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
+        api: str = "v1",
     ) -> None:
+        from .v2 import check_api, v2_env  # noqa: PLC0415 (v2 imports this module)
+        self.api = check_api(api)  # "v1" | "v2" | "auto": what frames read (client.v2 always works)
+        self._api_resolved: str | None = None if self.api == "auto" else self.api
+        self._v2: Any = None
         if token and authorization_token and token != authorization_token:
             raise ValueError("pass either token (2025 SDK) or authorization_token (2026 SDK), not two different values")
         if api_token and access_token and api_token != access_token:
@@ -208,7 +213,7 @@ class BaseClient:
         if not (access_token or token or authorization_token or agent_token):
             # as the SDK: tokens may come from SYNAPSE_* variables (and, when the host does
             # too, from ~/.synapse/config.json), never sent to a host they were not set for
-            found = config_from_env(env_only=base_url is not None)
+            found = {**v2_env(), **config_from_env(env_only=base_url is not None)}
             env_host = str(found.get("base_url") or "").rstrip("/")
             if base_url is None or env_host in ("", str(base_url).rstrip("/")):
                 base_url = base_url or found.get("base_url")
@@ -252,6 +257,28 @@ class BaseClient:
             raise ValueError("no backend configured: set SYNAPSE_HOST and SYNAPSE_ACCESS_TOKEN, "
                              "or write ~/.synapse/config.json with host and access_token")
         return cls(**kwargs)
+
+    # -- the v2 API (synapse_nb.client.v2) -------------------------------------------
+    @property
+    def v2(self) -> Any:
+        """The v2 resources: ``client.v2.tasks.list(project=1, list_all=True)``, ..."""
+        if self._v2 is None:
+            from .v2 import V2  # noqa: PLC0415
+            self._v2 = V2(self)
+        return self._v2
+
+    @api
+    def resolve_api(self) -> Flow:
+        """``"v1"`` or ``"v2"``: the API this client reads (``api="auto"`` asks the server
+        once, then remembers).
+
+        >>> SynapseClient(host, access_token=token, api="auto").resolve_api()  # doctest: +SKIP
+        'v2'
+        """
+        if self._api_resolved is None:
+            from .v2 import probe_flow  # noqa: PLC0415
+            self._api_resolved = yield from probe_flow(self)
+        return self._api_resolved
 
     # -- public attributes -----------------------------------------------------------
     @property

@@ -185,5 +185,7 @@ def error_for_status(status_code: int, body: Any = None, **kwargs: Any) -> Clien
     detail = body
     if isinstance(body, dict) and isinstance(body.get("detail"), str):
         detail = body["detail"]  # DRF's {"detail": "..."}: the message; .response keeps the body
+    elif isinstance(body, dict) and isinstance(body.get("error"), dict):
+        detail = body["error"].get("message") or body  # v2's {"error": {"code", "message"}}
     kwargs.setdefault("response", body)
     return cls(status_code, detail, **kwargs)

@@ -79,7 +79,7 @@ def retrieve_view(spec: Spec, request: Request, auth: Any, db: Database, pk: int
     row = db.one(f"SELECT {spec.full_select} FROM {spec.source} WHERE {spec.tenant} = ? AND "
                  f"{spec.key} = ?{extra}", [auth.tenant_id, pk, *(v for _, v in scope)])
     if row is None:
-        raise V2Error(404, "NOT_FOUND", f"No {spec.name.replace('_', ' ')} matches the given id.")
+        raise V2Error(404, "NOT_FOUND", f"Not found: no {spec.path.strip('/')} object has this id.")
     return envelope(request, spec.full(row, origin(request)))
 
 
