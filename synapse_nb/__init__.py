@@ -42,6 +42,11 @@ _LAZY = {
     "task_tags_frame": "synapse_nb.frames",
     "jobs_frame": "synapse_nb.frames",
     "annotations_frame": "synapse_nb.frames",
+    "experiments_frame": "synapse_nb.frames",
+    "trains_frame": "synapse_nb.frames",
+    "reviews_frame": "synapse_nb.frames",
+    "ground_truths_frame": "synapse_nb.frames",
+    "members_frame": "synapse_nb.frames",
     "iter_frames": "synapse_nb.frames",
     "to_arrow": "synapse_nb.frames",
     "to_parquet": "synapse_nb.frames",
@@ -92,6 +97,8 @@ if TYPE_CHECKING:  # the lazy names, typed for mypy and editors (kept in step by
                                    ServerError, SynapseClient)
     from synapse_nb.connection import connect, demo_server
     from synapse_nb.datasets import Snapshot, import_annotations, snapshot
+    from synapse_nb.frames import (experiments_frame, ground_truths_frame, members_frame,
+                                   reviews_frame, trains_frame)
     from synapse_nb.frames import (annotations_frame, annotations_frame_async, assignments_frame,
                                    assignments_frame_async, data_units_frame,
                                    data_units_frame_async, ground_truth_events_frame,
