@@ -46,6 +46,11 @@ the unknown fields as JSON text):
   primary_file_url, annotation_id, label, type, x1, y1, x2, y2, width, height, area,
   points, confidence, annotator, extra.
 
+On the v2 API (a client made with ``api="v2"`` or ``"auto"``) the frames above read
+``/v2/`` with the same columns (see :mod:`synapse_nb.frames.v2`); v2-only resources have
+``experiments_frame``, ``trains_frame``, ``reviews_frame``, ``ground_truths_frame`` and
+``members_frame``.
+
 Also: ``iter_frames`` (stream frames of N rows), ``to_arrow``, ``to_parquet``,
 ``expand_json`` (flatten a JSON column into dotted columns), the Parquet cache
 (``cache=True`` on any frame function, ``refresh(...)`` for what changed).
@@ -62,6 +67,8 @@ from .cache import FrameCache, FrameChanges, diff_frames
 from .convert import records_to_batch, table_to_frame
 from .expand import expand_json
 from .schema import RESOURCES
+from .v2 import (experiments_frame, ground_truths_frame, members_frame, reviews_frame,
+                 trains_frame)
 
 __all__ = [
     "tasks_frame", "assignments_frame", "ground_truth_events_frame", "models_frame",
@@ -69,4 +76,5 @@ __all__ = [
     "annotations_frame", "iter_frames", "to_arrow", "to_parquet", "expand_json",
     "refresh", "FrameCache", "FrameChanges", "diff_frames", "RESOURCES",
     "records_to_batch", "table_to_frame", "AnnotationConverter",
+    "experiments_frame", "trains_frame", "reviews_frame", "ground_truths_frame", "members_frame",
 ]

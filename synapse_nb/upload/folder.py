@@ -34,7 +34,7 @@ __all__ = ["upload_folder", "run_plan", "REPORT_COLUMNS"]
 
 REPORT_COLUMNS = ["key", "status", "data_unit", "task", "files", "uploaded", "reason"]
 _VERIFY_BATCH = 1000
-_HASH_WRITE_BATCH = 500
+_HASH_WRITE_BATCH = 500  # journal rows per transaction in the hash and send phases
 
 
 @dataclass
@@ -153,6 +153,7 @@ class _Runner:
                              chunk_size=self.chunk_size, on_bytes=lambda n: self.progress.advance("bytes", n))
 
         futures = {c: self.pool.submit(one, p, s) for c, (p, s) in todo.items()}
+        stored: list[tuple[str, int, int, str, bool]] = []  # informational: the server is asked anyway
         for c, fut in futures.items():
             path = todo[c][0]
             try:
@@ -160,13 +161,17 @@ class _Runner:
                 if got and got != c:
                     raise ValueError(f"server stored checksum {got}, expected {c}; the file changed while uploading?")
                 st = path.stat()
-                self.journal.set_file(self.plan.rel(path), st.st_size, st.st_mtime_ns, c, stored=True)
+                stored.append((self.plan.rel(path), st.st_size, st.st_mtime_ns, c, True))
                 for r in owners[c]:
                     r.uploaded += 1
             except Exception as err:  # one bad file must not stop the others
                 for r in owners[c]:
                     r.fail(f"{self.plan.rel(path)}: {error_reason(err)}")
             self.progress.advance("files", len(owners[c]))
+            if len(stored) >= _HASH_WRITE_BATCH:
+                self.journal.set_files(stored)
+                stored = []
+        self.journal.set_files(stored)
 
     # phase 4: data units ------------------------------------------------
     def _payload(self, r: _Row) -> dict[str, Any]:

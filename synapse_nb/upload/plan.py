@@ -101,9 +101,9 @@ class UploadPlan:
 
 def check_sync_client(client: Any) -> None:
     """Refuse an async client with a message that says what to pass instead."""
-    import inspect
+    from ..frames.fetch import is_async_client  # the one sync/async check
 
-    if inspect.iscoroutinefunction(getattr(client, "create_data_file", None)):
+    if is_async_client(client):
         raise UploadError(
             "the upload helpers drive a sync client on a thread pool; pass a SynapseClient "
             "(not an AsyncSynapseClient), e.g. SynapseClient(base_url, access_token=...)"

@@ -32,12 +32,11 @@ def test_tqdm_bars_per_phase(fake: FakeClient, tree: Path, monkeypatch: pytest.M
 
 
 def test_async_client_is_refused_with_a_hint(tree: Path) -> None:
-    class AsyncLike(FakeClient):
-        async def create_data_file(self, *a, **k):  # type: ignore[override]
-            raise AssertionError("must not be called")
+    from synapse_nb.client import AsyncSynapseClient
 
+    client = AsyncSynapseClient(base_url="http://127.0.0.1:9", access_token="never-sent")
     with pytest.raises(UploadError, match="pass a SynapseClient"):
-        upload_folder(AsyncLike(), 1, tree, progress=False)
+        upload_folder(client, 1, tree, progress=False)
 
 
 def test_torn_journal_is_moved_aside_and_rebuilt(fake: FakeClient, tree: Path) -> None:

@@ -176,6 +176,10 @@ def test_journal_rows_and_state_dir_is_honoured(fake: FakeClient, tree: Path, tm
     assert con.execute("SELECT count(*) FROM files WHERE stored = 1").fetchone()[0] == 6
     assert {k for (k,) in con.execute("SELECT key FROM units")} == {"img0", "img1", "img2"}
     con.close()
+    # private: the journal names the user's files and the backend
+    assert oct(state.stat().st_mode & 0o777) == "0o700"
+    for f in state.iterdir():
+        assert oct(f.stat().st_mode & 0o777) == "0o600", f.name
 
 
 def test_report_dtypes(fake: FakeClient, tree: Path) -> None:
