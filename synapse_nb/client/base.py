@@ -25,7 +25,9 @@ import httpx
 import orjson
 
 from .config import ClientConfig, config_from_env
-from .errors import APIConnectionError, ClientError, RequestTimeoutError, error_for_status
+from synapse_nb._util import private_dir
+
+from .errors import APIConnectionError, ClientError, ContentTypeError, RequestTimeoutError, error_for_status
 from .files import cache_name, safe_join
 from ._redact import SecretSet, scrub_value
 from .retry import RetryPolicy
@@ -75,7 +77,11 @@ class Call:
 
 @dataclass
 class Gather:
-    """Run these calls (or downloads) concurrently, bounded; results in the same order."""
+    """Run these calls (or downloads) concurrently, bounded; results in the same order.
+
+    A download that fails gives a :class:`~synapse_nb.client.files.DownloadFailed` in its
+    place instead of raising: one bad file does not lose the others (``url_conversion``).
+    """
 
     ops: list[Any] = field(default_factory=list)
 
@@ -239,6 +245,8 @@ class BaseClient:
         self.retry = RetryPolicy(max_retries=max_retries)
         self.chunked_threshold = int(chunked_threshold)
         self._transport = transport
+        #: the caller chose a timeout: every call keeps it (lists included)
+        self._timeout_given = timeout is not None
         self._connect()
 
     def _connect(self) -> None:
@@ -340,7 +348,9 @@ class BaseClient:
             kwargs["data"] = call.data
         elif call.json is not None:
             kwargs["json"] = call.json
-        if call.timeout is not None:
+        if call.timeout is not None and not self._timeout_given:
+            # a call's own timeout (a longer read for big lists) only stands in for the
+            # default: a timeout the caller chose holds for every call
             kwargs["timeout"] = call.timeout
         return kwargs
 
@@ -437,15 +447,30 @@ class BaseClient:
 
     # -- downloads -------------------------------------------------------------------
     def _download_target(self, op: Download) -> Path:
-        folder = Path(op.folder).expanduser()
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = private_dir(op.folder)
         return safe_join(folder, op.name or cache_name(op.url))
+
+    def _check_content(self, op: Download, response: httpx.Response) -> None:
+        """Refuse an answer that cannot be the file: an HTML page (a login or proxy page
+        answered 200), or a non-image for an image URL. Nothing is saved then."""
+        ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        suffix = Path(urlsplit(op.url).path).suffix.lower()
+        wrong = ctype == "text/html" and suffix not in (".html", ".htm")
+        wrong |= suffix in _IMAGE_SUFFIXES and bool(ctype) and not ctype.startswith("image/") and \
+            ctype not in ("application/octet-stream", "binary/octet-stream")
+        if wrong:
+            raise self._scrub(ContentTypeError(
+                response.status_code, f"expected a file for {suffix or 'this URL'}, got {ctype} "
+                "(an error or login page?); nothing was saved", method="GET", url=_mask_query(op.url)))
 
     def _download_call(self, op: Download) -> Call:
         return Call("GET", op.url, headers={"Accept": "*/*"}, idempotent=True)
 
     def url_cache_dir(self) -> Path:
         return self.config.cache_dir / "files"
+
+
+_IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".tif", ".tiff"})
 
 
 def _timeout(value: Any) -> httpx.Timeout:

@@ -15,7 +15,6 @@ Example:
 
 from __future__ import annotations
 
-import inspect
 import json
 from typing import Any, Iterable
 
@@ -23,7 +22,7 @@ import numpy as np
 import orjson
 import pandas as pd
 
-__all__ = ["annotations_of", "row_labels", "label_mask", "take_label", "filter_by_label",
+__all__ = ["annotations_of", "row_labels", "label_mask", "take_label", "keep_label",
            "CLIENT_SIDE_NOTE"]
 
 CLIENT_SIDE_NOTE = ("client-side: the server has no label filter, so the rows were fetched "
@@ -83,9 +82,14 @@ def label_mask(data: pd.Series, wanted: Iterable[str], within: np.ndarray | None
     return out
 
 
-def take_label(filters: dict[str, Any]) -> Any:
-    """Pop ``label`` from a frame function's filters (None when absent); refuses a
-    ``fields=`` that leaves out the payloads the label is read from."""
+def take_label(kind: str, filters: dict[str, Any]) -> Any:
+    """Pop ``label`` from a frame function's filters when the server has no label filter
+    for ``kind`` (None when absent); refuses a ``fields=`` that leaves out the payloads
+    the label is read from."""
+    from .schema import RESOURCES
+
+    if kind in RESOURCES and "label" in RESOURCES[kind].filters:
+        return None  # the server filters
     label = filters.pop("label", None)
     fields = filters.get("fields")
     if label is not None and fields is not None and "data" not in str(fields).split(","):
@@ -94,18 +98,9 @@ def take_label(filters: dict[str, Any]) -> Any:
     return label
 
 
-def _keep_label(frame: pd.DataFrame, labels: list[str]) -> pd.DataFrame:
-    out = frame[label_mask(frame["data"], labels)]
+def keep_label(frame: pd.DataFrame, label: str | Iterable[str]) -> pd.DataFrame:
+    """The rows of ``frame`` with an annotation labelled ``label`` (or any of several)."""
+    labels = [label] if isinstance(label, str) else [str(x) for x in label]
+    out = frame[label_mask(frame["data"], labels)] if "data" in frame.columns else frame.iloc[:0]
     out.attrs = {**frame.attrs, "label_filter": f"{', '.join(labels)} ({CLIENT_SIDE_NOTE})"}
     return out
-
-
-def filter_by_label(result: Any, label: str | Iterable[str]) -> Any:
-    """Keep the rows of a frame (or of an awaitable of one, from an async client) that have
-    an annotation labelled ``label`` (or any of several)."""
-    labels = [label] if isinstance(label, str) else [str(x) for x in label]
-    if inspect.isawaitable(result):
-        async def filtered() -> pd.DataFrame:
-            return _keep_label(await result, labels)
-        return filtered()
-    return _keep_label(result, labels)

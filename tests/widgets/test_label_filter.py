@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from synapse_nb.client import AsyncSynapseClient, SynapseClient
-from synapse_nb.frames import assignments_frame, tasks_frame
+from synapse_nb.frames import assignments_frame, tasks_frame, tasks_frame_async
 from synapse_nb.frames.labels import CLIENT_SIDE_NOTE
 from synapse_nb.widgets import TaskBrowser
 
@@ -48,7 +48,7 @@ def test_the_async_client_gets_the_same_rows(live_server):
     async def run():
         async with AsyncSynapseClient(live_server.base_url,
                                       access_token=live_server.access_token) as client:
-            return await tasks_frame(client, project=1, label="car", progress=False)
+            return await tasks_frame_async(client, project=1, label="car", progress=False)
     frame = asyncio.run(run())
     assert set(frame.index) == _server_tasks_with(live_server, "car")
 
