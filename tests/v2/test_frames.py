@@ -10,7 +10,7 @@ import pytest
 from synapse_nb import (experiments_frame, ground_truths_frame, members_frame, reviews_frame,
                         trains_frame)
 from synapse_nb.client import AsyncSynapseClient, SynapseClient
-from synapse_nb.frames import (assignments_frame, ground_truth_events_frame, models_frame,
+from synapse_nb.frames import (assignments_frame_async, tasks_frame_async, assignments_frame, ground_truth_events_frame, models_frame,
                                tasks_frame)
 
 
@@ -60,7 +60,7 @@ def test_async_auto_client_frames_equal(clients, live_server):
     async def main() -> tuple:
         async with AsyncSynapseClient(live_server.base_url, access_token=live_server.access_token,
                                       api="auto") as a:
-            return await assignments_frame(a), await tasks_frame(a, project=2)
+            return await assignments_frame_async(a), await tasks_frame_async(a, project=2)
     asg, tasks = asyncio.run(main())
     pd.testing.assert_frame_equal(asg, assignments_frame(v1))
     pd.testing.assert_frame_equal(tasks, tasks_frame(v1, project=2))
