@@ -61,6 +61,7 @@ from .api import (annotations_frame, assignments_frame, data_units_frame, ground
 from .cache import FrameCache, FrameChanges, diff_frames
 from .convert import records_to_batch, table_to_frame
 from .expand import expand_json
+from .pump import pause_gc_during_fetches
 from .schema import RESOURCES
 
 __all__ = [
@@ -68,5 +69,5 @@ __all__ = [
     "projects_frame", "data_units_frame", "task_tags_frame", "jobs_frame",
     "annotations_frame", "iter_frames", "to_arrow", "to_parquet", "expand_json",
     "refresh", "FrameCache", "FrameChanges", "diff_frames", "RESOURCES",
-    "records_to_batch", "table_to_frame", "AnnotationConverter",
+    "records_to_batch", "table_to_frame", "AnnotationConverter", "pause_gc_during_fetches",
 ]

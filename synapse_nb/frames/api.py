@@ -24,6 +24,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from synapse_nb._util import atomic_path
+
 from .adapters import _converter, fetch_frame, iter_resource_frames
 from .annotations import ANNOTATION_COLUMNS
 from .fetch import PageConsumer, aiter_batches, build_params, is_async_client, iter_batches
@@ -298,19 +300,18 @@ def to_parquet(source: Any, path: str | os.PathLike[str], resource: str = "tasks
     resource_, converter = _converter(resource)
     query = build_params(resource_, filters, params)
     consumer = PageConsumer(converter, resource=resource, progress=progress, page_size=page_size)
-    tmp = dest.with_name(dest.name + ".part")
+    # atomic: a failed fetch leaves no half-written file under the real name
     if is_async_client(source):
         async def run() -> Path:
-            with paused_gc(), pq.ParquetWriter(tmp, converter.schema) as writer:
+            with paused_gc(), atomic_path(dest, mode=0o644) as tmp, \
+                    pq.ParquetWriter(tmp, converter.schema) as writer:
                 async for batch in aiter_batches(source, resource_.path, query, consumer,
                                                  page_size=page_size, concurrency=concurrency):
                     writer.write_batch(batch)
-            os.replace(tmp, dest)
             return dest
         return run()
-    with paused_gc(), pq.ParquetWriter(tmp, converter.schema) as writer:
+    with paused_gc(), atomic_path(dest, mode=0o644) as tmp, pq.ParquetWriter(tmp, converter.schema) as writer:
         for batch in iter_batches(source, resource_.path, query, consumer, page_size=page_size,
                                   concurrency=concurrency):
             writer.write_batch(batch)
-    os.replace(tmp, dest)  # a failed fetch leaves no half-written file under the real name
     return dest
