@@ -34,7 +34,7 @@ from .fetch import FileJob, fetch_files
 from .manifest import annotation_groups
 
 if TYPE_CHECKING:
-    from .snapshot import Snapshot
+    from .snapshots import Snapshot
 
 __all__ = ["Shape", "Image", "export_snapshot", "image_path"]
 

@@ -113,6 +113,8 @@ def fetch_frame(client: Any, kind: str, *, progress: bool | None = None,
 
     def build(batches: list[pa.RecordBatch]) -> pd.DataFrame:
         df, dups = frame_from_batches(batches, converter)
+        if getattr(holder.get("pages"), "sort_by_id", False) and not df.index.is_monotonic_increasing:
+            df = df.sort_index()  # v2 reads arrive partition by partition
         df.attrs["fetch_report"] = consumer.report(holder.get("pages"), duplicates_in_frame=dups)
         return df
 

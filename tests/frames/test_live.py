@@ -18,7 +18,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from synapse_nb import frames
-from synapse_nb.frames import (annotations_frame, iter_frames, refresh, tasks_frame, to_parquet)
+from synapse_nb.frames import (annotations_frame, iter_frames, refresh, tasks_frame, tasks_frame_async,
+                               to_parquet)
 from synapse_nb.frames.schema import RESOURCES
 
 client_mod = pytest.importorskip(
@@ -159,7 +160,7 @@ def test_async_client_gives_the_same_frame(client, live_server):
     async def run():
         async with AsyncSynapseClient(live_server.base_url,
                                       access_token=live_server.access_token) as aclient:
-            return await tasks_frame(aclient, project=3, progress=False)
+            return await tasks_frame_async(aclient, project=3, progress=False)
     async_df = asyncio.run(run())
     pd.testing.assert_frame_equal(sync_df, async_df, check_flags=False)
 
