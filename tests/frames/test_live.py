@@ -308,7 +308,7 @@ def test_a_project_that_does_not_exist_is_named(live_server, kind):
 
     async def aclosing_fetch(**filters):
         async with AsyncSynapseClient(live_server.base_url, access_token=live_server.access_token) as ac:
-            return await tasks_frame(ac, progress=False, **filters)
+            return await frames.tasks_frame_async(ac, progress=False, **filters)
 
     def fetch(**filters):
         if kind == "async":
