@@ -28,6 +28,7 @@ import pandas as pd
 
 from .._util import md5_file
 from ..frames import tasks_frame
+from ..frames.fetch import is_async_client
 from ..frames.annotations import shape_geometry
 from ._progress import progress_bar
 from .labels import configured_labels
@@ -147,6 +148,8 @@ def import_annotations(client: Any, path: str | Path, *, format: str, project: i
     >>> plan.status.value_counts()                                      # doctest: +SKIP
     >>> import_annotations(client, "street-coco", format="coco", project=1, dry_run=False)  # doctest: +SKIP
     """
+    if is_async_client(client):
+        raise TypeError("import_annotations() needs a sync SynapseClient")
     if format not in READERS:
         raise ValueError(f"format must be one of {', '.join(READERS)}; got {format!r}")
     source = Path(path).expanduser()
