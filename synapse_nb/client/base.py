@@ -9,6 +9,7 @@ Request building, response decoding, error mapping and retry decisions live here
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import hashlib
 import inspect
@@ -25,12 +26,15 @@ import httpx
 import orjson
 
 from .config import ClientConfig, config_from_env
-from .errors import APIConnectionError, ClientError, RequestTimeoutError, error_for_status
+from synapse_nb._util import private_dir
+
+from .errors import APIConnectionError, ClientError, ContentTypeError, RequestTimeoutError, error_for_status
 from .files import cache_name, safe_join
 from ._redact import SecretSet, scrub_value
 from .retry import RetryPolicy
 
-__all__ = ["BaseClient", "Call", "Gather", "Download", "ListAll", "Flow", "api", "MAX_REDIRECTS"]
+__all__ = ["BaseClient", "Call", "Gather", "Download", "ListAll", "Flow", "api", "MAX_REDIRECTS",
+           "UploadResult"]
 
 if TYPE_CHECKING:
     from ._async import AsyncSynapseClient
@@ -75,7 +79,11 @@ class Call:
 
 @dataclass
 class Gather:
-    """Run these calls (or downloads) concurrently, bounded; results in the same order."""
+    """Run these calls (or downloads) concurrently, bounded; results in the same order.
+
+    A download that fails gives a :class:`~synapse_nb.client.files.DownloadFailed` in its
+    place instead of raising: one bad file does not lose the others (``url_conversion``).
+    """
 
     ops: list[Any] = field(default_factory=list)
 
@@ -97,6 +105,27 @@ class ListAll:
     params: Mapping[str, Any] | None
     page_size: int
     url_conversion: Any = None
+
+
+class UploadResult(dict):  # type: ignore[type-arg]
+    """The server's answer to a finished upload (a plain dict), with this upload's own
+    figures in ``.stats`` (``resumed_from``, ``bytes_sent``, ``chunks``, ``realigned``).
+
+    Uploads running at once each get their own figures here, whereas
+    ``client.last_upload`` is the last upload *of the calling thread or task*.
+
+    >>> up = UploadResult({"id": 3}, {"chunks": 2}); up, up.stats
+    ({'id': 3}, {'chunks': 2})
+    """
+
+    def __init__(self, answer: Mapping[str, Any], stats: Mapping[str, Any]) -> None:
+        super().__init__(answer)
+        self.stats = dict(stats)
+
+
+#: (client id, figures) of the last chunked upload in this thread / asyncio task
+_LAST_UPLOAD: contextvars.ContextVar[tuple[int, dict[str, Any]] | None] = contextvars.ContextVar(
+    "synapse_nb_last_upload", default=None)
 
 
 @dataclass
@@ -239,6 +268,8 @@ class BaseClient:
         self.retry = RetryPolicy(max_retries=max_retries)
         self.chunked_threshold = int(chunked_threshold)
         self._transport = transport
+        #: the caller chose a timeout: every call keeps it (lists included)
+        self._timeout_given = timeout is not None
         self._connect()
 
     def _connect(self) -> None:
@@ -281,6 +312,27 @@ class BaseClient:
         return self._api_resolved
 
     # -- public attributes -----------------------------------------------------------
+    @property
+    def last_upload(self) -> dict[str, Any] | None:
+        """Figures of this client's last chunked upload *in the calling thread or asyncio
+        task* (``resumed_from``, ``bytes_sent``, ``chunks``, ``realigned``), or None; from
+        a thread or task that made none, the client's latest upload.
+
+        Concurrent uploads never overwrite each other's figures: each also comes back on
+        its result (:class:`UploadResult` ``.stats``).
+        """
+        held = _LAST_UPLOAD.get()
+        if held is not None and held[0] == id(self):
+            return held[1]
+        # read from a context that made no upload (the caller of an event loop's task):
+        # the client's latest, as before
+        return self.__dict__.get("_last_upload_any")
+
+    @last_upload.setter
+    def last_upload(self, stats: dict[str, Any] | None) -> None:
+        _LAST_UPLOAD.set(None if stats is None else (id(self), stats))
+        self.__dict__["_last_upload_any"] = stats
+
     @property
     def base_url(self) -> str:
         return self.config.base_url
@@ -340,7 +392,9 @@ class BaseClient:
             kwargs["data"] = call.data
         elif call.json is not None:
             kwargs["json"] = call.json
-        if call.timeout is not None:
+        if call.timeout is not None and not self._timeout_given:
+            # a call's own timeout (a longer read for big lists) only stands in for the
+            # default: a timeout the caller chose holds for every call
             kwargs["timeout"] = call.timeout
         return kwargs
 
@@ -437,15 +491,30 @@ class BaseClient:
 
     # -- downloads -------------------------------------------------------------------
     def _download_target(self, op: Download) -> Path:
-        folder = Path(op.folder).expanduser()
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = private_dir(op.folder)
         return safe_join(folder, op.name or cache_name(op.url))
+
+    def _check_content(self, op: Download, response: httpx.Response) -> None:
+        """Refuse an answer that cannot be the file: an HTML page (a login or proxy page
+        answered 200), or a non-image for an image URL. Nothing is saved then."""
+        ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        suffix = Path(urlsplit(op.url).path).suffix.lower()
+        wrong = ctype == "text/html" and suffix not in (".html", ".htm")
+        wrong |= suffix in _IMAGE_SUFFIXES and bool(ctype) and not ctype.startswith("image/") and \
+            ctype not in ("application/octet-stream", "binary/octet-stream")
+        if wrong:
+            raise self._scrub(ContentTypeError(
+                response.status_code, f"expected a file for {suffix or 'this URL'}, got {ctype} "
+                "(an error or login page?); nothing was saved", method="GET", url=_mask_query(op.url)))
 
     def _download_call(self, op: Download) -> Call:
         return Call("GET", op.url, headers={"Accept": "*/*"}, idempotent=True)
 
     def url_cache_dir(self) -> Path:
         return self.config.cache_dir / "files"
+
+
+_IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".tif", ".tiff"})
 
 
 def _timeout(value: Any) -> httpx.Timeout:
