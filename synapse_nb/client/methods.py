@@ -224,6 +224,23 @@ class ApiMethods:
             payload["chunked_upload"] = up["id"]
         return (yield Call("POST", "models/", json=payload))
 
+    # -- pre-annotations (a reference-server addition, not in the SDK) -------------------
+    list_pre_annotations = _lister("pre_annotations/",
+                                   "Pre-annotations (``project``, ``task``, ``model``, ``data_unit``).")
+
+    @api
+    def create_pre_annotations(self, data: Any) -> Flow:
+        """``POST pre_annotations/``: a list of up to 1000 ``{task, model, data}``; idempotent
+        (an item whose key is stored is not written again). Returns ``{created, existing,
+        results}``."""
+        return (yield Call("POST", "pre_annotations/", json=list(data), idempotent=True))
+
+    @api
+    def pre_annotations_verify_keys(self, keys: list[str]) -> Flow:
+        """``POST pre_annotations/verify_keys/``: which keys the server already holds."""
+        return (yield Call("POST", "pre_annotations/verify_keys/", json={"keys": list(keys)},
+                           idempotent=True))
+
     # -- agents, plugins, jobs, storages ----------------------------------------------
     @api
     def health_check_agent(self, token: str) -> Flow:

@@ -4,6 +4,9 @@
   confusion with background, per-prediction matches, plots, a browser of the worst images)
 - :func:`evaluate_classification` -> :class:`ClassificationReport`
 - :func:`agreement` -> :class:`Agreement` (boxes or classes; kappas, alpha, consensus)
+- :func:`log_model`, :func:`compare_models`, :func:`plot_leaderboard`
+- :func:`predictions_frame` (stored predictions), :func:`annotator_annotations` (every
+  assignment's shapes with its annotator), :func:`upload_predictions` (pre-annotations)
 
 The COCO engine, ``krippendorff`` and scikit-learn are the ``[ml]`` extra; plots need the
 ``[plots]`` extra (matplotlib).
@@ -17,12 +20,21 @@ from __future__ import annotations
 from .agreement import Agreement, agreement
 from .classification import ClassificationReport, evaluate_classification
 from .detection import Evaluation, evaluate_detections
+from .models import compare_models, log_model, plot_leaderboard
+from .sources import annotator_annotations, predictions_frame
+from .upload import upload_predictions
 
 __all__ = [
-           "Agreement",
-           "ClassificationReport",
-           "Evaluation",
-           "agreement",
-           "evaluate_classification",
-           "evaluate_detections",
+    "Agreement",
+    "ClassificationReport",
+    "Evaluation",
+    "agreement",
+    "annotator_annotations",
+    "compare_models",
+    "evaluate_classification",
+    "evaluate_detections",
+    "log_model",
+    "plot_leaderboard",
+    "predictions_frame",
+    "upload_predictions",
 ]
