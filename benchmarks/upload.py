@@ -13,6 +13,10 @@ size. The server runs in its own process (it must not share the client's GIL).
 
     .venv/bin/python benchmarks/upload.py            # 3 repetitions, 20 ms latency
     .venv/bin/python benchmarks/upload.py --reps 1 --latency-ms 20 --small 500 --large-mb 24
+
+The journal's own cost per file (no server) is a second benchmark, in :mod:`_journal_bench`:
+
+    .venv/bin/python benchmarks/upload.py journal --files 100000 --reps 3
 """
 
 from __future__ import annotations
@@ -77,6 +81,10 @@ def pick_collection(client: Any) -> tuple[int, str, str]:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["journal"]:
+        import _journal_bench
+
+        return _journal_bench.main(sys.argv[2:])
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--latency-ms", type=float, default=20)

@@ -3,6 +3,7 @@
     synapse-nb demo [--no-browser] [--port 8765] [--lab-port 8888] [--scale N] [--notebooks DIR]
     synapse-nb serve [--demo] [--port] [--db PATH] [--scale N] ...
     synapse-nb export tasks --project 7 --status completed -o tasks.parquet
+    synapse-nb export-dataset --ground-truth-version 2 --format coco -o street-coco
 
 ``demo`` runs the reference server with demo data and JupyterLab on ``notebooks/``; the
 kernels it starts find the server through ``SYNAPSE_HOST`` / ``SYNAPSE_ACCESS_TOKEN``, so
@@ -63,6 +64,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_export_arguments(export_parser)
     export_parser.set_defaults(func=export)
+
+    from synapse_nb.datasets.cli import add_export_dataset_arguments, export_dataset
+
+    dataset_parser = commands.add_parser(
+        "export-dataset", help="a training set (snapshot) as COCO, YOLO, VOC or Parquet"
+    )
+    add_export_dataset_arguments(dataset_parser)
+    dataset_parser.set_defaults(func=export_dataset)
     return parser
 
 

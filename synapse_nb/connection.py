@@ -27,6 +27,29 @@ _lock = threading.Lock()
 _server: Any = None  # the ServerHandle of the embedded demo server, once started
 
 
+def _credential_sources() -> str:
+    """Where the credentials without a host come from, by name (never their values)."""
+    names = [name for name in _CREDENTIAL_VARIABLES if os.environ.get(name)]
+    if not names:
+        return "~/.synapse/config.json has credentials"
+    return " and ".join(names) + (" are set" if len(names) > 1 else " is set")
+
+
+_CREDENTIAL_VARIABLES = ("SYNAPSE_ACCESS_TOKEN", "SYNAPSE_API_TOKEN", "SYNAPSE_TENANT",
+                         "SYNAPSE_AGENT_TOKEN", "SYNAPSE_PLUGIN_RUN_USER_TOKEN",
+                         "SYNAPSE_PLUGIN_RUN_TENANT")
+
+
+def _require_server_extra() -> None:
+    try:
+        import fastapi  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError:
+        raise ImportError(
+            "the embedded demo server needs the server extra: pip install 'synapse_nb[server]' "
+            "(or set SYNAPSE_HOST and SYNAPSE_ACCESS_TOKEN to use a Synapse backend)") from None
+
+
 def demo_server(scale: int | None = None) -> Any:
     """The embedded demo server of this process, started on first use.
 
@@ -36,6 +59,7 @@ def demo_server(scale: int | None = None) -> Any:
     global _server
     with _lock:
         if _server is None:
+            _require_server_extra()
             from synapse_nb.server import Settings
             from synapse_nb.server.testing import start_server
 
@@ -58,6 +82,11 @@ def connect(*, asynchronous: bool = False, demo: bool | None = None,
     configured = config_from_env() if demo is not True else {}
     if configured.get("base_url"):
         return cls(**{**configured, **client_options})
+    if configured:
+        # Credentials meant for a backend must never be spent on the demo server (nor the
+        # user's work land there): refuse, naming what is set and what is missing.
+        raise ValueError(f"{_credential_sources()} but no host: set SYNAPSE_HOST "
+                         "(e.g. https://api.synapse.sh), or unset them to use the demo server")
     if demo is False:
         raise ValueError(
             "no Synapse backend configured: set SYNAPSE_HOST and SYNAPSE_ACCESS_TOKEN, or "

@@ -4,7 +4,8 @@
     synapse-nb export assignments --filter status_review=rejected -o rejected.csv
 
 The backend is the one :func:`synapse_nb.connect` finds (environment, config file, or the
-embedded demo server).
+embedded demo server). With no backend configured the data is the demo server's, and the
+last line on stderr says so.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ def parse_filters(items: list[str]) -> dict[str, str]:
 
 def export(args: argparse.Namespace) -> int:
     import synapse_nb.frames as frames
+    from synapse_nb import connection
     from synapse_nb.connection import connect
 
     fmt = _FORMATS.get(args.output.suffix.lower())
@@ -69,11 +71,22 @@ def export(args: argparse.Namespace) -> int:
     if args.project is not None:
         filters["project"] = args.project
     frame_function = getattr(frames, RESOURCES[args.resource])
-    with connect() as client:
-        df = frame_function(client, **filters)
+    try:
+        client = connect()
+    except (ValueError, ImportError) as err:  # token without host, no server extra
+        raise SystemExit(f"synapse-nb export: {err}") from None
+    with client:
+        try:
+            df = frame_function(client, **filters)
+        except TypeError as err:  # frames check filter names and values with TypeError
+            raise SystemExit(f"synapse-nb export: {err} (--filter KEY=VALUE)") from None
+        demo = client.base_url == getattr(connection._server, "base_url", None)
     if fmt == "parquet":
         frames.to_parquet(df, args.output)
     else:
         df.to_csv(args.output)
     print(f"wrote {len(df)} {args.resource} to {args.output}", file=sys.stderr)
+    if demo:
+        print("synapse-nb export: this is the DEMO server's made-up data, not a Synapse backend's; "
+              "set SYNAPSE_HOST and SYNAPSE_ACCESS_TOKEN to export yours", file=sys.stderr)
     return 0

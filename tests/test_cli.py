@@ -157,3 +157,55 @@ def test_a_second_demo_names_the_busy_port(tmp_path, capsys):
         notes: list[str] = []
         chosen = cli._port("127.0.0.1", None, port, "--port", notes)
         assert chosen != port and notes == [f"(port {port} is busy, another demo? using {chosen})"]
+
+
+@pytest.fixture
+def no_backend(monkeypatch, tmp_path):
+    for name in [n for n in os.environ if n.startswith("SYNAPSE_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.synapse/config.json
+    monkeypatch.setenv("SYNAPSE_NB_DEMO_SCALE", "100")
+
+
+def test_export_without_a_backend_says_the_data_is_the_demos(no_backend, tmp_path, capsys):
+    assert main(["export", "projects", "-o", str(tmp_path / "p.csv")]) == 0
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "DEMO server's made-up data" in last and "SYNAPSE_HOST" in last
+
+
+def test_export_from_a_backend_says_nothing_of_the_demo(live_server, monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("SYNAPSE_HOST", live_server.base_url)
+    monkeypatch.setenv("SYNAPSE_ACCESS_TOKEN", live_server.access_token)
+    assert main(["export", "projects", "-o", str(tmp_path / "p.csv")]) == 0
+    assert "DEMO" not in capsys.readouterr().err
+
+
+def _dead_url() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}"  # closed again: nothing listens
+
+
+@pytest.mark.parametrize("host, token, filters, fix", [
+    ("live", "live", ["-f", "status=bogus"], "fix the --filter / --project values"),
+    ("live", "live", ["-f", "colour=red"], "unknown filter(s) colour"),
+    ("live", "wrong-token", [], "refused the access token"),
+    ("dead", "any", [], "check SYNAPSE_HOST and that the server is running"),
+    (None, "some-token", [], "SYNAPSE_ACCESS_TOKEN is set but no host: set SYNAPSE_HOST"),
+])
+def test_cli_errors_are_one_line_that_says_what_to_fix(host, token, filters, fix, live_server,
+                                                      no_backend, monkeypatch, tmp_path, capsys):
+    if host is not None:
+        monkeypatch.setenv("SYNAPSE_HOST", live_server.base_url if host == "live" else _dead_url())
+    monkeypatch.setenv("SYNAPSE_ACCESS_TOKEN", live_server.access_token if token == "live" else token)
+    try:  # any other exception escapes: a traceback, and the test fails
+        status = main(["export", "tasks", *filters, "-o", str(tmp_path / "t.csv")])
+        stderr = capsys.readouterr().err
+    except SystemExit as done:  # the interpreter prints a str code as one line, exit status 1
+        status, stderr = (1, f"{done.code}\n") if isinstance(done.code, str) else (done.code, "")
+    assert status != 0
+    assert len(stderr.strip().splitlines()) == 1, stderr
+    assert stderr.startswith("synapse-nb export: ") and fix in stderr
+    if token not in ("live", "any"):
+        assert token not in stderr  # credentials never appear in errors
+    assert not (tmp_path / "t.csv").exists()

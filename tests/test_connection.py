@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 
@@ -59,3 +60,36 @@ def test_lazy_public_names():
     assert callable(synapse_nb.connect)
     with pytest.raises(AttributeError):
         synapse_nb.no_such_name  # noqa: B018
+
+
+@pytest.mark.parametrize("variables, named", [
+    ({"SYNAPSE_ACCESS_TOKEN": "syn_meant_for_prod"}, "SYNAPSE_ACCESS_TOKEN is set but no host"),
+    ({"SYNAPSE_ACCESS_TOKEN": "syn_meant_for_prod", "SYNAPSE_TENANT": "acme"},
+     "SYNAPSE_ACCESS_TOKEN and SYNAPSE_TENANT are set but no host"),
+])
+def test_a_token_without_a_host_is_refused(variables, named, no_config, monkeypatch):
+    monkeypatch.setattr(connection, "_server", None)
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ValueError) as refused:
+        synapse_nb.connect()
+    assert named in str(refused.value) and "set SYNAPSE_HOST" in str(refused.value)
+    assert "syn_meant_for_prod" not in str(refused.value)
+    assert connection._server is None  # the demo server was not started
+
+
+def test_a_config_file_token_without_a_host_is_refused(no_config, tmp_path, monkeypatch):
+    monkeypatch.setattr(connection, "_server", None)
+    (tmp_path / ".synapse").mkdir()
+    (tmp_path / ".synapse" / "config.json").write_text(json.dumps({"access_token": "syn_x"}))
+    with pytest.raises(ValueError, match=r"~/.synapse/config.json has credentials but no host"):
+        synapse_nb.connect()
+
+
+def test_without_the_server_extra_connect_says_how_to_get_it(no_config, monkeypatch):
+    monkeypatch.setattr(connection, "_server", None)
+    monkeypatch.setitem(sys.modules, "fastapi", None)  # as if not installed: import fails
+    with pytest.raises(ImportError) as missing:
+        synapse_nb.connect()
+    message = str(missing.value)
+    assert "\n" not in message and "pip install 'synapse_nb[server]'" in message

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
+import textwrap
 import tomllib
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -36,3 +42,40 @@ def test_readme_opens_with_the_two_commands_ci_runs():
     commands = [line.split("#")[0].strip() for line in first_block.splitlines()[1:] if line.strip()]
     assert commands == ["./dev.sh demo", "./dev.sh test"]
     assert "./dev.sh test" in (ROOT / ".ci" / "run").read_text()
+
+
+@pytest.mark.slow
+def test_pip_install_without_extras_gives_a_working_lean_core(tmp_path, live_server):
+    """A fresh venv, ``pip install .``: the client and frames work, the server is absent."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    # This test's pip installs into the new venv (--python); --no-compile keeps it near 40 s.
+    install = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install",
+                              "-q", "--no-compile", str(ROOT)],
+                             capture_output=True, text=True, timeout=600)
+    assert install.returncode == 0, install.stderr[-3000:]
+    script = textwrap.dedent("""
+        import importlib.util, os, sys
+        import synapse_nb
+        from synapse_nb.client import SynapseClient
+        assert importlib.util.find_spec("fastapi") is None, "fastapi came with the core"
+        assert importlib.util.find_spec("uvicorn") is None, "uvicorn came with the core"
+        client = SynapseClient(os.environ["SNB_HOST"], access_token=os.environ["SNB_TOKEN"])
+        frame = synapse_nb.tasks_frame(client, project=1, progress=False)
+        print(len(frame), frame.index.name)
+        try:
+            synapse_nb.connect()
+        except ImportError as err:
+            print(err)
+    """)
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "SNB_HOST": live_server.base_url,
+           "SNB_TOKEN": live_server.access_token}
+    run = subprocess.run([str(python), "-c", script], capture_output=True, text=True, env=env,
+                         cwd=tmp_path, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    first, message = run.stdout.strip().splitlines()
+    rows, index = first.split()
+    assert int(rows) > 0 and index == "id"
+    assert message.startswith("the embedded demo server needs the server extra: "
+                              "pip install 'synapse_nb[server]'")

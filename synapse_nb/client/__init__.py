@@ -16,6 +16,7 @@ from .errors import (
     AuthenticationError,
     BadRequestError,
     ClientError,
+    ContentTypeError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
@@ -45,4 +46,5 @@ __all__ = [
     "RateLimitError",
     "ServerError",
     "APIConnectionError",
+    "ContentTypeError",
 ]

@@ -9,9 +9,11 @@ from typing import Any, AsyncIterator, Callable, Mapping
 
 import httpx
 
+from synapse_nb._util import atomic_file
+
 from .base import Answer, BaseClient, Call, Download, Flow, Gather, ListAll
 from .errors import ClientError
-from .files import UrlConversion, atomic_file
+from .files import DownloadFailed, UrlConversion
 from .methods import LIST_TIMEOUT, ApiMethods, convert_flow
 from .pagination import EMPTY_PAGE, AsyncPages, PagePlan
 
@@ -29,19 +31,30 @@ class AsyncSynapseClient(ApiMethods, BaseClient):
     ...     async for task in records: ...
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        limits = httpx.Limits(max_connections=self.max_concurrency * 2,
-                              max_keepalive_connections=self.max_concurrency * 2)
-        self._http = httpx.AsyncClient(timeout=self.config.timeout, limits=limits, transport=self._transport,
-                                       follow_redirects=False)  # redirects: see _open
+    def _connect(self) -> None:
+        self._http = self._new_http()
         self._sem: asyncio.Semaphore | None = None
         self.last_upload: dict[str, Any] | None = None
+
+    def _new_http(self) -> httpx.AsyncClient:
+        limits = httpx.Limits(max_connections=self.max_concurrency * 2,
+                              max_keepalive_connections=self.max_concurrency * 2)
+        return httpx.AsyncClient(timeout=self.config.timeout, limits=limits, transport=self._transport,  # type: ignore[arg-type]
+                                 follow_redirects=False)  # redirects: see _open
 
     async def aclose(self) -> None:
         """Close pooled connections."""
         await self._http.aclose()
         self._secrets.close()
+
+    async def close(self) -> None:
+        """Close pooled connections (the SDK's name; same as :meth:`aclose`)."""
+        await self.aclose()
+
+    async def reset_connection(self) -> None:
+        """Drop the pooled connections; the next request opens a fresh one (as the SDK)."""
+        old, self._http = self._http, self._new_http()
+        await old.aclose()
 
     async def __aenter__(self) -> "AsyncSynapseClient":
         return self
@@ -89,7 +102,7 @@ class AsyncSynapseClient(ApiMethods, BaseClient):
 
             async def one(o: Any) -> Any:
                 async with sem:
-                    return await self._do(o)
+                    return await self._settled(o)
             return list(await asyncio.gather(*(one(o) for o in op.ops)))
         if isinstance(op, ListAll):
             pages = self._pages(op.path, op.params, op.page_size, url_conversion=op.url_conversion)
@@ -110,6 +123,15 @@ class AsyncSynapseClient(ApiMethods, BaseClient):
                     return
             finally:
                 await response.aclose()
+
+    async def _settled(self, op: Any) -> Any:
+        """``_do`` for one operation of a Gather: a failed download is a value (see Gather)."""
+        if not isinstance(op, Download):
+            return await self._do(op)
+        try:
+            return await self._download(op)
+        except (ClientError, OSError) as err:
+            return DownloadFailed(op.url, err)
 
     async def _send(self, call: Call) -> Any:
         # httpx errors are wrapped here, ``from None``: their text and context can carry
@@ -145,6 +167,7 @@ class AsyncSynapseClient(ApiMethods, BaseClient):
                         if delay is None:
                             self._decode(call, response)  # raises: an error page is never saved
                     else:
+                        self._check_content(op, response)
                         with atomic_file(target) as fh:
                             async for block in response.aiter_bytes(1 << 20):
                                 fh.write(block)

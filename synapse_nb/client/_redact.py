@@ -22,11 +22,9 @@ import logging
 import re
 import threading
 import weakref
-from collections import deque
 from typing import Any, Iterable
 
-__all__ = ["SecretSet", "scrub", "scrub_signatures", "scrub_value", "install_log_filter",
-           "register_secret"]
+__all__ = ["SecretSet", "scrub", "scrub_signatures", "scrub_value", "install_log_filter"]
 
 _LOGGERS = ("httpx", "httpcore", "synapse_nb.client")
 # children that exist in httpx/httpcore today; children made later are covered at the
@@ -38,8 +36,6 @@ _SIGNED = re.compile(r"(?i)([?&;](?:sig|signature|x-amz-signature|x-amz-credenti
 _lock = threading.Lock()
 _live: "weakref.WeakSet[SecretSet]" = weakref.WeakSet()
 _filtered: "weakref.WeakSet[logging.Logger]" = weakref.WeakSet()
-# secrets handed to the deprecated module-level register_secret(): bounded, oldest dropped
-_orphans: deque[str] = deque(maxlen=64)
 
 
 def scrub_signatures(text: str) -> str:
@@ -90,9 +86,7 @@ class SecretSet:
 
 def _all_secrets() -> set[str]:
     with _lock:
-        found = {v for holder in _live for v in holder._values}
-        found.update(_orphans)
-    return found
+        return {v for holder in _live for v in holder._values}
 
 
 def scrub(text: str) -> str:
@@ -109,16 +103,6 @@ def scrub_value(value: Any, secrets: SecretSet) -> Any:
     if isinstance(value, (list, tuple)):
         return type(value)(scrub_value(v, secrets) for v in value)
     return value
-
-
-def register_secret(value: str | None) -> None:
-    """Deprecated: add to a client's ``SecretSet`` instead. Kept for callers that hold no
-    client; at most the 64 latest values are kept."""
-    if value and len(value) >= 3:
-        with _lock:
-            if value not in _orphans:
-                _orphans.append(value)
-        install_log_filter()
 
 
 class _RedactFilter(logging.Filter):

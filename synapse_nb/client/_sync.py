@@ -11,9 +11,11 @@ from typing import Any, Callable, Iterator, Mapping
 
 import httpx
 
+from synapse_nb._util import atomic_file
+
 from .base import Answer, BaseClient, Call, Download, Flow, Gather, ListAll
 from .errors import ClientError
-from .files import UrlConversion, atomic_file
+from .files import DownloadFailed, UrlConversion
 from .methods import LIST_TIMEOUT, ApiMethods, convert_flow
 from .pagination import EMPTY_PAGE, PagePlan, Pages
 
@@ -30,15 +32,22 @@ class SynapseClient(ApiMethods, BaseClient):
     ...     tasks, count = client.list_tasks({"project": 1}, list_all=True)
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        limits = httpx.Limits(max_connections=self.max_concurrency * 2,
-                              max_keepalive_connections=self.max_concurrency * 2)
-        self._http = httpx.Client(timeout=self.config.timeout, limits=limits, transport=self._transport,
-                                  follow_redirects=False)  # redirects: see _open
+    def _connect(self) -> None:
+        self._http = self._new_http()
         self._executor: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
         self.last_upload: dict[str, Any] | None = None
+
+    def _new_http(self) -> httpx.Client:
+        limits = httpx.Limits(max_connections=self.max_concurrency * 2,
+                              max_keepalive_connections=self.max_concurrency * 2)
+        return httpx.Client(timeout=self.config.timeout, limits=limits, transport=self._transport,  # type: ignore[arg-type]
+                            follow_redirects=False)  # redirects: see _open
+
+    def reset_connection(self) -> None:
+        """Drop the pooled connections; the next request opens a fresh one (as the SDK)."""
+        old, self._http = self._http, self._new_http()
+        old.close()
 
     # -- lifecycle -------------------------------------------------------------------
     def close(self) -> None:
@@ -93,8 +102,8 @@ class SynapseClient(ApiMethods, BaseClient):
             return self._download(op)
         if isinstance(op, Gather):
             if len(op.ops) <= 1:
-                return [self._do(o) for o in op.ops]
-            return list(self._pool().map(self._do, op.ops))
+                return [self._settled(o) for o in op.ops]
+            return list(self._pool().map(self._settled, op.ops))
         if isinstance(op, ListAll):
             pages = self._pages(op.path, op.params, op.page_size, url_conversion=op.url_conversion)
             return pages.records(), pages.count
@@ -113,6 +122,15 @@ class SynapseClient(ApiMethods, BaseClient):
                     return
             finally:
                 response.close()
+
+    def _settled(self, op: Any) -> Any:
+        """``_do`` for one operation of a Gather: a failed download is a value (see Gather)."""
+        if not isinstance(op, Download):
+            return self._do(op)
+        try:
+            return self._download(op)
+        except (ClientError, OSError) as err:
+            return DownloadFailed(op.url, err)
 
     def _send(self, call: Call) -> Any:
         # httpx errors are wrapped here, ``from None``: their text and context can carry
@@ -148,6 +166,7 @@ class SynapseClient(ApiMethods, BaseClient):
                         if delay is None:
                             self._decode(call, response)  # raises: an error page is never saved
                     else:
+                        self._check_content(op, response)
                         with atomic_file(target) as fh:
                             for block in response.iter_bytes(1 << 20):
                                 fh.write(block)

@@ -17,19 +17,29 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Generator, Mapping
+from typing import (TYPE_CHECKING, Any, Callable, Concatenate, Coroutine, Generator, Generic, Mapping,
+                    ParamSpec, TypeVar, overload)
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 import orjson
 
 from .config import ClientConfig, config_from_env
-from .errors import APIConnectionError, ClientError, RequestTimeoutError, error_for_status
+from synapse_nb._util import private_dir
+
+from .errors import APIConnectionError, ClientError, ContentTypeError, RequestTimeoutError, error_for_status
 from .files import cache_name, safe_join
 from ._redact import SecretSet, scrub_value
 from .retry import RetryPolicy
 
 __all__ = ["BaseClient", "Call", "Gather", "Download", "ListAll", "Flow", "api", "MAX_REDIRECTS"]
+
+if TYPE_CHECKING:
+    from ._async import AsyncSynapseClient
+    from ._sync import SynapseClient
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 logger = logging.getLogger("synapse_nb.client")
 
@@ -61,11 +71,17 @@ class Call:
     timeout: httpx.Timeout | None = None
     #: hand back the body's bytes instead of decoding JSON
     raw: bool = False
+    #: a raw body (a presigned PUT of a file's bytes)
+    content: bytes | None = None
 
 
 @dataclass
 class Gather:
-    """Run these calls (or downloads) concurrently, bounded; results in the same order."""
+    """Run these calls (or downloads) concurrently, bounded; results in the same order.
+
+    A download that fails gives a :class:`~synapse_nb.client.files.DownloadFailed` in its
+    place instead of raising: one bad file does not lose the others (``url_conversion``).
+    """
 
     ops: list[Any] = field(default_factory=list)
 
@@ -109,15 +125,28 @@ class Answer:
     headers: Mapping[str, str]
 
 
-class api:  # noqa: N801 (used as a decorator, like property)
-    """Declare a client method once, as a flow; each client binds it its own way."""
+class api(Generic[P, R]):  # noqa: N801 (used as a decorator, like property)
+    """Declare a client method once, as a flow; each client binds it its own way.
 
-    def __init__(self, flow: Callable[..., Flow]) -> None:
+    Typed: the flow's parameters ``P`` and result ``R`` reach both clients. On
+    :class:`~synapse_nb.client.SynapseClient` the method is ``Callable[P, R]``, on
+    :class:`~synapse_nb.client.AsyncSynapseClient` ``Callable[P, Coroutine[..., R]]``,
+    for mypy and for ``help()`` / shift-tab (the SDK's signature, without ``self``).
+
+    >>> class Demo:
+    ...     @api
+    ...     def get_thing(self, thing_id: int) -> Generator[Any, Any, dict[str, Any]]:
+    ...         \"\"\"``GET things/{thing_id}/``.\"\"\"
+    ...         return (yield Call("GET", f"things/{thing_id}/"))
+    >>> list(Demo.get_thing.flow.__client_signature__.parameters)
+    ['thing_id']
+    """
+
+    def __init__(self, flow: Callable[Concatenate[Any, P], Generator[Any, Any, R]]) -> None:
         self.flow = flow
         functools.update_wrapper(self, flow)  # type: ignore[arg-type]
 
     def __set_name__(self, owner: type, name: str) -> None:
-        # flows made by a factory (``_get``/``_lister``) take the attribute's name
         self.name = name
         self.flow.__name__ = name
         self.flow.__qualname__ = f"{owner.__name__}.{name}"
@@ -128,6 +157,16 @@ class api:  # noqa: N801 (used as a decorator, like property)
         sig = inspect.signature(self.flow)
         self.flow.__client_signature__ = sig.replace(  # type: ignore[attr-defined]
             parameters=list(sig.parameters.values())[1:], return_annotation=inspect.Signature.empty)
+
+    @overload
+    def __get__(self, obj: None, objtype: type | None = None) -> api[P, R]: ...
+    @overload
+    def __get__(self, obj: SynapseClient, objtype: type | None = None) -> Callable[P, R]: ...
+    @overload
+    def __get__(self, obj: AsyncSynapseClient, objtype: type | None = None
+                ) -> Callable[P, Coroutine[Any, Any, R]]: ...
+    @overload
+    def __get__(self, obj: object, objtype: type | None = None) -> Callable[P, Any]: ...
 
     def __get__(self, obj: Any, objtype: type | None = None) -> Any:
         if obj is None:
@@ -166,7 +205,12 @@ class BaseClient:
         chunked_threshold: int = 50 * 1024 * 1024,
         api_token: str | None = None,
         transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
+        api: str = "v1",
     ) -> None:
+        from .v2 import check_api, v2_env  # noqa: PLC0415 (v2 imports this module)
+        self.api = check_api(api)  # "v1" | "v2" | "auto": what frames read (client.v2 always works)
+        self._api_resolved: str | None = None if self.api == "auto" else self.api
+        self._v2: Any = None
         if token and authorization_token and token != authorization_token:
             raise ValueError("pass either token (2025 SDK) or authorization_token (2026 SDK), not two different values")
         if api_token and access_token and api_token != access_token:
@@ -175,7 +219,7 @@ class BaseClient:
         if not (access_token or token or authorization_token or agent_token):
             # as the SDK: tokens may come from SYNAPSE_* variables (and, when the host does
             # too, from ~/.synapse/config.json), never sent to a host they were not set for
-            found = config_from_env(env_only=base_url is not None)
+            found = {**v2_env(), **config_from_env(env_only=base_url is not None)}
             env_host = str(found.get("base_url") or "").rstrip("/")
             if base_url is None or env_host in ("", str(base_url).rstrip("/")):
                 base_url = base_url or found.get("base_url")
@@ -201,6 +245,13 @@ class BaseClient:
         self.retry = RetryPolicy(max_retries=max_retries)
         self.chunked_threshold = int(chunked_threshold)
         self._transport = transport
+        #: the caller chose a timeout: every call keeps it (lists included)
+        self._timeout_given = timeout is not None
+        self._connect()
+
+    def _connect(self) -> None:
+        """Each client makes its connection pool here (so both share this explicit signature)."""
+        raise NotImplementedError
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Any:
@@ -214,6 +265,28 @@ class BaseClient:
             raise ValueError("no backend configured: set SYNAPSE_HOST and SYNAPSE_ACCESS_TOKEN, "
                              "or write ~/.synapse/config.json with host and access_token")
         return cls(**kwargs)
+
+    # -- the v2 API (synapse_nb.client.v2) -------------------------------------------
+    @property
+    def v2(self) -> Any:
+        """The v2 resources: ``client.v2.tasks.list(project=1, list_all=True)``, ..."""
+        if self._v2 is None:
+            from .v2 import V2  # noqa: PLC0415
+            self._v2 = V2(self)
+        return self._v2
+
+    @api
+    def resolve_api(self) -> Flow:
+        """``"v1"`` or ``"v2"``: the API this client reads (``api="auto"`` asks the server
+        once, then remembers).
+
+        >>> SynapseClient(host, access_token=token, api="auto").resolve_api()  # doctest: +SKIP
+        'v2'
+        """
+        if self._api_resolved is None:
+            from .v2 import probe_flow  # noqa: PLC0415
+            self._api_resolved = yield from probe_flow(self)
+        return self._api_resolved
 
     # -- public attributes -----------------------------------------------------------
     @property
@@ -269,11 +342,15 @@ class BaseClient:
             kwargs["data"] = {k: json.dumps(v) if isinstance(v, (dict, list)) else v
                               for k, v in (call.data or {}).items()}
             kwargs["files"] = call.files
+        elif call.content is not None:
+            kwargs["content"] = call.content
         elif call.data is not None:
             kwargs["data"] = call.data
         elif call.json is not None:
             kwargs["json"] = call.json
-        if call.timeout is not None:
+        if call.timeout is not None and not self._timeout_given:
+            # a call's own timeout (a longer read for big lists) only stands in for the
+            # default: a timeout the caller chose holds for every call
             kwargs["timeout"] = call.timeout
         return kwargs
 
@@ -370,15 +447,30 @@ class BaseClient:
 
     # -- downloads -------------------------------------------------------------------
     def _download_target(self, op: Download) -> Path:
-        folder = Path(op.folder).expanduser()
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = private_dir(op.folder)
         return safe_join(folder, op.name or cache_name(op.url))
+
+    def _check_content(self, op: Download, response: httpx.Response) -> None:
+        """Refuse an answer that cannot be the file: an HTML page (a login or proxy page
+        answered 200), or a non-image for an image URL. Nothing is saved then."""
+        ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        suffix = Path(urlsplit(op.url).path).suffix.lower()
+        wrong = ctype == "text/html" and suffix not in (".html", ".htm")
+        wrong |= suffix in _IMAGE_SUFFIXES and bool(ctype) and not ctype.startswith("image/") and \
+            ctype not in ("application/octet-stream", "binary/octet-stream")
+        if wrong:
+            raise self._scrub(ContentTypeError(
+                response.status_code, f"expected a file for {suffix or 'this URL'}, got {ctype} "
+                "(an error or login page?); nothing was saved", method="GET", url=_mask_query(op.url)))
 
     def _download_call(self, op: Download) -> Call:
         return Call("GET", op.url, headers={"Accept": "*/*"}, idempotent=True)
 
     def url_cache_dir(self) -> Path:
         return self.config.cache_dir / "files"
+
+
+_IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".tif", ".tiff"})
 
 
 def _timeout(value: Any) -> httpx.Timeout:

@@ -21,7 +21,7 @@ from typing import Any, BinaryIO, Callable
 
 from .base import Answer, Call, Flow
 from .errors import error_for_status
-from .journal import UploadJournal
+from .journal import ChunkJournal
 
 __all__ = ["chunked_upload_flow", "DEFAULT_CHUNK_SIZE"]
 
@@ -65,7 +65,7 @@ def chunked_upload_flow(client: Any, path: str | Path, chunk_size: int = DEFAULT
     if int(chunk_size) < 1:
         raise ValueError(f"chunk_size must be positive, got {chunk_size!r}")
     chunk_size = int(chunk_size)
-    journal = UploadJournal(client.config.upload_state_dir, path, client.config.identity())
+    journal = ChunkJournal(client.config.upload_state_dir, path, client.config.identity())
     total = journal.size
     state = journal.load() or {}
     url: str | None = state.get("url")

@@ -22,11 +22,12 @@ from typing import Any, Mapping
 
 import httpx
 
+from synapse_nb._util import default_cache_dir
+
 __all__ = ["ClientConfig", "DEFAULT_TIMEOUT", "config_from_env"]
 
 #: connect 5 s, read 15 s as the SDK; big list calls get more (see pagination).
 DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
-DEFAULT_CACHE_DIR = Path("~/.cache/synapse_nb").expanduser()
 
 
 def _prefixed(value: str) -> str:
@@ -44,7 +45,8 @@ class ClientConfig:
     tenant: str | None = None
     agent_token: str | None = None
     timeout: httpx.Timeout = field(default_factory=lambda: DEFAULT_TIMEOUT)
-    cache_dir: Path = field(default_factory=lambda: DEFAULT_CACHE_DIR)
+    #: default: ``$SYNAPSE_NB_CACHE_DIR``, else the platform's user cache folder
+    cache_dir: Path = field(default_factory=default_cache_dir)
     upload_state_dir: Path | None = None
 
     def __post_init__(self) -> None:

@@ -11,7 +11,8 @@ at a single boundary (``raise ... from err``)::
     ├── RequestTimeoutError     408 and client-side timeouts
     ├── RateLimitError          429 (``.retry_after`` in seconds, when given)
     ├── ServerError             5xx
-    └── APIConnectionError      no answer (refused, dropped, DNS); status 503 as in the SDK
+    ├── ContentTypeError        an answer of the wrong kind (an HTML page for an image)
+    └── APIConnectionError      no answer (refused, dropped, DNS): ``status_code`` is None
 
 The names of both SDK generations work on one object: ``.status`` / ``.reason`` (2025)
 and ``.status_code`` / ``.detail`` (2026); ``.response`` always keeps the body.
@@ -36,6 +37,7 @@ __all__ = [
     "RateLimitError",
     "ServerError",
     "APIConnectionError",
+    "ContentTypeError",
     "error_for_status",
     "redact",
 ]
@@ -67,7 +69,7 @@ class ClientError(Exception):
 
     def __init__(
         self,
-        status_code: int,
+        status_code: int | None,
         detail: Any = None,
         *,
         reason: str | None = None,
@@ -75,11 +77,12 @@ class ClientError(Exception):
         method: str | None = None,
         url: str | None = None,
     ) -> None:
-        self.status_code = int(status_code)
+        # None: there was no answer (a refused connection has no status to report)
+        self.status_code = None if status_code is None else int(status_code)
         self.detail = detail
         self.response = response if response is not None else detail
         try:
-            default_reason = HTTPStatus(self.status_code).phrase
+            default_reason = HTTPStatus(self.status_code).phrase if self.status_code else "Error"
         except ValueError:
             default_reason = "Error"
         self.reason = reason or default_reason
@@ -89,14 +92,14 @@ class ClientError(Exception):
 
     # 2025 SDK name
     @property
-    def status(self) -> int:
+    def status(self) -> int | None:
         return self.status_code
 
     def _message(self) -> str:
         detail = self.detail
         if isinstance(detail, dict) and set(detail) == {"detail"}:
             detail = detail["detail"]
-        text = f"{self.status_code} {self.reason}"
+        text = self.reason if self.status_code is None else f"{self.status_code} {self.reason}"
         if self.method and self.url:
             text += f" ({self.method} {self.url})"
         if detail not in (None, "", {}):
@@ -113,7 +116,7 @@ class ClientError(Exception):
         return f"{type(self).__name__}({self.status_code}, {self.reason!r})"
 
 
-def _rebuild(cls: type[ClientError], status: int, detail: Any, reason: str, response: Any) -> ClientError:
+def _rebuild(cls: type[ClientError], status: int | None, detail: Any, reason: str, response: Any) -> ClientError:
     return cls(status, detail, reason=reason, response=response)
 
 
@@ -147,12 +150,22 @@ class ServerError(ClientError):
     """5xx: the backend failed."""
 
 
+class ContentTypeError(ClientError):
+    """The answer is not what was asked for: e.g. an HTML page (a login or proxy page)
+    answered with 200 for an image URL. ``status_code`` is the answer's status."""
+
+
 class APIConnectionError(ClientError):
-    """No answer: refused, dropped or unresolvable (status 503, as the SDK reports it)."""
+    """No answer: refused, dropped or unresolvable. ``status_code`` is None (no made-up status).
+
+    >>> err = APIConnectionError("ConnectError: [Errno 111] Connection refused")
+    >>> err.status_code is None, str(err)
+    (True, 'Connection Error: ConnectError: [Errno 111] Connection refused')
+    """
 
     def __init__(self, detail: Any = "connection failed", **kwargs: Any) -> None:
         kwargs.setdefault("reason", "Connection Error")
-        super().__init__(503, detail, **kwargs)
+        super().__init__(None, detail, **kwargs)
 
     def __reduce__(self) -> Any:
         return (_rebuild_conn, (self.detail,))
@@ -185,5 +198,7 @@ def error_for_status(status_code: int, body: Any = None, **kwargs: Any) -> Clien
     detail = body
     if isinstance(body, dict) and isinstance(body.get("detail"), str):
         detail = body["detail"]  # DRF's {"detail": "..."}: the message; .response keeps the body
+    elif isinstance(body, dict) and isinstance(body.get("error"), dict):
+        detail = body["error"].get("message") or body  # v2's {"error": {"code", "message"}}
     kwargs.setdefault("response", body)
     return cls(status_code, detail, **kwargs)

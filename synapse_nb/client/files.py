@@ -9,8 +9,14 @@ Two forms are accepted:
 - the seed-docs form ``{"files": lambda url: ...}``: each URL in that field is rewritten
   by the function (no download).
 
-File names are ``sha256(url without query)[:32] + suffix``: they never leave the folder
-whatever the server sends, and a file already present is not fetched again.
+File names are ``sha256(whole url)[:32] + suffix``: they never leave the folder whatever
+the server sends, a file already present is not fetched again, and two URLs that differ
+only in their query (``?v=1``, ``?v=2``) are two files.
+
+A file that fails (an error answer, an HTML page where a file was expected, no answer)
+does not lose the listing: its field keeps the URL, the record gets
+``url_conversion_errors`` (a list of ``{"field", "url", "error"}``; URLs without their
+query), and one :class:`UrlConversionWarning` says how many files and records failed.
 
 >>> name = cache_name("https://h/media/a/cat.JPG?sig=1")
 >>> name.endswith(".jpg") and "/" not in name
@@ -27,28 +33,43 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import os
 import re
-import tempfile
-from contextlib import contextmanager
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, BinaryIO, Callable, Iterator, Mapping
-from urllib.parse import urlsplit, urlunsplit
+from typing import Any, Callable, Mapping
+from urllib.parse import urlsplit
 
-__all__ = ["UrlConversion", "atomic_file", "cache_name", "safe_join"]
+__all__ = ["UrlConversion", "UrlConversionWarning", "DownloadFailed", "cache_name", "safe_join"]
 
 _SUFFIX = re.compile(r"^\.[A-Za-z0-9]{1,10}$")
 
 
 def cache_name(url: str) -> str:
-    """A flat, safe file name for ``url`` (hash of the URL without query, plus suffix)."""
-    parts = urlsplit(url)
-    bare = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
-    suffix = PurePosixPath(parts.path).suffix.lower()
+    """A flat, safe file name for ``url`` (hash of the whole URL, plus the path's suffix).
+
+    >>> cache_name("http://h/a.png?v=1") != cache_name("http://h/a.png?v=2")
+    True
+    """
+    suffix = PurePosixPath(urlsplit(url).path).suffix.lower()
     if not _SUFFIX.match(suffix):
         suffix = ""
-    return hashlib.sha256(bare.encode()).hexdigest()[:32] + suffix
+    return hashlib.sha256(url.encode()).hexdigest()[:32] + suffix
+
+
+class UrlConversionWarning(UserWarning):
+    """Some files of a ``url_conversion`` could not be fetched (their fields keep the URL)."""
+
+
+@dataclass
+class DownloadFailed:
+    """What a download inside a ``Gather`` gives back instead of raising (see ``Gather``)."""
+
+    url: str
+    error: Exception
+
+    def describe(self) -> str:
+        return f"{type(self.error).__name__}: {self.error}"[:300]
 
 
 def safe_join(folder: Path, name: str) -> Path:
@@ -64,21 +85,6 @@ def safe_join(folder: Path, name: str) -> Path:
     if target.parent != folder and folder not in target.parents:
         raise ValueError(f"refusing to write {name!r} outside {folder}")
     return target
-
-
-@contextmanager
-def atomic_file(target: Path) -> Iterator[BinaryIO]:
-    """A file that appears at ``target`` only once completely written: a download cut
-    short (error, dropped connection, killed process) never leaves a partial file that a
-    later run would take for the real one."""
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".part-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            yield fh
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def _is_url(value: Any) -> bool:
@@ -139,15 +145,20 @@ class UrlConversion:
         return [(n, parts[-1]) for n in nodes if isinstance(n, dict) and parts[-1] in n]
 
     def _visit(self, value: Any, fn: Callable[[str], Any]) -> Any:
-        """Map every URL inside a field value (string, dict of files, list)."""
+        """Map every URL inside a field value (string, dict of files, list); a URL for
+        which ``fn`` answers None stays as it is."""
         if _is_url(value):
-            return fn(value)
+            new = fn(value)
+            return value if new is None else new
         if isinstance(value, list):
             return [self._visit(v, fn) for v in value]
         if isinstance(value, dict):
             if _is_url(value.get("url")):  # one file dict: url -> path
+                path = fn(value["url"])
+                if path is None:
+                    return value
                 out = {k: v for k, v in value.items() if k != "url"}
-                out["path"] = fn(value["url"])
+                out["path"] = path
                 return out
             return {k: self._visit(v, fn) for k, v in value.items()}
         return value
@@ -162,20 +173,48 @@ class UrlConversion:
         return list(found)
 
     def apply(self, records: list[Any], paths: Mapping[str, Any]) -> list[Any]:
-        """Copies of ``records`` with URLs replaced (by ``paths[url]`` or the rewrite)."""
+        """Copies of ``records`` with URLs replaced (by ``paths[url]`` or the rewrite).
+
+        A :class:`DownloadFailed` in ``paths`` leaves its URL in place and is reported on
+        the record (``url_conversion_errors``) and in one warning.
+        """
         out = []
+        failed_records = 0
         for rec in records:
             rec = copy.copy(rec)
+            errors: list[dict[str, str]] = []
             for dotted in self.fields:
                 head = dotted.split(".")[0]
                 if isinstance(rec, dict) and head in rec:
                     rec[head] = copy.deepcopy(rec[head])
                 for holder, key in self._holders(rec, dotted):
                     if self.download:
-                        holder[key] = self._visit(holder[key], lambda u: paths.get(u, u))
+                        holder[key] = self._visit(holder[key], lambda u, f=dotted: _path_or_none(u, f, paths, errors))
                     else:
                         holder[key] = self._visit(holder[key], self.rewrite[dotted])
+            if errors and isinstance(rec, dict):
+                rec["url_conversion_errors"] = errors
+                failed_records += 1
             if self.coerce is not None:
                 rec = self.coerce(rec)
             out.append(rec)
+        failed = [v for v in paths.values() if isinstance(v, DownloadFailed)]
+        if failed:
+            warnings.warn(
+                f"url_conversion: {len(failed)} of {len(paths)} files could not be fetched "
+                f"({failed_records} of {len(records)} records); their fields keep the URL and the "
+                f"records say why in 'url_conversion_errors' (first: {failed[0].describe()})",
+                UrlConversionWarning, stacklevel=2)
         return out
+
+
+def _bare(url: str) -> str:
+    return url.split("?", 1)[0]
+
+
+def _path_or_none(url: str, dotted: str, paths: Mapping[str, Any], errors: list[dict[str, str]]) -> Any:
+    got = paths.get(url, url)
+    if isinstance(got, DownloadFailed):
+        errors.append({"field": dotted, "url": _bare(url), "error": got.describe()})
+        return None
+    return got

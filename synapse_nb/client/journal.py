@@ -1,4 +1,8 @@
-"""Resume journal of chunked uploads: one small JSON file per source file.
+"""Resume state of one chunked upload (:class:`ChunkJournal`): a small JSON file per source file.
+
+Not to be confused with :class:`synapse_nb.upload.FolderJournal`, which records what a
+folder upload created (files, data units, tasks); this one only records how far the
+bytes of one large file have gone (its chunked upload ``url`` and ``offset``).
 
 The key is the absolute path, size and mtime of the file plus the backend (base URL and
 tenant, never a token): a file that changed, or the same file sent to another backend,
@@ -6,7 +10,7 @@ starts a new upload. Files are written atomically (temp file + ``os.replace``), 
 process killed at any moment leaves either the old or the new state.
 
 >>> import tempfile
->>> j = UploadJournal(Path(tempfile.mkdtemp()), Path(__file__), "http://h|acme")
+>>> j = ChunkJournal(Path(tempfile.mkdtemp()), Path(__file__), "http://h|acme")
 >>> j.load() is None
 True
 >>> j.save({"url": "http://h/chunked_upload/1/", "offset": 10})
@@ -20,17 +24,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["UploadJournal"]
+from .._util import atomic_write
+
+__all__ = ["ChunkJournal"]
 
 
-class UploadJournal:
-    """Where a chunked upload of one file stands (its ``url``, ``id`` and ``offset``)."""
+class ChunkJournal:
+    """Where the chunked upload of one file stands (its ``url``, ``id`` and ``offset``)."""
 
     def __init__(self, state_dir: Path, source: Path, identity: str) -> None:
         source = Path(source).resolve()
@@ -52,19 +56,8 @@ class UploadJournal:
         return data
 
     def save(self, state: dict[str, Any]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         record = {**state, "source": str(self.source), "size": self.size, "updated": time.time()}
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(record, fh)
-            os.replace(tmp, self.path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        atomic_write(self.path, json.dumps(record))
 
     def clear(self) -> None:
         try:

@@ -13,6 +13,11 @@ How a walk goes:
 4. Records whose ``id`` was already yielded are dropped (rows move between pages when
    the data changes under the walk); a last page that still has ``next`` (rows were
    added) is followed to the end. ``report`` tells how many of each.
+5. Rows deleted during the walk (or leaving the filter) shift later rows onto pages
+   already read: when a page's ``count`` is below the first one, the pages of the new
+   count are read again (ids already yielded are skipped), up to :data:`MAX_REREADS`
+   times while the count keeps falling, so that no surviving row is lost.
+   ``report.recovered`` counts the rows found that way.
 
 >>> plan = PagePlan({"project": 1}, page_size=2)
 >>> plan.first_params()
@@ -23,6 +28,8 @@ How a walk goes:
 [2, 3]
 >>> plan.accept([{"id": 2}, {"id": 3}])   # id 2 moved: dropped
 [{'id': 3}]
+>>> plan.observe({"count": 4}); plan.reread_pages()   # a row was deleted: read again
+[1, 2]
 """
 
 from __future__ import annotations
@@ -35,11 +42,13 @@ from concurrent.futures import Executor, Future
 from dataclasses import asdict, dataclass, field
 from typing import Any, AsyncIterator, Awaitable, Callable, Iterator, Mapping
 
-__all__ = ["FetchReport", "PagePlan", "Pages", "AsyncPages", "EMPTY_PAGE"]
+__all__ = ["FetchReport", "PagePlan", "Pages", "AsyncPages", "EMPTY_PAGE", "MAX_REREADS"]
 
 Records = list[dict[str, Any]]
 #: what a planned page past the end (404 "Invalid page.") counts as
 EMPTY_PAGE: Mapping[str, Any] = {"results": [], "next": None}
+#: passes over the pages again at most when rows are deleted during a walk
+MAX_REREADS = 2
 
 
 @dataclass
@@ -54,6 +63,9 @@ class FetchReport:
     elapsed: float = 0.0
     count: int | None = None
     mode: str = "concurrent"
+    #: pages read again because the count fell during the walk, and rows found there
+    reread_pages: int = 0
+    recovered: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -69,6 +81,9 @@ class PagePlan:
     count: int | None = None
     size: int = 0
     first_next: str | None = None
+    #: the lowest ``count`` any page answered (rows deleted during the walk lower it)
+    low_count: int | None = None
+    rereads: int = 0
     _seen: set[Any] = field(default_factory=set)
     _started: float = field(default_factory=time.perf_counter)
 
@@ -93,6 +108,7 @@ class PagePlan:
         results = _results(body)
         count = body.get("count") if isinstance(body, Mapping) else None
         self.count = int(count) if isinstance(count, int) else None
+        self.low_count = self.count
         self.report.count = self.count
         self.first_next = body.get("next") if isinstance(body, Mapping) else None
         # the server may clamp page_size: page 1 shows the size it really used
@@ -116,22 +132,52 @@ class PagePlan:
     def last_page(self) -> int:
         return max([1, *self.remaining_pages()])
 
-    def accept(self, records: Records) -> Records:
-        """Drop records already yielded (by ``id``); count the page."""
+    def observe(self, body: Any) -> None:
+        """Note the ``count`` a later page answered (it falls when rows are deleted)."""
+        count = body.get("count") if isinstance(body, Mapping) else None
+        if isinstance(count, int) and self.low_count is not None and count < self.low_count:
+            self.low_count = count
+
+    def take(self, body: Any, *, reread: bool = False) -> Records:
+        """:meth:`observe` then :meth:`accept` one page body."""
+        self.observe(body)
+        return self.accept(_results(body), reread=reread)
+
+    def reread_pages(self) -> list[int]:
+        """Pages to read again after the walk: all pages of the lower count when the count
+        fell since the last pass (empty otherwise, and after :data:`MAX_REREADS` passes)."""
+        if (self.count is None or self.low_count is None or self.low_count >= self.count
+                or self.rereads >= MAX_REREADS or not self.concurrent):
+            return []
+        self.rereads += 1
+        self.count = self.low_count
+        pages = list(range(1, math.ceil(self.count / self.size) + 1))
+        self.report.reread_pages += len(pages)
+        return pages
+
+    def accept(self, records: Records, *, reread: bool = False) -> Records:
+        """Drop records already yielded (by ``id``); count the page.
+
+        ``reread``: a page read again (see :meth:`reread_pages`): ids seen are expected
+        there, not counted as duplicates; new ones are rows recovered.
+        """
         self.report.pages += 1
         out: Records = []
         for rec in records:
             key = rec.get("id") if isinstance(rec, dict) else None
             if key is not None:
                 if key in self._seen:
-                    self.report.duplicates_dropped += 1
+                    if not reread:
+                        self.report.duplicates_dropped += 1
                     continue
                 self._seen.add(key)
             out.append(rec)
+        if reread:
+            self.report.recovered += len(out)
         self.report.rows += len(out)
         self.report.elapsed = round(time.perf_counter() - self._started, 3)
-        if self.count is not None:
-            self.report.count_drift = self.report.rows + self.report.duplicates_dropped - self.count
+        if self.report.count is not None:
+            self.report.count_drift = self.report.rows + self.report.duplicates_dropped - self.report.count
         return out
 
 
@@ -191,8 +237,22 @@ class Pages:
         self._ensure_first()
         assert self._first is not None
         yield self._out(self._first)
+        last_body = yield from self._pages(self.plan.remaining_pages(), reread=False)
+        url = next_url(last_body) if last_body is not None else self.plan.first_next
+        if self.plan.concurrent and last_body is None:
+            url = None  # a single page in all
+        while url:  # unknown count, or rows were added during the walk
+            body = self._fetch(url)
+            yield self._out(self.plan.take(body))
+            url = next_url(body)
+        while again := self.plan.reread_pages():  # rows were deleted during the walk
+            yield from self._pages(again, reread=True)
+
+    def _pages(self, numbers: list[int], *, reread: bool) -> Iterator[Records]:
+        """Fetch these pages (concurrently when a pool is given), yield them in order;
+        returns the last body (None when there was no page)."""
         last_body: Any = None
-        pages = deque(self.plan.remaining_pages())
+        pages = deque(numbers)
         if pages and self._executor is not None and self._concurrency > 1:
             inflight: deque[Future[Any]] = deque()
             try:
@@ -200,21 +260,15 @@ class Pages:
                     while pages and len(inflight) < self._concurrency:
                         inflight.append(self._executor.submit(self._fetch, self.plan.page_params(pages.popleft())))
                     last_body = inflight.popleft().result()
-                    yield self._out(self.plan.accept(_results(last_body)))
+                    yield self._out(self.plan.take(last_body, reread=reread))
             finally:
                 for fut in inflight:  # the caller stopped early: drop what is pending
                     fut.cancel()
-        elif pages:
+        else:
             for page in pages:
                 last_body = self._fetch(self.plan.page_params(page))
-                yield self._out(self.plan.accept(_results(last_body)))
-        url = next_url(last_body) if last_body is not None else self.plan.first_next
-        if self.plan.concurrent and last_body is None:
-            url = None  # a single page in all
-        while url:  # unknown count, or rows were added during the walk
-            body = self._fetch(url)
-            yield self._out(self.plan.accept(_results(body)))
-            url = next_url(body)
+                yield self._out(self.plan.take(last_body, reread=reread))
+        return last_body
 
     def records(self) -> Iterator[dict[str, Any]]:
         """Every record, page after page."""
@@ -268,25 +322,34 @@ class AsyncPages:
         await self.first()
         assert self._first is not None
         yield await self._out(self._first)
-        last_body: Any = None
-        pages = deque(self.plan.remaining_pages())
-        inflight: deque[asyncio.Task[Any]] = deque()
-        try:
-            while pages or inflight:
-                while pages and len(inflight) < self._concurrency:
-                    inflight.append(asyncio.ensure_future(self._fetch(self.plan.page_params(pages.popleft()))))
-                last_body = await inflight.popleft()
-                yield await self._out(self.plan.accept(_results(last_body)))
-        finally:
-            for task in inflight:
-                task.cancel()
+        holder: list[Any] = [None]
+        async for records in self._pages(self.plan.remaining_pages(), holder, reread=False):
+            yield records
+        last_body = holder[0]
         url = next_url(last_body) if last_body is not None else self.plan.first_next
         if self.plan.concurrent and last_body is None:
             url = None
         while url:
             body = await self._fetch(url)
-            yield await self._out(self.plan.accept(_results(body)))
+            yield await self._out(self.plan.take(body))
             url = next_url(body)
+        while again := self.plan.reread_pages():  # rows were deleted during the walk
+            async for records in self._pages(again, holder, reread=True):
+                yield records
+
+    async def _pages(self, numbers: list[int], holder: list[Any], *, reread: bool) -> AsyncIterator[Records]:
+        """Fetch these pages concurrently, yield them in order; ``holder[0]``: the last body."""
+        pages = deque(numbers)
+        inflight: deque[asyncio.Task[Any]] = deque()
+        try:
+            while pages or inflight:
+                while pages and len(inflight) < self._concurrency:
+                    inflight.append(asyncio.ensure_future(self._fetch(self.plan.page_params(pages.popleft()))))
+                holder[0] = await inflight.popleft()
+                yield await self._out(self.plan.take(holder[0], reread=reread))
+        finally:
+            for task in inflight:
+                task.cancel()
 
     async def records(self) -> AsyncIterator[dict[str, Any]]:
         async for page in self:

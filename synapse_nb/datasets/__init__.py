@@ -4,18 +4,29 @@
 >>> snap = snb.snapshot(client, ground_truth_dataset_version=2)           # doctest: +SKIP
 >>> snap.export("street", format="coco")                                   # doctest: +SKIP
 >>> plan = snb.import_annotations(client, "street", format="coco", project=1)  # doctest: +SKIP
+
+Names load lazily: ``synapse-nb --help`` does not pay for pandas.
 """
 
 from __future__ import annotations
 
-from .snapshot import Snapshot, snapshot
+import importlib
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["Snapshot", "snapshot", "import_annotations"]
+if TYPE_CHECKING:
+    from .import_ import import_annotations
+    from .snapshot import Snapshot, snapshot
+
+__all__ = ["Snapshot", "snapshot", "import_annotations", "FORMATS"]
+
+#: export formats of :meth:`Snapshot.export`
+FORMATS = ("coco", "yolo", "voc", "parquet")
+
+_LAZY = {"Snapshot": ".snapshot", "snapshot": ".snapshot", "import_annotations": ".import_"}
 
 
-def __getattr__(name: str) -> object:
-    if name == "import_annotations":
-        from .import_ import import_annotations  # noqa: PLC0415
-
-        return import_annotations
-    raise AttributeError(f"module 'synapse_nb.datasets' has no attribute {name!r}")
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'synapse_nb.datasets' has no attribute {name!r}")
+    return getattr(importlib.import_module(module, __name__), name)

@@ -29,15 +29,14 @@ import orjson
 import pandas as pd
 
 from .._util import atomic_write
+from . import FORMATS
 from .fetch import FileJob, fetch_files
 from .manifest import annotation_groups
 
 if TYPE_CHECKING:
     from .snapshot import Snapshot
 
-__all__ = ["FORMATS", "Shape", "Image", "export_snapshot", "image_path"]
-
-FORMATS = ("coco", "yolo", "voc", "parquet")
+__all__ = ["Shape", "Image", "export_snapshot", "image_path"]
 
 
 @dataclass(frozen=True)

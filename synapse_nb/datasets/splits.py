@@ -3,7 +3,8 @@
 Each data unit (an image) goes to exactly one split, whatever the number of records or
 annotations on it. Units are dealt rarest label first (ties broken by a seeded shuffle),
 each to the split that most lacks its labels relative to the asked fractions (iterative
-stratification, Sechidis et al. 2011). Units without annotations count as the label
+stratification, Sechidis et al. 2011); then seeded random swaps of two units are kept
+when they bring the label counts closer to the fractions. Units without annotations count as the label
 ``None``, so empty images are spread like the rest. The same units, labels, fractions and
 seed always give the same assignment.
 
@@ -53,23 +54,59 @@ def assign_splits(unit_labels: Mapping[Hashable, Sequence[Any]], fractions: Mapp
     totals: collections.Counter[Any] = collections.Counter()
     for labels in label_sets.values():
         totals.update(labels)
-    # wanted[split][label]: how many more units with that label the split should get
-    wanted = {s: {label: n * shares[s] for label, n in totals.items()} for s in names}
+    # need[split][label]: the share of its asked units with that label a split still lacks
+    want = {s: {label: n * shares[s] for label, n in totals.items()} for s in names}
     room = {s: len(units) * shares[s] for s in names}
     # rarest label first; the stable sort keeps the seeded order among equals
     order = sorted(units, key=lambda u: min(totals[x] for x in label_sets[u]))
     out: dict[Hashable, str] = {}
     for unit in order:
         labels = label_sets[unit]
-        rarest = min(labels, key=lambda x: (totals[x], str(x)))
-        best = max(names, key=lambda s: (wanted[s][rarest], room[s], -names.index(s)))
-        if room[best] <= 0 < max(room.values()):  # never overfill a split while others wait
-            best = max(names, key=lambda s: (room[s], -names.index(s)))
+        live = [s for s in names if room[s] > 0] or names  # never overfill while others wait
+        best = max(live, key=lambda s: (sum(want[s][x] / (totals[x] * shares[s] or 1)
+                                            for x in labels), room[s], -names.index(s)))
         out[unit] = best
         room[best] -= 1
         for label in labels:
-            wanted[best][label] -= 1
+            want[best][label] -= 1
+    _refine(out, label_sets, totals, shares, seed, min(20 * len(units), 40_000))
     return out
+
+
+def _refine(out: dict[Hashable, str], label_sets: dict[Hashable, list[Any]],
+            totals: collections.Counter[Any], shares: dict[str, float], seed: int,
+            attempts: int) -> None:
+    """Seeded random swaps of two units between splits, kept when they bring the label
+    counts closer to the asked shares (split sizes do not change)."""
+    count = {s: collections.Counter() for s in shares}
+    for unit, split in out.items():
+        count[split].update(label_sets[unit])
+
+    def cost(split: str, label: Any, n: float) -> float:
+        return (n - totals[label] * shares[split]) ** 2 / totals[label]
+
+    def delta(a: str, b: str, moving: set[Any]) -> float:  # labels moving from a to b
+        return sum(cost(a, x, count[a][x] - 1) - cost(a, x, count[a][x])
+                   + cost(b, x, count[b][x] + 1) - cost(b, x, count[b][x]) for x in moving)
+
+    units = list(out)
+    if len(units) < 2:
+        return
+    rng = random.Random(seed)
+    for _ in range(attempts):
+        u, v = units[rng.randrange(len(units))], units[rng.randrange(len(units))]
+        a, b = out[u], out[v]
+        if a == b:
+            continue
+        lu, lv = set(label_sets[u]), set(label_sets[v])
+        if delta(a, b, lu - lv) + delta(b, a, lv - lu) < 0:
+            for x in lu - lv:
+                count[a][x] -= 1
+                count[b][x] += 1
+            for x in lv - lu:
+                count[b][x] -= 1
+                count[a][x] += 1
+            out[u], out[v] = b, a
 
 
 def split_counts(assignment: Mapping[Hashable, str]) -> dict[str, int]:

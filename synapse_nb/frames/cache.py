@@ -1,11 +1,17 @@
 """Opt-in on-disk cache of frames (Parquet), and what changed when a cached frame is refreshed.
 
-One file per (host, tenant, frame kind, query parameters):
-``<dir>/<host>/<tenant>/<kind>/<sha256 of the parameters>.parquet`` with a ``.json``
-sidecar (parameters, time saved, the original fetch report). The tenant part is the
-client's tenant code, or, when only an access token says who the tenant is, a short
-one-way hash of that token (the token itself is never written anywhere). Every path part
-is reduced to ``[A-Za-z0-9._-]`` and checked to stay inside the cache folder.
+One file per (host, credential, frame kind, query parameters):
+``<dir>/<host>/<credential>/<kind>/<sha256 of the parameters>.parquet`` with a ``.json``
+sidecar (parameters, time saved, the original fetch report). ``<host>`` is the whole base
+URL (scheme included) and ``<credential>`` the client's :attr:`credential_id`, a one-way
+hash of host, tenant and tokens: a wrong or revoked token that claims ``tenant="acme"``
+gets its own folder, never acme's cached rows. Path parts are made by
+:func:`synapse_nb._util.path_key`, so two names that read alike never share a folder.
+
+Files are written atomically (unique temporary name, then rename: a reader never sees half
+a file, concurrent refreshes never collide), ``0600`` in ``0700`` folders. A cached file
+that cannot be read (empty, corrupt, a torn sidecar) is a miss: the frame is fetched again
+and the entry rewritten.
 
 Example:
     >>> import tempfile, pandas as pd
@@ -20,8 +26,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
-import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,42 +37,35 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from synapse_nb._util import atomic_path, atomic_write, default_cache_dir as _root_cache_dir, path_key
+
 from .convert import table_to_frame
 from .schema import Column
 
 __all__ = ["FrameCache", "FrameChanges", "diff_frames", "default_cache_dir", "resolve_cache"]
 
 
+logger = logging.getLogger("synapse_nb.frames")
+
+
 def default_cache_dir() -> Path:
-    """``$SYNAPSE_NB_CACHE_DIR/frames``, else ``~/.cache/synapse_nb/frames``."""
-    root = os.environ.get("SYNAPSE_NB_CACHE_DIR")
-    return (Path(root) if root else Path.home() / ".cache" / "synapse_nb") / "frames"
-
-
-def _safe(part: str) -> str:
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", part).strip("._")
-    return cleaned[:80] or "_"
+    """``<synapse_nb cache>/frames``: ``$SYNAPSE_NB_CACHE_DIR/frames``, else the platform's
+    user cache folder (``~/.cache/synapse_nb/frames`` on Linux)."""
+    return _root_cache_dir() / "frames"
 
 
 def _client_identity(client: Any) -> tuple[str, str]:
-    """(host, tenant) of a client, for the cache path; no secret leaves this function."""
-    host = str(getattr(client, "base_url", "") or "local")
-    host = re.sub(r"^[a-z]+://", "", host).rstrip("/")
-    tenant = getattr(client, "tenant", None) or getattr(client, "_tenant", None)
-    if not tenant:
-        # An access token alone identifies the tenant: key the cache by a one-way hash of
-        # it, so two tenants' frames never share a file. SynapseClient keeps it in .config.
-        holders = [client, getattr(client, "config", None)]
-        names = ("access_token", "_access_token", "token", "_token", "authorization_token",
-                 "agent_token")
-        for holder, name in ((h, n) for h in holders if h is not None for n in names):
-            secret = getattr(holder, name, None)
-            if secret is not None and hasattr(secret, "get_secret_value"):
-                secret = secret.get_secret_value()
-            if isinstance(secret, str) and secret:
-                tenant = "token-" + hashlib.sha256(secret.encode()).hexdigest()[:12]
-                break
-    return host, str(tenant or "default")
+    """(host, credential) path parts of a client; reads only public, non-secret attributes.
+
+    A synapse_nb client answers with its ``credential_id``; another object with ``paginate``
+    is keyed by its base URL and tenant only.
+    """
+    host = str(getattr(client, "base_url", "") or "local").rstrip("/")
+    credential = getattr(client, "credential_id", None)
+    if not isinstance(credential, str) or not credential:
+        tenant = str(getattr(client, "tenant", None) or "")
+        credential = "anon-" + hashlib.sha256(f"{host}|{tenant}".encode()).hexdigest()[:16]
+    return path_key(host), path_key(credential)
 
 
 @dataclass
@@ -127,49 +126,66 @@ class FrameCache:
 
     def path_for(self, client: Any, kind: str, params: Mapping[str, str]) -> Path:
         """The Parquet path of one cached frame (created folders included)."""
-        host, tenant = _client_identity(client)
+        host, credential = _client_identity(client)
         digest = hashlib.sha256(json.dumps(sorted(params.items())).encode()).hexdigest()[:24]
         root = self.directory.resolve()
-        path = (root / _safe(host) / _safe(tenant) / _safe(kind) / f"{digest}.parquet").resolve()
-        if root not in path.parents:  # defence in depth: _safe already keeps parts plain
+        path = (root / host / credential / path_key(kind) / f"{digest}.parquet").resolve()
+        if root not in path.parents:  # defence in depth: path_key already keeps parts plain
             raise ValueError(f"cache path {path} would leave the cache folder {root}")
         return path
 
     def load(self, client: Any, kind: str, params: Mapping[str, str],
              columns: Sequence[Column], index: str | None) -> pd.DataFrame | None:
-        """The cached frame with the declared dtypes, or None when there is none."""
+        """The cached frame with the declared dtypes, or None when there is none.
+
+        An entry that cannot be read (empty or corrupt Parquet, torn sidecar, another
+        layout) is a miss: it is removed, with a warning, and the caller fetches again.
+        """
         path = self.path_for(client, kind, params)
         if not path.exists():
             return None
-        table = pq.read_table(path).replace_schema_metadata(None)
-        if index is not None and index not in table.column_names:
-            return None  # written by something else: treat as a miss
-        df = table_to_frame(table, columns, index=index)
         side = path.with_suffix(".json")
-        meta = json.loads(side.read_text()) if side.exists() else {}
+        try:
+            table = pq.read_table(path).replace_schema_metadata(None)
+            meta = json.loads(side.read_text(encoding="utf-8"))
+            if not isinstance(meta, dict) or (index is not None and index not in table.column_names):
+                raise ValueError("not a frame cache entry of this kind")
+            df = table_to_frame(table, columns, index=index)
+        except (OSError, ValueError, pa.ArrowException) as err:
+            logger.warning("cached frame %s is unreadable (%s: %s); fetching it again",
+                           path.name, type(err).__name__, str(err)[:200])
+            self._drop(path)
+            return None
         report = dict(meta.get("fetch_report") or {})
         report.update(source="cache", cache_path=str(path), cached_at=meta.get("saved_at"))
         df.attrs["fetch_report"] = report
         return df
 
+    @staticmethod
+    def _drop(path: Path) -> None:
+        for p in (path, path.with_suffix(".json")):
+            try:
+                p.unlink()
+            except OSError:
+                pass
+
     def save(self, client: Any, kind: str, params: Mapping[str, str], df: pd.DataFrame) -> Path:
-        """Write ``df`` (atomically: temp file then rename) and its sidecar."""
+        """Write ``df`` and its sidecar, each atomically (unique temp file, then rename)."""
         path = self.path_for(client, kind, params)
-        path.parent.mkdir(parents=True, exist_ok=True)
         table = pa.Table.from_pandas(df, preserve_index=df.index.name is not None)
-        tmp = path.with_suffix(".parquet.tmp")
-        pq.write_table(table, tmp)
-        os.replace(tmp, path)
         meta = {"kind": kind, "params": dict(params), "saved_at": time.strftime(
             "%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "fetch_report": df.attrs.get("fetch_report")}
-        path.with_suffix(".json").write_text(json.dumps(meta, default=str))
+        # the sidecar first: a Parquet file that exists always has one
+        atomic_write(path.with_suffix(".json"), json.dumps(meta, default=str))
+        with atomic_path(path) as tmp:
+            pq.write_table(table, tmp)
         return path
 
     def clear(self) -> int:
         """Delete every cached frame; returns how many files went."""
         n = 0
         for p in self.directory.rglob("*"):
-            if p.is_file() and p.suffix in (".parquet", ".json", ".tmp"):
+            if p.is_file() and p.suffix in (".parquet", ".json", ".tmp", ".part"):
                 p.unlink()
                 n += 1
         return n

@@ -212,6 +212,7 @@ class PageConsumer:
             "count": self.count,
             "duplicates_dropped": dropped,
             "count_drift": drift,
+            "recovered": int(client_report.get("recovered") or 0),
             "elapsed": round(time.perf_counter() - self.started, 3),
             "conversion": self.stats.as_dict(),
         }

@@ -25,6 +25,7 @@ from .faults import FaultMiddleware
 from .routers import all_routers
 from .seed import seed_database, signer_for
 from .settings import Settings
+from .v2 import mount_v2
 
 __all__ = ["create_app"]
 
@@ -121,5 +122,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for router in all_routers():
         app.include_router(router)
+    mount_v2(app)  # /v2/: envelopes, cursor pages, bulk fetch (synapse_nb.server.v2)
     app.add_middleware(FaultMiddleware)
     return app

@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from .discovery import FileSpec, discover_files
-from .errors import FolderError, MetadataError, UploadError
+from .errors import FolderError, MetadataError, UploadError, UploadInProgressError
 from .folder import upload_folder
-from .journal import UploadJournal
+from .journal import FolderJournal
 from .metadata import load_metadata
 from .plan import plan_upload
 from .progress import Progress, TqdmProgress
@@ -23,10 +23,11 @@ __all__ = [
     "UploadError",
     "FolderError",
     "MetadataError",
+    "UploadInProgressError",
     "FileSpec",
     "discover_files",
     "load_metadata",
-    "UploadJournal",
+    "FolderJournal",
     "Progress",
     "TqdmProgress",
 ]

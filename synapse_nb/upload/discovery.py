@@ -137,13 +137,17 @@ def _is_system(name: str) -> bool:
     return name in SYSTEM_NAMES or name.startswith(".") or name.startswith("~$")
 
 
-def _inside(path: Path, root: Path) -> bool:
-    """True when ``path`` (symlinks resolved) stays inside ``root``."""
+def _outside(path: Path, root: Path) -> str | None:
+    """Why ``path`` (symlinks resolved) is not a file of ``root``, or None when it is."""
     try:
         path.resolve().relative_to(root)
-    except (ValueError, OSError):
-        return False
-    return True
+    except RuntimeError:  # Python < 3.13 raises it for a symlink loop
+        return "symlink loop (following the link never reaches a file)"
+    except OSError as err:
+        return f"cannot resolve the link: {err.strerror or err}"
+    except ValueError:
+        return "link points outside the folder"
+    return None
 
 
 def _walk(folder: Path, recursive: bool) -> Iterable[tuple[Path, str | None]]:
@@ -180,7 +184,10 @@ def discover_files(root: str | os.PathLike[str], specs: list[FileSpec], recursiv
         raise FolderError(f"folder {str(root_path)!r} does not exist; check the path")
     if not root_path.is_dir():
         raise FolderError(f"{str(root_path)!r} is a file, not a folder; pass the folder that holds one sub-folder per file spec")
-    root_real = root_path.resolve()
+    try:
+        root_real = root_path.resolve()
+    except (RuntimeError, OSError) as err:
+        raise FolderError(f"folder {str(root_path)!r} cannot be resolved ({err}); check its links") from err
     visible = [p for p in root_path.iterdir() if not _is_system(p.name)]
     if not visible:
         raise FolderError(f"folder {str(root_path)!r} is empty; put one sub-folder per file spec in it")
@@ -206,8 +213,9 @@ def discover_files(root: str | os.PathLike[str], specs: list[FileSpec], recursiv
             if reason:
                 skipped.append(SkippedFile(path, reason, spec.name))
                 continue
-            if not _inside(path, root_real):
-                skipped.append(SkippedFile(path, "link points outside the folder", spec.name))
+            outside = _outside(path, root_real)
+            if outside:
+                skipped.append(SkippedFile(path, outside, spec.name))
                 continue
             if not path.is_file():
                 skipped.append(SkippedFile(path, "not a regular file", spec.name))

@@ -1,180 +1,314 @@
-"""The upload journal: what is already done, written atomically as JSON.
+"""The folder journal: what an upload of one folder into one backend has done, in SQLite.
 
-One file per (folder, data collection), by default in ``<folder>/.synapse_nb/``
-(or ``state_dir``). It holds each file's size, mtime and md5 (so a re-run does
-not hash again), the data units created per group key and the tasks created per
-unit. Before units or tasks are posted, their keys are written as *pending*:
-after a crash, only pending entries need a look at the server to learn whether
-the POST landed, everything else is known.
+One SQLite file per (folder, backend, tenant, data collection), by default in
+``<folder>/.synapse_nb/`` (or ``state_dir``). A row per file (size, mtime, md5:
+a re-run does not hash again), per data unit (group key -> unit id and the
+checksums it holds) and per task (``project:unit`` -> task id). Each write is
+its own small transaction (WAL mode): O(1) per item, atomic, and a concurrent
+reader always sees a consistent journal.
+
+Before units or tasks are posted their keys are written as *pending*: after a
+crash only pending entries need a look at the server. Journaled ids are still
+checked against the server before they are trusted (the runner does that): a
+journal is a cache of the server's state, never the truth.
+
+:class:`JournalLock` keeps two runs of the same journal apart across processes
+(an OS file lock, released by the OS when a process dies, even by ``kill -9``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
-import tempfile
+import sqlite3
 import threading
 import time
+import warnings
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable, Mapping
 
-from .errors import UploadError
+from .._util import private_dir
+from .errors import UploadError, UploadInProgressError
 
-__all__ = ["UploadJournal", "journal_path"]
+__all__ = ["FolderJournal", "JournalEntry", "JournalLock", "journal_path", "backend_identity", "canonical_ref"]
 
-_VERSION = 1
+_VERSION = 2
+_KINDS = ("units", "tasks")
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS files (rel TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER,
+                                  checksum TEXT, stored INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS units (key TEXT PRIMARY KEY, id INTEGER, ref TEXT, pending INTEGER);
+CREATE TABLE IF NOT EXISTS tasks (key TEXT PRIMARY KEY, id INTEGER, ref TEXT, pending INTEGER);
+"""
 
 
-def journal_path(root: Path, data_collection: int, state_dir: str | os.PathLike[str] | None = None) -> Path:
-    """Where the journal of uploading ``root`` into ``data_collection`` lives.
+def backend_identity(client: Any) -> str:
+    """Who receives the upload: base URL and tenant (never a token).
 
-    >>> journal_path(Path("/data/set"), 7).as_posix()
-    '/data/set/.synapse_nb/upload-dc7.json'
+    >>> class C: base_url = "http://h"
+    >>> backend_identity(C())
+    'http://h|'
     """
-    base = Path(state_dir).expanduser() if state_dir is not None else root / ".synapse_nb"
+    config = getattr(client, "config", None)
+    if config is not None and callable(getattr(config, "identity", None)):
+        return str(config.identity())
+    return f"{getattr(client, 'base_url', '')}|{getattr(client, 'tenant', None) or ''}"
+
+
+def journal_path(root: Path, data_collection: int, backend: str,
+                 state_dir: str | os.PathLike[str] | None = None) -> Path:
+    """Where the journal of uploading ``root`` into ``data_collection`` on ``backend`` lives.
+
+    The name carries a hash of the backend (and, in a shared ``state_dir``, of the
+    folder): the same folder sent to staging and to production keeps two journals.
+
+    >>> journal_path(Path("/data/set"), 7, "http://h|acme").name
+    'upload-dc7-3aaa65d575db.sqlite'
+    """
+    tag = backend
+    base = root / ".synapse_nb"
     if state_dir is not None:
-        # One state dir may serve many folders: tell them apart by a hash of the path.
-        import hashlib
-
-        tag = hashlib.sha1(str(root.resolve()).encode()).hexdigest()[:10]
-        return base / f"upload-{tag}-dc{data_collection}.json"
-    return base / f"upload-dc{data_collection}.json"
+        base = Path(state_dir).expanduser()
+        tag += "|" + str(root.expanduser().resolve())
+    return base / f"upload-dc{data_collection}-{hashlib.sha256(tag.encode()).hexdigest()[:12]}.sqlite"
 
 
-class UploadJournal:
-    """Thread-safe JSON journal with atomic writes (temp file + ``os.replace``).
+@dataclass(frozen=True)
+class JournalEntry:
+    """A journaled unit or task: its id (None while pending), what it refers to, pending."""
 
-    Writes are throttled (``flush_interval``) for speed; :meth:`flush` with
-    ``force=True`` is used before a POST whose outcome must survive a crash.
+    id: int | None
+    ref: str
+    pending: bool
+
+
+def _entry(row: tuple[Any, ...]) -> JournalEntry | None:
+    """A row checked for type; None for a row of wrong types (it is then asked of the server)."""
+    _, ident, ref, pending = row
+    if ident is not None and (not isinstance(ident, int) or isinstance(ident, bool) or ident <= 0):
+        return None
+    if not isinstance(ref, str) or pending not in (0, 1):
+        return None
+    if ident is None and not pending:
+        return None
+    return JournalEntry(ident, ref, bool(pending))
+
+
+def _unwritable(path: Path, err: BaseException) -> UploadError:
+    reason = getattr(err, "strerror", None) or err
+    return UploadError(f"cannot write the upload journal {str(path)!r} ({reason}); "
+                       "pass state_dir= to keep it somewhere writable")
+
+
+class FolderJournal:
+    """The SQLite journal of one folder upload (thread-safe; one connection, one lock).
 
     >>> import tempfile
-    >>> j = UploadJournal(Path(tempfile.mkdtemp()) / "j.json", data_collection=1)
-    >>> j.set_unit("a", 5, {"image": "abc"}); j.flush(force=True)
-    >>> UploadJournal(j.path, data_collection=1).unit_id("a")
+    >>> j = FolderJournal(Path(tempfile.mkdtemp()) / "j.sqlite", backend="http://h|", data_collection=1)
+    >>> j.record("units", [("a", 5, '{"image": "abc"}')])
+    >>> j.entries("units")["a"].id
     5
+    >>> j.close()
     """
 
-    def __init__(self, path: Path, data_collection: int, flush_interval: float = 0.5) -> None:
+    def __init__(self, path: Path, *, backend: str, data_collection: int) -> None:
         self.path = Path(path)
-        self.flush_interval = flush_interval
-        self._lock = threading.RLock()
-        self._dirty = False
-        self._last_flush = 0.0
-        self.data: dict[str, Any] = {"version": _VERSION, "data_collection": data_collection, "files": {}, "units": {}, "tasks": {}}
-        if self.path.exists():
-            try:
-                loaded = json.loads(self.path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                # A torn or foreign file: start over; the server checks keep us idempotent.
-                loaded = None
-            if isinstance(loaded, dict) and loaded.get("version") == _VERSION and loaded.get("data_collection") == data_collection:
-                for k in ("files", "units", "tasks"):
-                    self.data[k] = dict(loaded.get(k) or {})
-        self.existed = bool(self.data["files"] or self.data["units"])
+        self.damaged = 0  # rows of wrong types met (treated as unknown)
+        self._lock = threading.Lock()
+        self._con = self._open(backend, data_collection)
+        self.existed = bool(self._scalar("SELECT EXISTS(SELECT 1 FROM files) OR EXISTS(SELECT 1 FROM units)"))
+
+    def _open(self, backend: str, data_collection: int) -> sqlite3.Connection:
+        try:
+            private_dir(self.path.parent)
+            if not self.path.exists():
+                os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+            con = self._connect()
+        except sqlite3.DatabaseError:
+            # Not an SQLite file (torn, foreign): keep it aside and start afresh. Nothing is
+            # lost: every journaled fact is checked against the server anyway.
+            aside = self.path.with_name(f"{self.path.name}.corrupt-{int(time.time())}")
+            os.replace(self.path, aside)
+            warnings.warn(f"the upload journal {self.path.name} was unreadable; moved it to {aside.name} "
+                          "and rebuilt the journal from the server", stacklevel=4)
+            con = self._connect()
+        except OSError as err:
+            raise _unwritable(self.path, err) from err
+        want = {"version": str(_VERSION), "backend": backend, "data_collection": str(data_collection)}
+        have = dict(con.execute("SELECT name, value FROM meta").fetchall())
+        if not have:
+            con.executemany("INSERT INTO meta VALUES (?, ?)", list(want.items()))
+        elif {k: have.get(k) for k in want} != want:
+            con.close()
+            raise UploadError(f"the upload journal {str(self.path)!r} belongs to another upload "
+                              f"({have.get('backend')!r}, collection {have.get('data_collection')}); "
+                              "move it away or pass another state_dir=")
+        return con
+
+    def _connect(self) -> sqlite3.Connection:
+        con = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+        try:
+            con.execute("PRAGMA journal_mode=WAL")
+            # NORMAL: a commit survives a killed process (WAL is in the OS cache); a power
+            # cut may lose the last commits, which the server checks make up for.
+            con.execute("PRAGMA synchronous=NORMAL")
+            con.executescript(_SCHEMA)
+        except sqlite3.Error:
+            con.close()
+            raise
+        return con
+
+    def _scalar(self, sql: str, args: tuple[Any, ...] = ()) -> Any:
+        with self._lock:
+            row = self._con.execute(sql, args).fetchone()
+        return row[0] if row else None
+
+    def _write(self, sql: str, rows: Iterable[tuple[Any, ...]]) -> None:
+        rows = list(rows)
+        if not rows:
+            return
+        try:
+            with self._lock:
+                self._con.execute("BEGIN IMMEDIATE")
+                try:
+                    self._con.executemany(sql, rows)
+                except BaseException:
+                    self._con.execute("ROLLBACK")
+                    raise
+                self._con.execute("COMMIT")
+        except sqlite3.OperationalError as err:
+            raise _unwritable(self.path, err) from err
 
     # files ---------------------------------------------------------------
     def cached_checksum(self, rel: str, size: int, mtime_ns: int) -> str | None:
         """The md5 recorded for ``rel`` if the file is unchanged since."""
         with self._lock:
-            rec = self.data["files"].get(rel)
-        if rec and rec.get("size") == size and rec.get("mtime_ns") == mtime_ns:
-            return rec.get("checksum")
+            row = self._con.execute("SELECT size, mtime_ns, checksum FROM files WHERE rel = ?", (rel,)).fetchone()
+        if row and row[0] == size and row[1] == mtime_ns and isinstance(row[2], str) and len(row[2]) == 32:
+            return row[2]
         return None
 
     def set_file(self, rel: str, size: int, mtime_ns: int, checksum: str, stored: bool = False) -> None:
+        """Record a file's md5 (and that the server stored it, once it did)."""
+        self.set_files([(rel, size, mtime_ns, checksum, stored)])
+
+    def set_files(self, rows: Iterable[tuple[str, int, int, str, bool]]) -> None:
+        """:meth:`set_file` for many files in one transaction."""
+        self._write(
+            "INSERT INTO files VALUES (?, ?, ?, ?, ?) ON CONFLICT(rel) DO UPDATE SET size = excluded.size, "
+            "mtime_ns = excluded.mtime_ns, stored = excluded.stored OR (files.stored = 1 AND "
+            "files.checksum = excluded.checksum), checksum = excluded.checksum",
+            [(rel, size, mtime, checksum, int(stored)) for rel, size, mtime, checksum, stored in rows])
+
+    # units and tasks -----------------------------------------------------
+    def entries(self, kind: str) -> dict[str, JournalEntry]:
+        """Every well-formed entry of ``kind`` (``units`` or ``tasks``), by key."""
         with self._lock:
-            rec = self.data["files"].get(rel) or {}
-            was_stored = rec.get("checksum") == checksum and rec.get("stored", False)
-            self.data["files"][rel] = {"size": size, "mtime_ns": mtime_ns, "checksum": checksum, "stored": stored or was_stored}
-            self._dirty = True
-        self.flush()
+            rows = self._con.execute(f"SELECT key, id, ref, pending FROM {_table(kind)}").fetchall()
+        out: dict[str, JournalEntry] = {}
+        for row in rows:
+            entry = _entry(row) if isinstance(row[0], str) else None
+            if entry is None:
+                self.damaged += 1
+            else:
+                out[row[0]] = entry
+        return out
 
-    def file_stored(self, rel: str, checksum: str) -> bool:
+    def mark_pending(self, kind: str, items: Mapping[str, str]) -> None:
+        """Record that these keys (key -> ref) are about to be posted."""
+        self._write(f"INSERT OR REPLACE INTO {_table(kind)} VALUES (?, NULL, ?, 1)", items.items())
+
+    def record(self, kind: str, items: Iterable[tuple[str, int, str]]) -> None:
+        """Record ``(key, id, ref)`` of units or tasks that exist on the server."""
+        self._write(f"INSERT OR REPLACE INTO {_table(kind)} VALUES (?, ?, ?, 0)", items)
+
+    def drop(self, kind: str, keys: Iterable[str]) -> None:
+        """Forget these keys (the server refused them, or holds something else under the id)."""
+        self._write(f"DELETE FROM {_table(kind)} WHERE key = ?", [(k,) for k in keys])
+
+    def close(self) -> None:
         with self._lock:
-            rec = self.data["files"].get(rel)
-        return bool(rec and rec.get("checksum") == checksum and rec.get("stored"))
+            self._con.close()
 
-    # units ---------------------------------------------------------------
-    def unit_entry(self, key: str) -> dict[str, Any] | None:
-        with self._lock:
-            rec = self.data["units"].get(key)
-            return dict(rec) if rec else None
 
-    def unit_id(self, key: str) -> int | None:
-        rec = self.unit_entry(key)
-        return rec.get("id") if rec else None
+def _table(kind: str) -> str:
+    if kind not in _KINDS:
+        raise ValueError(f"kind must be one of {_KINDS}, got {kind!r}")
+    return kind
 
-    def mark_units_pending(self, items: dict[str, dict[str, str]]) -> None:
-        """Record that units for these keys (key -> spec checksums) are about to be posted."""
-        with self._lock:
-            for key, checksums in items.items():
-                self.data["units"][key] = {"id": None, "checksums": checksums, "pending": True}
-            self._dirty = True
-        self.flush(force=True)
 
-    def set_unit(self, key: str, unit_id: int, checksums: dict[str, str]) -> None:
-        with self._lock:
-            self.data["units"][key] = {"id": unit_id, "checksums": checksums, "pending": False}
-            self._dirty = True
-        self.flush()
+class JournalLock:
+    """An exclusive, cross-process lock on a journal, refused at once when held.
 
-    def drop_unit(self, key: str) -> None:
-        with self._lock:
-            self.data["units"].pop(key, None)
-            self._dirty = True
-        self.flush()
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "j.sqlite"
+    >>> with JournalLock(p, "folder x"):
+    ...     JournalLock(p, "folder x").acquire()
+    Traceback (most recent call last):
+    ...
+    synapse_nb.upload.errors.UploadInProgressError: another upload of folder x is running ...
+    """
 
-    # tasks ---------------------------------------------------------------
-    @staticmethod
-    def _task_key(project: int, unit_id: int) -> str:
-        return f"{project}:{unit_id}"
+    def __init__(self, journal: Path, what: str) -> None:
+        self.path = Path(journal).with_suffix(".lock")
+        self.what = what
+        self._fd: int | None = None
 
-    def task_entry(self, project: int, unit_id: int) -> dict[str, Any] | None:
-        with self._lock:
-            rec = self.data["tasks"].get(self._task_key(project, unit_id))
-            return dict(rec) if rec else None
+    def acquire(self) -> None:
+        try:
+            private_dir(self.path.parent)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as err:
+            raise _unwritable(self.path, err) from err
+        if not _try_lock(fd):
+            holder = os.read(fd, 200).decode(errors="replace").strip() or "another process"
+            os.close(fd)
+            raise UploadInProgressError(
+                f"another upload of {self.what} is running ({holder}); nothing was sent by this one. "
+                "Wait for it to finish (its report has every unit), or stop it and run again: "
+                "a re-run resumes where it stopped")
+        os.ftruncate(fd, 0)
+        os.write(fd, f"pid {os.getpid()}, since {time.strftime('%H:%M:%S %Z')}".encode())
+        self._fd = fd
 
-    def mark_tasks_pending(self, project: int, unit_ids: list[int]) -> None:
-        with self._lock:
-            for uid in unit_ids:
-                self.data["tasks"][self._task_key(project, uid)] = {"id": None, "pending": True}
-            self._dirty = True
-        self.flush(force=True)
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing drops the lock
+            self._fd = None
 
-    def set_task(self, project: int, unit_id: int, task_id: int) -> None:
-        with self._lock:
-            self.data["tasks"][self._task_key(project, unit_id)] = {"id": task_id, "pending": False}
-            self._dirty = True
-        self.flush()
+    def __enter__(self) -> JournalLock:
+        self.acquire()
+        return self
 
-    def drop_task(self, project: int, unit_id: int) -> None:
-        with self._lock:
-            self.data["tasks"].pop(self._task_key(project, unit_id), None)
-            self._dirty = True
-        self.flush()
+    def __exit__(self, *exc: object) -> None:
+        self.release()
 
-    # persistence ---------------------------------------------------------
-    def flush(self, force: bool = False) -> None:
-        """Write to disk if dirty and (``force`` or the throttle interval has passed)."""
-        with self._lock:
-            if not self._dirty:
-                return
-            now = time.monotonic()
-            if not force and now - self._last_flush < self.flush_interval:
-                return
-            payload = json.dumps(self.data, separators=(",", ":"))
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                fd, tmp = tempfile.mkstemp(prefix=".journal-", dir=self.path.parent)
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    fh.write(payload)
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                os.replace(tmp, self.path)
-            except OSError as err:
-                raise UploadError(
-                    f"cannot write the upload journal {str(self.path)!r} ({err.strerror or err}); "
-                    "pass state_dir= to keep it somewhere writable"
-                ) from err
-            self._dirty = False
-            self._last_flush = now
+
+def _try_lock(fd: int) -> bool:
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
+        except OSError:
+            return False
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def canonical_ref(checksums: Mapping[str, str]) -> str:
+    """The ``ref`` of a data unit: its spec -> checksum map as canonical JSON.
+
+    >>> canonical_ref({"b": "2", "a": "1"})
+    '{"a":"1","b":"2"}'
+    """
+    return json.dumps(dict(checksums), sort_keys=True, separators=(",", ":"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import os
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterable, Mapping
@@ -23,6 +24,8 @@ __all__ = [
     "MetadataSheet",
     "load_metadata",
     "find_metadata_sheet",
+    "meta_problem",
+    "MetadataWarning",
     "MAX_SHEET_BYTES",
     "MAX_SHEET_ROWS",
     "MAX_SHEET_COLUMNS",
@@ -68,6 +71,37 @@ class MetadataSheet:
         return len(self.rows)
 
 
+class MetadataWarning(UserWarning):
+    """Something in a metadata sheet was read in a way the user may not expect."""
+
+
+def meta_problem(meta: Mapping[str, Any]) -> str | None:
+    """Why a unit's ``meta`` cannot be sent as JSON (``inf``, ``nan``, an object), or None.
+
+    >>> meta_problem({"speed": float("inf"), "site": "a"})
+    "meta 'speed' is inf, which JSON cannot carry; put a number or leave the cell blank"
+    >>> meta_problem({"site": "a", "tags": [1, 2]}) is None
+    True
+    """
+    def bad(value: Any) -> str | None:
+        if isinstance(value, float) and not math.isfinite(value):
+            return repr(value)
+        if isinstance(value, Mapping):
+            return next((b for b in map(bad, value.values()) if b), None)
+        if isinstance(value, (list, tuple)):
+            return next((b for b in map(bad, value) if b), None)
+        if value is None or isinstance(value, (str, int, float, bool)):
+            return None
+        return f"a {type(value).__name__}"
+
+    for name, value in meta.items():
+        found = bad(value)
+        if found:
+            return (f"meta {name!r} is {found}, which JSON cannot carry; "
+                    "put a number or leave the cell blank")
+    return None
+
+
 def find_metadata_sheet(folder: Path) -> Path | None:
     """``meta.xlsx`` / ``meta.xls`` / ``meta.csv`` directly in ``folder``, if any."""
     for name in _DEFAULT_NAMES:
@@ -83,7 +117,7 @@ def _clean(value: Any) -> Any:
         return None
     if isinstance(value, float) and math.isnan(value):
         return None
-    if value is pd.NaT:
+    if value is pd.NaT or value is pd.NA:
         return None
     if isinstance(value, (pd.Timestamp, _dt.datetime, _dt.date, _dt.time)):
         return value.isoformat()
@@ -167,13 +201,39 @@ def _from_excel(path: Path) -> MetadataSheet:
     except Exception as err:  # openpyxl raises many types for a corrupt file
         raise MetadataError(f"metadata sheet {path.name} cannot be read as Excel: {err}") from err
     try:
-        rows = wb.worksheets[0].iter_rows(values_only=True)
-        header = next(rows, None)
-        if header is None:
-            raise MetadataError(f"metadata sheet {path.name} is empty; the first row must start with 'filename'")
-        return _build(list(header), rows, path.name)
+        rows = list(wb.worksheets[0].iter_rows(values_only=True))
     finally:
         wb.close()
+    if not rows:
+        raise MetadataError(f"metadata sheet {path.name} is empty; the first row must start with 'filename'")
+    sheet = _build(list(rows[0]), rows[1:], path.name)
+    _warn_uncached_formulas(openpyxl, path, rows)
+    return sheet
+
+
+def _warn_uncached_formulas(openpyxl: Any, path: Path, values: list[tuple[Any, ...]]) -> None:
+    """Warn, naming the columns, about formula cells saved without a computed value.
+
+    A workbook written by a program (not Excel or LibreOffice) keeps formulas but no
+    results; reading values gives blanks there, which would go up as missing meta.
+    """
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        formulas = wb.worksheets[0].iter_rows(values_only=True)
+        header = [("" if h is None else str(h).strip()) for h in next(formulas, ())]
+        hit: dict[str, int] = {}
+        for line, (row, vals) in enumerate(zip(formulas, values[1:]), start=2):
+            for col, (f, v) in enumerate(zip(row, vals)):
+                if v is None and isinstance(f, str) and f.startswith("="):
+                    name = header[col] if col < len(header) and header[col] else f"column {col + 1}"
+                    hit[name] = hit.get(name, 0) + 1
+    finally:
+        wb.close()
+    if hit:
+        cols = ", ".join(f"{name!r} ({n} cell{'s' * (n > 1)})" for name, n in hit.items())
+        warnings.warn(f"metadata sheet {path.name}: formula cells without a saved value in {cols} are left "
+                      "blank; open and save the workbook in Excel or LibreOffice to store their values",
+                      MetadataWarning, stacklevel=4)
 
 
 def _from_csv(path: Path) -> MetadataSheet:

@@ -11,7 +11,7 @@ import pandas as pd
 
 from .discovery import FileSpec, discover_files, specs_from_collection
 from .errors import UploadError
-from .metadata import MetadataSheet, find_metadata_sheet, load_metadata
+from .metadata import MetadataSheet, find_metadata_sheet, load_metadata, meta_problem
 
 __all__ = ["PlannedUnit", "UploadPlan", "plan_upload", "make_plan", "CHUNKED_THRESHOLD", "MAX_FILE_SIZE"]
 
@@ -25,7 +25,11 @@ PLAN_COLUMNS = ["key", "status", "files", "n_files", "size", "chunked", "meta", 
 
 @dataclass
 class PlannedUnit:
-    """A data unit the upload would create (``status='ready'``) or skip, and why."""
+    """A data unit the upload would create (``status='ready'``) or skip, and why.
+
+    ``error``: the unit cannot be sent as it is (its metadata has ``inf``, ``nan``);
+    the plan shows it skipped, the upload reports it failed, both with the reason.
+    """
 
     key: str
     stem: str
@@ -34,10 +38,11 @@ class PlannedUnit:
     meta: dict[str, Any] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
     reason: str | None = None
+    error: str | None = None
 
     @property
     def ready(self) -> bool:
-        return self.reason is None
+        return self.reason is None and self.error is None
 
 
 @dataclass
@@ -78,7 +83,7 @@ class UploadPlan:
                     "chunked": any(v >= self.chunked_threshold for v in u.sizes.values()),
                     "meta": u.meta,
                     "missing": u.missing,
-                    "reason": u.reason,
+                    "reason": u.error or u.reason,
                 }
             )
         for rel, reason in self.skipped_files:
@@ -96,9 +101,9 @@ class UploadPlan:
 
 def check_sync_client(client: Any) -> None:
     """Refuse an async client with a message that says what to pass instead."""
-    import inspect
+    from ..frames.fetch import is_async_client  # the one sync/async check
 
-    if inspect.iscoroutinefunction(getattr(client, "create_data_file", None)):
+    if is_async_client(client):
         raise UploadError(
             "the upload helpers drive a sync client on a thread pool; pass a SynapseClient "
             "(not an AsyncSynapseClient), e.g. SynapseClient(base_url, access_token=...)"
@@ -106,17 +111,18 @@ def check_sync_client(client: Any) -> None:
 
 
 def _collection(client: Any, data_collection: int | Mapping[str, Any]) -> dict[str, Any]:
+    pk: Any = data_collection
     if isinstance(data_collection, Mapping):
         coll = dict(data_collection)
         if "file_specifications" in coll and "id" in coll:
             return coll
-        data_collection = coll["id"]
+        pk = coll["id"]
     try:
-        return dict(client.get_data_collection(int(data_collection)))
+        return dict(client.get_data_collection(int(pk)))
     except Exception as err:
         if getattr(err, "status_code", None) == 404:
             raise UploadError(
-                f"data collection {data_collection} was not found for this tenant; "
+                f"data collection {pk} was not found for this tenant; "
                 "check the id (client.list_data_collection() lists yours)"
             ) from err
         raise
@@ -186,6 +192,7 @@ def make_plan(
         if main is not None:
             u.meta.setdefault("origin_file_stem", main.stem)
             u.meta.setdefault("origin_file_extension", main.suffix)
+        u.error = meta_problem(u.meta)
         units.append(u)
     skipped = []
     for s in found.skipped:

@@ -1,4 +1,4 @@
-"""One file at a time: md5, and sending it (multipart or chunked) through the client.
+"""One file at a time: sending it (multipart or chunked) through the client; error reasons.
 
 Kept apart from the orchestration in :mod:`.folder` so the client-facing calls
 live in one place.
@@ -6,28 +6,10 @@ live in one place.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any, Callable
 
-__all__ = ["md5_file", "send_file", "error_reason"]
-
-_READ = 1024 * 1024
-
-
-def md5_file(path: Path) -> str:
-    """Hex md5 of a file's content (the server's ``checksum``).
-
-    >>> import tempfile, pathlib
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x"; _ = p.write_bytes(b"abc")
-    >>> md5_file(p)
-    '900150983cd24fb0d6963f7d28e17f72'
-    """
-    h = hashlib.md5()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(_READ):
-            h.update(chunk)
-    return h.hexdigest()
+__all__ = ["send_file", "error_reason"]
 
 
 def error_reason(err: BaseException) -> str:

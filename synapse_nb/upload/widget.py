@@ -14,7 +14,7 @@ from .plan import make_plan
 from .folder import run_plan
 from .progress import PHASES, Progress
 
-widgets = import_optional("ipywidgets", "lab")
+widgets: Any = import_optional("ipywidgets", "lab")
 
 __all__ = ["UploadWidget"]
 
@@ -39,18 +39,24 @@ class _WidgetProgress(Progress):
 
     def start(self, phase: str, total: int) -> None:
         super().start(phase, total)
-        bar = self.bars.get(phase)
-        if bar is not None:
-            bar.max, bar.value = max(total, 1), 0
-            bar.description = f"{phase} 0/{total:,}"
+        self._show(phase)
 
     def advance(self, phase: str, n: int = 1) -> None:
         super().advance(phase, n)
+        self._show(phase)
+
+    def skip(self, phase: str, n: int = 1) -> None:
+        super().skip(phase, n)
+        self._show(phase)
+
+    def _show(self, phase: str) -> None:
         bar = self.bars.get(phase)
         if bar is not None:
-            done = self.done[phase]
+            total, done = self.totals.get(phase, 0), self.done.get(phase, 0)
+            bar.max = max(total, 1)
             bar.value = min(done, bar.max)
-            bar.description = f"{phase} {done:,}/{self.totals.get(phase, 0):,}"
+            there = self.skipped.get(phase, 0)
+            bar.description = f"{phase} {done:,}/{total:,}" + (f" (+{there:,} there)" if there else "")
 
 
 class UploadWidget(widgets.VBox):

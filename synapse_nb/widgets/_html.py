@@ -14,14 +14,24 @@ from __future__ import annotations
 import html
 import json
 import math
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["esc", "cell_text", "html_table", "json_details", "record_dict", "safe_href", "link",
-           "join_lines", "STYLE"]
+__all__ = [
+    "STYLE",
+    "cell_text",
+    "esc",
+    "html_table",
+    "join_lines",
+    "json_details",
+    "link",
+    "record_dict",
+    "safe_href",
+]
 
 MAX_CELL_CHARS = 80
 
@@ -49,7 +59,8 @@ def esc(value: Any) -> str:
     return html.escape(value if isinstance(value, str) else str(value), quote=True)
 
 
-def _is_missing(value: Any) -> bool:
+def is_missing(value: Any) -> bool:
+    """None, NA, NaT or a float NaN."""
     if value is None or value is pd.NA or value is pd.NaT:
         return True
     return isinstance(value, float) and math.isnan(value)
@@ -65,7 +76,7 @@ def cell_text(value: Any, limit: int = MAX_CELL_CHARS) -> str:
         value = value.tolist()
     if isinstance(value, (list, tuple)):
         text = ", ".join(cell_text(v, limit) for v in value)
-    elif _is_missing(value):
+    elif is_missing(value):
         return ""
     elif isinstance(value, (pd.Timestamp, datetime)):
         text = value.strftime("%Y-%m-%d %H:%M")
@@ -116,7 +127,7 @@ def _jsonable(value: Any) -> Any:
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
-    if _is_missing(value):
+    if is_missing(value):
         return None
     if isinstance(value, (pd.Timestamp, datetime)):
         return value.isoformat()

@@ -1,4 +1,4 @@
-"""``RecordBrowser``: filter bar, paged table, detail pane and actions over one frame.
+"""``RecordBrowser``: filter bar, paged table (or gallery), detail pane and actions over one frame.
 
 The resource browsers (``TaskBrowser`` and friends, in :mod:`.resources`) are this class
 with a resource name, default columns and filters; ``RecordBrowser`` alone browses any
@@ -6,60 +6,81 @@ DataFrame.
 
 Built from a frame (``RecordBrowser(df)``) or from a client plus server-side filters
 (``TaskBrowser(client, project=1)`` loads ``tasks_frame(client, project=1)``); a frame
-plus ``client=`` gets images, assignments and tagging from the client. Keyword filters
-given with a frame set the filter bar instead.
+plus ``client=`` gets images, assignments, names and tagging from the client. Keyword
+filters given with a frame set the filter bar instead.
+
+What is drawn is one DOM widget (:class:`~.view.BrowserView`); filtering, sorting, paging
+and selection stay here in Python (:mod:`.query`, :mod:`.table`), so a million-row frame
+turns a page as fast as a small one, and the browser is a handful of widget models.
 
 Example:
     >>> import pandas as pd
     >>> df = pd.DataFrame({"status": ["pending", "completed"] * 50},
     ...                   index=pd.Index(range(100), name="id"))
     >>> b = RecordBrowser(df, page_size=10)
-    >>> b.set_filter("status", "completed"); b.table.page_info.value
+    >>> b.set_filter("status", "completed"); b.table.page_info
     'page 1 of 5 · 50 rows'
-    >>> b.table.click(0); b.selected.index.tolist()
-    [1]
+    >>> b.view.handle({"event": "focus", "slot": 0}); b.current_record["id"], len(b.selected)
+    (1, 0)
+    >>> b.view.handle({"event": "check", "slot": 1, "value": True}); b.selected.index.tolist()
+    [3]
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
 
 import ipywidgets as W
 import pandas as pd
 
 from ._html import STYLE, esc, html_table, json_details, record_dict
 from .detail import DetailRenderer
+from .events import BrowserEvents
 from .filters import FilterBar
-from .query import FrameQuery
+from .names import NameResolver
+from .query import LABEL_FILTER, FrameQuery
 from .table import PagedTable
+from .view import BrowserView
 
 __all__ = ["RecordBrowser"]
 
-MAX_DEFAULT_COLUMNS = 7
+MAX_DEFAULT_COLUMNS = 8
+# Filters the frame functions take that are about the request, not the rows.
+REQUEST_PARAMS = frozenset({"expand", "fields", "ordering", "page_size", "params", "cache",
+                            "refresh", "concurrency"})
+
+
+ANNOTATION_COLUMNS = ("source_id", "label", "type", "area", "confidence", "annotator")
 
 
 def _default_columns(frame: pd.DataFrame) -> list[str]:
-    """The index plus the first few short columns (JSON blobs and URLs are for the pane)."""
-    skip = {"data", "meta", "files", "extra", "configuration", "metrics", "primary_file_url"}
+    """The index plus the first few short columns (JSON blobs and URLs are for the pane);
+    for an ``annotations_frame``, what says which object it is: label, type, area."""
+    if {"label", "area"} <= set(frame.columns):
+        return [frame.index.name or "id", *(c for c in ANNOTATION_COLUMNS if c in frame.columns)]
+    skip = {"data", "meta", "files", "extra", "configuration", "metrics", "primary_file_url",
+            "points"}
     cols = [c for c in frame.columns if c not in skip]
     return [frame.index.name or "id", *cols][:MAX_DEFAULT_COLUMNS]
 
 
-class RecordBrowser(W.VBox):
-    """Browse a frame: filter, search, sort, page, select, inspect (see module docstring).
+class RecordBrowser(BrowserEvents, W.VBox):
+    """Browse a frame: filter, search, sort, page, look, select, act (module docstring).
 
     Arguments: a frame or a client (first argument, or ``frame=`` / ``client=``);
     ``columns`` shown in the table (default: the resource's usual ones); ``filter_columns``
-    for the filter bar (default: the resource's; ``"label"`` filters on annotation labels);
-    ``page_size``; ``search_columns`` (default: every text column); ``link_template`` for
-    the record link, formatted with the record's fields (``"https://app/tasks/{id}"``;
-    default: the record's API URL); ``fetch_image(url) -> bytes`` (default:
-    ``client.get_bytes``); ``assignments``, a frame of them for a task browser without a
-    client; ``title``; any other keyword is a server-side filter of the frame function
-    (with a frame in memory: an initial filter-bar value).
+    for the filter bar (default: the resource's; ``"label"`` filters on annotation labels,
+    or on a ``label`` column); ``page_size``; ``search_columns`` (default: every text
+    column); ``link_template`` for the record link, formatted with the record's fields
+    (``"https://app/tasks/{id}"``; default: the record's API URL); ``fetch_image(url) ->
+    bytes`` (default: ``client.get_bytes``); ``assignments``, a frame of them for a task
+    browser without a client; ``title``; ``progress`` for the initial fetch; any other
+    keyword is a server-side filter of the frame function (with a frame in memory: an
+    initial filter-bar value).
 
     ``browser.selected`` is the selected rows as a frame; ``browser.current_record`` the
-    record shown in the detail pane, as a dict; ``browser.filtered`` the matching rows.
+    record in the detail pane, as a dict; ``browser.filtered`` the matching rows.
     """
 
     resource: ClassVar[str | None] = None
@@ -68,12 +89,13 @@ class RecordBrowser(W.VBox):
     filter_specs: ClassVar[tuple[tuple[str, str], ...]] = ()
     default_server_filters: ClassVar[dict[str, Any]] = {}
 
-    def __init__(self, source: Any = None, /, *, client: Any = None,
+    def __init__(self, source: pd.DataFrame | Any = None, /, *, client: Any = None,
                  frame: pd.DataFrame | None = None, columns: Sequence[str] | None = None,
                  filter_columns: Sequence[str] | None = None, page_size: int = 20,
                  search_columns: Sequence[str] | None = None, link_template: str | None = None,
-                 fetch_image: Any = None, assignments: pd.DataFrame | None = None,
-                 title: str | None = None, **server_filters: Any) -> None:
+                 fetch_image: Callable[[str], bytes] | None = None,
+                 assignments: pd.DataFrame | None = None, title: str | None = None,
+                 progress: bool | None = None, **server_filters: Any) -> None:
         super().__init__()
         if isinstance(source, pd.DataFrame):
             if frame is not None:
@@ -89,9 +111,11 @@ class RecordBrowser(W.VBox):
         self._from_client = frame is None  # only then does Reload know what to fetch
         if frame is None:
             if client is None:
-                raise TypeError(f"{type(self).__name__} needs a frame or a client, e.g. "
-                                f"{type(self).__name__}(client, project=1) or {type(self).__name__}(df)")
-            frame = self._load()
+                name = type(self).__name__
+                raise TypeError(f"{name} needs a frame or a client, e.g. "
+                                f"{name}(client, project=1) or {name}(df)")
+            frame = self._load(progress)
+            initial = {k: v for k, v in server_filters.items() if not isinstance(v, (list, tuple))}
         else:
             initial, self.server_filters = dict(server_filters), {}
         if not isinstance(frame, pd.DataFrame):
@@ -106,42 +130,35 @@ class RecordBrowser(W.VBox):
             raise KeyError(f"no column(s) {missing} in the frame; columns are {list(frame.columns)}")
         specs = ([(c, c.replace("_", " ")) for c in filter_columns] if filter_columns is not None
                  else list(self.filter_specs) or self._guess_filters(frame))
+        if self._from_client:  # server filters the bar has no control for are not re-applied
+            initial = {k: v for k, v in initial.items() if k in {c for c, _t in specs}}
         unknown = [k for k in initial if k not in {c for c, _t in specs}]
         if unknown:
             raise TypeError(f"unknown filter(s) {unknown} for a frame; filter on one of "
                             f"{[c for c, _t in specs]}, or filter the frame with pandas first")
 
+        self.names = NameResolver.for_client(client)
         self.renderer = DetailRenderer(client, fetch_image=fetch_image, link_template=link_template,
-                                       record_path=self.record_path, assignments=assignments)
-        self.style_html = W.HTML(STYLE)
-        self.title_html = W.HTML()
-        self.title_html.add_class("snb-title")
+                                       record_path=self.record_path, assignments=assignments,
+                                       label_colors=self._label_colors(),
+                                       names=self.names)
         self._title = title
         self.filter_bar = FilterBar(self.query, specs, names=self._value_names())
         self.table = PagedTable(self.query, wanted, formatters=self._formatters())
-        self.selection_label = W.Label()
-        self.selection_label.add_class("snb-selection-info")
-        self.reload_button = W.Button(description="Reload", icon="refresh",
-                                      disabled=not self._from_client,
-                                      layout=W.Layout(width="90px"))
-        self.reload_button.on_click(lambda _b: self.reload())
-        self.actions = W.HBox([self.selection_label, *self._action_widgets(), self.reload_button])
-        self.actions.add_class("snb-actions")
-        self.status = W.HTML()
-        self.status.add_class("snb-status")
-        self.detail = W.HTML()
-        self.detail.add_class("snb-detail")
-
+        self.view = BrowserView()
+        self.mode = "table"
+        self._status = ("", False)
+        self._detail = ""
         self.filter_bar.on_change(self._on_filter_change)
         self.filter_bar.on_error(lambda err: self._set_status(f"Filter not applied: {err}", error=True))
-        self.table.observe(self._on_current, "current")
-        self.table.observe(self._on_selection, "selection")
-        self.children = [self.style_html, self.title_html, self.filter_bar, self.table,
-                         self.actions, self.status, self.detail]
+        self.table.observe(lambda _c: self._render_detail(), "current")
+        self.table.observe(lambda _c: self._on_selection(), "selection")
+        self.view.on_event(self._on_event)
+        self.children = [self.view]
         self.add_class("snb-browser")
         for column, value in initial.items():
-            self.set_filter(column, value)
-        self._update_labels()
+            self.filter_bar.set(column, value)
+        self._push()
 
     # -- loading ------------------------------------------------------------------------
 
@@ -150,7 +167,7 @@ class RecordBrowser(W.VBox):
             raise TypeError("RecordBrowser browses a frame: pass one, or use TaskBrowser, "
                             "AssignmentBrowser, GroundTruthBrowser or ModelBrowser with a client")
         from synapse_nb import frames
-        from synapse_nb.frames.fetch import is_async_client
+        from synapse_nb.frames.fetch import is_async_client  # the one sync/async check
 
         if is_async_client(self.client):
             raise TypeError(f"{type(self).__name__} needs the sync client (SynapseClient); "
@@ -173,42 +190,58 @@ class RecordBrowser(W.VBox):
         self._set_status(f"Reloaded {len(frame):,} rows.")
 
     def _replace_frame(self, frame: pd.DataFrame, keep_ids: Sequence[Any] = ()) -> None:
-        current_id = None if self.table.current is None else self.query.frame.index[self.table.current]
-        page, sort = self.query.page, self.query.sort
+        old = self.query.frame
+        current_id = None if self.table.current is None else old.index[self.table.current]
+        page, sort, only = self.query.page, self.query.sort, self.query.only is not None
         self.query.set_frame(frame)
         self.query.sort = sort
         self.filter_bar.rebuild()
         index = frame.index
-        positions = [int(p) for p in index.get_indexer(list(keep_ids)) if p >= 0]
-        self.table.set_selection(positions)
+        self.table.set_selection([int(p) for p in index.get_indexer(list(keep_ids)) if p >= 0])
+        if only:
+            self.query.set_only(self.table.selected_mask())
         self.query.set_page(page)
-        self.table.current = None if current_id is None or current_id not in index else int(
-            index.get_indexer([current_id])[0])
+        self.table.current = (None if current_id is None or current_id not in index
+                              else int(index.get_indexer([current_id])[0]))
         self.table.refresh()
-        self._update_labels()
+        self._push()
         self._render_detail()
 
     @staticmethod
     def _guess_filters(frame: pd.DataFrame) -> list[tuple[str, str]]:
-        """For any frame: its categorical columns and ``project``."""
+        """For any frame: ``project``, its categorical and boolean columns, and ``label``."""
         specs = [(c, str(c).replace("_", " ")) for c in frame.columns
-                 if isinstance(frame[c].dtype, pd.CategoricalDtype)
-                 or pd.api.types.is_bool_dtype(frame[c].dtype)
-                 or any(w in str(c) for w in ("status", "category"))]
+                 if c != LABEL_FILTER and (isinstance(frame[c].dtype, pd.CategoricalDtype)
+                                           or pd.api.types.is_bool_dtype(frame[c].dtype)
+                                           or any(w in str(c) for w in ("status", "category")))]
         if "project" in frame.columns:
             specs.insert(0, ("project", "project"))
-        return specs[:6]
+        specs = specs[:5]
+        if LABEL_FILTER in frame.columns or "data" in frame.columns:
+            specs.append((LABEL_FILTER, "label"))
+        return specs
 
-    def _action_widgets(self) -> list[W.Widget]:
-        return []
+    def _action_buttons(self) -> dict[str, Any]:
+        """The actions row: ``{"input": spec or None, "buttons": [spec, ...]}``."""
+        return {"input": None, "buttons": [self._reload_spec()]}
+
+    def _reload_spec(self) -> dict[str, Any]:
+        return {"key": "reload", "label": "Reload", "cls": "snb-reload",
+                "disabled": not self._from_client,
+                "title": "fetch again from the server" if self._from_client
+                else "this browser shows a frame that was passed in"}
+
+    def _label_colors(self) -> dict[str, str]:
+        """Label -> colour from the project's configuration (empty: the fixed palette)."""
+        return {}
 
     def _value_names(self) -> dict[str, dict[Any, str]]:
-        """column -> {value: text} for the filter dropdowns (tag ids -> tag names)."""
-        return {}
+        """column -> {value: text} for the filter dropdowns (ids -> names)."""
+        return self.names.value_names(self.query.frame)
 
-    def _formatters(self) -> dict[str, Any]:
+    def _formatters(self) -> dict[str, Callable[[Any], Any]]:
         """column -> function of a cell value giving the text the table shows."""
-        return {}
+        return self.names.formatters(self.query.frame.columns)
 
     # -- the public surface -------------------------------------------------------------
 
@@ -219,7 +252,7 @@ class RecordBrowser(W.VBox):
 
     @property
     def filtered(self) -> pd.DataFrame:
-        """The rows matching the filter bar, in the table's order."""
+        """The rows the table shows (matching the filter bar), in the table's order."""
         return self.query.frame.iloc[self.query.positions]
 
     @property
@@ -234,83 +267,15 @@ class RecordBrowser(W.VBox):
             return None
         return record_dict(self.query.frame.iloc[self.table.current])
 
-    def set_filter(self, column: str, value: Any) -> None:
-        """Set a filter (``None`` clears it): through the bar's control when the bar has
-        one for ``column`` (so the control shows it), else directly on the query."""
-        if column in self.filter_bar.controls:
-            self.filter_bar.set(column, value)
-        else:
-            self.query.set_filter(column, value)
-            self._on_filter_change()
+    @property
+    def detail_html(self) -> str:
+        """The detail pane's HTML (what the page shows under the table)."""
+        return self._detail
 
-    def search(self, text: str) -> None:
-        self.filter_bar.search.value = text
-
-    def sort_by(self, column: str | None, ascending: bool = True) -> None:
-        self.table.sort_by(column, ascending)
-
-    def go_to(self, page: int) -> None:
-        """Show page ``page`` (1-based, like the pager says)."""
-        self.table.go_to(page - 1)
-
-    def select(self, ids: Sequence[Any]) -> None:
-        """Select records by id (the last one becomes the current one)."""
-        positions = self.query.frame.index.get_indexer(list(ids))
-        if (positions < 0).any():
-            missing = [i for i, p in zip(ids, positions) if p < 0]
-            raise KeyError(f"no record(s) with id {missing} in this browser")
-        self.table.set_selection(positions.tolist())
-        self.table.current = int(positions[-1]) if len(positions) else None
-
-    # -- events -------------------------------------------------------------------------
-
-    def _on_filter_change(self) -> None:
-        self.table.refresh()
-        self._update_labels()
-
-    def _on_current(self, _change: Any) -> None:
-        self._render_detail()
-
-    def _on_selection(self, _change: Any) -> None:
-        self._update_labels()
-
-    def _render_detail(self) -> None:
-        if self.table.current is None:
-            self.detail.value = '<div class="snb-note">Click a row to see the record.</div>'
-            return
-        row = self.query.frame.iloc[self.table.current]
-        try:
-            self.detail.value = self.renderer.render(row, kind=self.resource, frame=self.query.frame)
-        except Exception as err:  # an odd record must not leave a stale pane behind
-            self.detail.value = (f'<div class="snb-note snb-status-error">Could not show record '
-                                 f"{esc(row.name)}: {esc(type(err).__name__)}: {esc(err)}</div>"
-                                 + json_details(record_dict(row), open_=True))
-
-    def _update_labels(self) -> None:
-        name = self._title or (self.resource or "records").replace("_", " ").capitalize()
-        where = ", ".join(f"{k}={v}" for k, v in self.server_filters.items())
-        self.title_html.value = (f"<b>{esc(name)}</b> · {self.query.count:,} of "
-                                 f"{len(self.query.frame):,} rows"
-                                 + (f" <small>({esc(where)})</small>" if where else ""))
-        self.selection_label.value = f"{len(self.table.selection)} selected"
-        if self.table.current is None and not self.detail.value:
-            self._render_detail()
-
-    def _set_status(self, message: str, error: bool = False) -> None:
-        cls = "snb-status-error" if error else "snb-status-ok"
-        color = "#b00020" if error else "#2e7d32"
-        self.status.value = f'<span class="{cls}" style="color:{color}">{esc(message)}</span>'
-
-    def close(self) -> None:
-        """Close the browser and every widget in it (frees them in the kernel and the page)."""
-        stack: list[W.Widget] = list(self.children)
-        while stack:
-            widget = stack.pop()
-            stack.extend(getattr(widget, "children", ()))
-            widget.close()
-        super().close()
-
-    # -- display ------------------------------------------------------------------------
+    @property
+    def status_text(self) -> str:
+        """The status line's message ("" when there is none)."""
+        return self._status[0]
 
     def __repr__(self) -> str:
         q = self.query
@@ -323,11 +288,29 @@ class RecordBrowser(W.VBox):
         caption = (f"{self._title or (self.resource or 'records').replace('_', ' ')}: "
                    f"page {q.page + 1} of {q.page_count}, {q.count:,} rows")
         columns = [c for c in self.table.columns if c in q.frame.columns]
-        return (f'<div class="snb-browser-static">{STYLE}'
-                f"{html_table(q.page_frame(), columns, caption=caption, index_name=q.frame.index.name or 'id')}"
-                "</div>")
+        table = html_table(q.page_frame(), columns, caption=caption,
+                           index_name=q.frame.index.name or "id")
+        return f'<div class="snb-browser-static">{STYLE}{table}</div>'
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         bundle = super()._repr_mimebundle_(**kwargs) or {"text/plain": repr(self)}
         bundle["text/html"] = self._repr_html_()
         return bundle
+
+    def close(self) -> None:
+        """Close the browser and its view (frees them in the kernel and the page)."""
+        self.view.close()
+        super().close()
+
+    def _render_detail(self) -> None:
+        if self.table.current is None:
+            self._set_detail('<div class="snb-note">Click a row to see the record.</div>')
+            return
+        row = self.query.frame.iloc[self.table.current]
+        try:
+            html = self.renderer.render(row, kind=self.resource, frame=self.query.frame)
+        except Exception as err:  # an odd record must not leave a stale pane behind
+            html = (f'<div class="snb-note snb-status-error">Could not show record '
+                    f"{esc(row.name)}: {esc(type(err).__name__)}: {esc(err)}</div>"
+                    + json_details(record_dict(row), open_=True))
+        self._set_detail(html)

@@ -20,15 +20,17 @@ from __future__ import annotations
 
 import base64
 from collections import OrderedDict
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 
-from ._html import esc, html_table, json_details, link, record_dict
+from ._html import esc, html_table, is_missing, json_details, link, record_dict
 from .metrics import metrics_html
+from .names import USER_COLUMNS, NameResolver
 from .overlay import LabelPalette, overlay_html
 
-__all__ = ["DetailRenderer", "ASSIGNMENT_HISTORY_COLUMNS"]
+__all__ = ["ASSIGNMENT_HISTORY_COLUMNS", "DetailRenderer"]
 
 ASSIGNMENT_HISTORY_COLUMNS = ("user", "reviewer", "status_label", "status_review",
                               "is_confirmed", "is_discarded", "created", "modified")
@@ -36,6 +38,27 @@ TITLES = {"tasks": "Task", "assignments": "Assignment", "ground_truth_events": "
           "models": "Model"}
 IMAGE_CACHE_SIZE = 16  # images kept for clicking back and forth, and at most
 IMAGE_CACHE_BYTES = 64_000_000  # this many bytes of them
+THUMBNAIL_PX = 200  # gallery images are scaled to this before they are sent
+ANNOTATION_FIELDS = ("type", "label", "confidence")
+
+
+def shapes_payload(row: pd.Series) -> Any:
+    """What to draw for a record: its annotation payload (``data``), or for a row of
+    ``annotations_frame`` the one object its columns describe; None when neither."""
+    data = row.get("data")
+    if isinstance(data, (str, dict)):
+        return data
+    if "x1" not in row.index or pd.isna(row.get("x1")):
+        return None
+    ann: dict[str, Any] = {k: row.get(k) for k in ANNOTATION_FIELDS
+                           if k in row.index and not is_missing(row.get(k))}
+    points = row.get("points")
+    if points is not None and not is_missing(points) and len(points):
+        ann["points"] = [list(p) for p in points]
+    else:
+        ann["coordinates"] = [float(row[c]) for c in ("x1", "y1", "x2", "y2")]
+        ann["type"] = "bbox"
+    return {"annotations": [ann]}
 
 
 def _error_text(err: Exception) -> str:
@@ -52,13 +75,15 @@ class DetailRenderer:
 
     def __init__(self, client: Any = None, *, fetch_image: Callable[[str], bytes] | None = None,
                  link_template: str | None = None, record_path: str | None = None,
-                 assignments: pd.DataFrame | None = None) -> None:
+                 assignments: pd.DataFrame | None = None,
+                 label_colors: dict[str, str] | None = None, names: NameResolver | None = None) -> None:
         self.client = client
         self.fetch_image = fetch_image
         self.link_template = link_template
         self.record_path = record_path
         self.assignments = assignments
-        self.palette = LabelPalette()
+        self.palette = LabelPalette(label_colors)
+        self.names = names or NameResolver(None)
         self._images: OrderedDict[str, bytes] = OrderedDict()
 
     # -- pieces -------------------------------------------------------------------------
@@ -100,13 +125,24 @@ class DetailRenderer:
         return data, None
 
     def image_section(self, row: pd.Series) -> str:
-        url = row.get("primary_file_url")
-        data = row.get("data")
+        url, data = row.get("primary_file_url"), shapes_payload(row)
         has_url = isinstance(url, str) and bool(url)
-        if not has_url and not isinstance(data, (str, dict)):
+        if not has_url and data is None:
             return ""
         image, note = self.image_bytes(url) if has_url else (None, "This record has no image.")
         return f'<div class="snb-image-pane">{overlay_html(image, data, palette=self.palette, note=note)}</div>'
+
+    def thumbnail(self, row: pd.Series, *, checked: bool = False) -> str:
+        """A gallery card: the image, small, with its shapes, and a caption with a
+        checkbox (``snb-row-check``) and the record id."""
+        url, data = row.get("primary_file_url"), shapes_payload(row)
+        image = self.image_bytes(url)[0] if isinstance(url, str) and url else None
+        drawing = overlay_html(image, data, palette=self.palette, max_width=170, legend=False,
+                               embed_px=THUMBNAIL_PX)
+        tick = " checked" if checked else ""
+        return (f'<div class="snb-card-image">{drawing}</div><div class="snb-card-caption">'
+                f'<input type="checkbox" class="snb-row-check"{tick}/>'
+                f"<span>{esc(row.name)}</span></div>")
 
     def assignments_section(self, task_id: Any) -> str:
         try:
@@ -127,6 +163,9 @@ class DetailRenderer:
         if len(frame) == 0:
             return '<div class="snb-assignments snb-note">No assignments for this task yet.</div>'
         cols = [c for c in ASSIGNMENT_HISTORY_COLUMNS if c in frame.columns]
+        if self.names.users():  # names for the people, ids kept in the frame
+            frame = frame.assign(**{c: frame[c].map(self.names.format_user).astype(object)
+                                    for c in cols if c in USER_COLUMNS})
         return ('<div class="snb-assignments"><h4>Assignments and review history</h4>'
                 + html_table(frame, cols) + "</div>")
 

@@ -1,4 +1,4 @@
-"""The filter bar: one dropdown per filterable column, plus a free-text search box.
+"""The filter bar's model: one dropdown per filterable column, plus a free-text search.
 
 Dropdown choices come from the frame: a categorical column offers its declared categories
 (every task status, even one no task has yet), other columns their distinct values when
@@ -11,15 +11,17 @@ Example:
     >>> from synapse_nb.widgets.query import FrameQuery
     >>> q = FrameQuery(pd.DataFrame({"status": pd.Categorical(["a", "b"])}))
     >>> bar = FilterBar(q, [("status", "Status")])
-    >>> bar.controls["status"].options
-    (('any', None), ('a', 'a'), ('b', 'b'))
+    >>> bar.choices["status"]
+    [('a', 'a'), ('b', 'b')]
+    >>> bar.set("status", "b"); q.count
+    1
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
-import ipywidgets as W
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -44,14 +46,14 @@ def filter_choices(query: FrameQuery, column: str, names: dict[Any, str] | None 
     (the bar then shows a text box)."""
     frame = query.frame
     names = names or {}
-    if column == LABEL_FILTER:
+    if query.is_label_payload(column):
         if len(frame) > MAX_ROWS_FOR_LABEL_CHOICES:
             return None
         values = sorted(set().union(*query.labels().tolist())) if len(frame) else []
-    elif column not in frame.columns:
+    elif not query.has_column(column):
         return None
     else:
-        series = frame[column]
+        series = query.column(column)
         if isinstance(series.dtype, pd.CategoricalDtype):
             values = list(series.cat.categories)
         elif is_list_column(series):
@@ -74,83 +76,86 @@ def filter_choices(query: FrameQuery, column: str, names: dict[Any, str] | None 
     return [(str(names.get(v, v)), v) for v in values]
 
 
-class FilterBar(W.HBox):
-    """Dropdowns (or text boxes) for ``specs`` = ``[(column, title), ...]`` and a search
-    box; ``on_change(callback)`` is called after the query has been updated."""
+class FilterBar:
+    """The filter bar's model: for ``specs`` = ``[(column, title), ...]``, the choices of
+    each filter (a dropdown) or a text box when there are too many, and the search text.
+
+    ``on_change(callback)`` is called after the query has changed, ``on_error(callback)``
+    with the error when a filter cannot be applied (the table is then left as it was).
+    """
 
     def __init__(self, query: FrameQuery, specs: Sequence[tuple[str, str]], *,
-                 names: dict[str, dict[Any, str]] | None = None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+                 names: dict[str, dict[Any, str]] | None = None) -> None:
         self.query = query
-        self.specs = [(c, t) for c, t in specs
-                      if c == LABEL_FILTER or c in query.frame.columns]
+        # The label filter needs labels: a ``label`` column, or annotation payloads (``data``).
+        self.specs = [(c, t) for c, t in specs if query.has_column(c) or (
+            c == LABEL_FILTER and "data" in query.frame.columns)]
         self._names = names or {}
         self._callbacks: list[Callable[[], None]] = []
         self._error_callbacks: list[Callable[[Exception], None]] = []
-        self.controls: dict[str, W.Widget] = {}
-        self.search = W.Text(placeholder="search…", continuous_update=False,
-                             layout=W.Layout(width="180px"))
-        self.search.add_class("snb-search")
-        self.search.observe(self._on_search, "value")
+        self.choices: dict[str, list[tuple[str, Any]] | None] = {}
+        self.values: dict[str, Any] = {}
         self.rebuild()
-        self.add_class("snb-filter-bar")
+
+    @property
+    def columns(self) -> list[str]:
+        return [c for c, _t in self.specs]
 
     def rebuild(self) -> None:
         """Recompute the choices from the (possibly reloaded) frame; keeps chosen values."""
-        old = {c: w.value for c, w in self.controls.items()}
-        controls: dict[str, W.Widget] = {}
+        self.choices = {c: filter_choices(self.query, c, self._names.get(c)) for c, _t in self.specs}
+
+    def state(self) -> list[dict[str, Any]]:
+        """What the view draws: one entry per filter (texts only; values stay here)."""
+        out = []
         for column, title in self.specs:
-            choices = filter_choices(self.query, column, self._names.get(column))
+            choices = self.choices.get(column)
+            value = self.values.get(column)
+            entry: dict[str, Any] = {"key": column, "title": title}
             if choices is None:
-                control: W.Widget = W.Text(description=title, placeholder="any",
-                                           continuous_update=False,
-                                           layout=W.Layout(width="180px"))
-                if isinstance(old.get(column), str):
-                    control.value = old[column]
+                entry.update(kind="text", text="" if value is None else str(value))
             else:
-                # index=0 explicitly: with "any" -> None as the first option, ipywidgets
-                # leaves nothing selected under some hash seeds (a blank dropdown).
-                control = W.Dropdown(description=title, options=[("any", None), *choices],
-                                     index=0, layout=W.Layout(width="190px"))
-                if old.get(column) in [v for _t, v in choices]:
-                    control.value = old[column]
-            control.add_class(f"snb-filter-{column.replace('.', '-')}")
-            control.style.description_width = "initial"
-            control.observe(lambda change, column=column: self._on_filter(column, change["new"]),
-                            "value")
-            controls[column] = control
-        for control in self.controls.values():
-            control.close()
-        self.controls = controls
-        self.children = [*controls.values(), self.search]
+                values = [v for _t, v in choices]
+                index = values.index(value) + 1 if value is not None and value in values else 0
+                entry.update(kind="select", options=["any", *(t for t, _v in choices)],
+                             index=index)
+            out.append(entry)
+        return out
 
     def on_change(self, callback: Callable[[], None]) -> None:
         self._callbacks.append(callback)
-
-    def set(self, column: str, value: Any) -> None:
-        """Set one filter as the user would (the control shows it too)."""
-        control = self.controls.get(column)
-        if control is None:
-            raise KeyError(f"no filter {column!r}; filters are {list(self.controls)}")
-        control.value = "" if value is None and isinstance(control, W.Text) else value
 
     def on_error(self, callback: Callable[[Exception], None]) -> None:
         """Called with the error when a filter cannot be applied (the table is unchanged)."""
         self._error_callbacks.append(callback)
 
-    def _on_filter(self, column: str, value: Any) -> None:
+    def set(self, column: str, value: Any) -> None:
+        """Set one filter as the user would (``None`` or ``""``: any)."""
+        if column not in self.columns:
+            raise KeyError(f"no filter {column!r}; filters are {self.columns}")
         if isinstance(value, str):
             value = value.strip()
         try:
             self.query.set_filter(column, value)
-        except Exception as err:  # reported; raising in an observer only reaches the log
+        except Exception as err:  # reported; raising from a frontend event only reaches the log
             self._failed(err)
             return
+        if value is None or value == "":
+            self.values.pop(column, None)
+        else:
+            self.values[column] = value
         self._changed()
 
-    def _on_search(self, change: dict[str, Any]) -> None:
+    def choose(self, column: str, index: int) -> None:
+        """Option ``index`` of a dropdown (0 is "any"), as the frontend sends it."""
+        choices = self.choices.get(column) or []
+        if not 0 <= index <= len(choices):
+            raise IndexError(f"filter {column!r} has {len(choices)} choices, got index {index}")
+        self.set(column, None if index == 0 else choices[index - 1][1])
+
+    def set_search(self, text: str) -> None:
         try:
-            self.query.set_search(change["new"])
+            self.query.set_search(text)
         except Exception as err:
             self._failed(err)
             return

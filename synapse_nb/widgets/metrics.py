@@ -26,8 +26,14 @@ import pandas as pd
 
 from ._html import esc, html_table
 
-__all__ = ["flatten_metrics", "versions_of", "peers_of", "metrics_table", "metrics_plot_png",
-           "metrics_html"]
+__all__ = [
+    "flatten_metrics",
+    "metrics_html",
+    "metrics_plot_png",
+    "metrics_table",
+    "peers_of",
+    "versions_of",
+]
 
 MAX_PLOTTED = 6
 
@@ -96,20 +102,33 @@ def metrics_table(versions: pd.DataFrame, *, with_name: bool = False) -> pd.Data
     return table
 
 
+def _plain_text(value: Any) -> str:
+    """Text matplotlib draws as it is: a ``$`` would start mathtext (``$x$`` renders as
+    math, an odd ``$`` raises), so each is escaped.
+
+    >>> print(_plain_text("cost $ per $box$"))
+    cost \\$ per \\$box\\$
+    """
+    return str(value).replace("$", r"\$")
+
+
 def metrics_plot_png(table: pd.DataFrame) -> bytes | None:
     """A small line plot (one line per metric, first six) across versions, as PNG."""
     metric_cols = [c for c in table.columns if c != "version"][:MAX_PLOTTED]
     if not metric_cols or len(table) == 0:
         return None
-    from matplotlib.figure import Figure  # no pyplot: leaves the notebook's backend alone
+    from synapse_nb._optional import import_optional
+
+    # No pyplot: leaves the notebook's backend alone. matplotlib is the [plots] extra.
+    Figure = import_optional("matplotlib.figure", "plots").Figure
 
     fig = Figure(figsize=(4.2, 2.4), dpi=90)
     ax = fig.add_subplot()
-    ticks = [str(v) for v in table["version"]] if "version" in table.columns else [
-        str(i) for i in table.index]
+    ticks = [_plain_text(v) for v in table["version"]] if "version" in table.columns else [
+        _plain_text(i) for i in table.index]
     x = list(range(len(table)))
     for column in metric_cols:
-        ax.plot(x, table[column].tolist(), marker="o", label=str(column))
+        ax.plot(x, table[column].tolist(), marker="o", label=_plain_text(column))
     ax.set_xticks(x, ticks, fontsize=8)
     ax.set_xlabel("version", fontsize=8)
     ax.tick_params(labelsize=8)
@@ -134,7 +153,11 @@ def metrics_html(models: pd.DataFrame, model_id: Any) -> str:
         return '<div class="snb-metrics snb-note">No numeric metrics on this model.</div>'
     parts = [f'<div class="snb-metrics"><h4>{esc(title)}</h4>',
              html_table(table, index_name="id")]
-    png = metrics_plot_png(table)
+    try:
+        png = metrics_plot_png(table)
+    except ImportError as err:  # no [plots] extra: the table alone, and how to get the plot
+        parts.append(f'<div class="snb-note">{esc(err)}</div>')
+        png = None
     if png is not None:
         parts.append(f'<img class="snb-metrics-plot" alt="{esc("metrics across versions")}" '
                      f'src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}"/>')

@@ -22,20 +22,33 @@ Example:
 from __future__ import annotations
 
 import base64
+import colorsys
+import hashlib
 import io
+import json
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from ._html import esc
 from .query import annotations_of
 
-__all__ = ["Shape", "LabelPalette", "shapes_of", "image_info", "embeddable", "overlay_html",
-           "legend_html"]
+__all__ = [
+    "LabelPalette",
+    "Shape",
+    "colours_of_configuration",
+    "embeddable",
+    "halo",
+    "hashed_colour",
+    "image_info",
+    "legend_html",
+    "overlay_html",
+    "shapes_of",
+]
 
-# Tableau 10: distinguishable, and readable over photos with a dark outline.
-PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
-           "#ff9da7", "#9c755f", "#bab0ac")
 UNLABELED = "(no label)"
+_HEX = re.compile(r"#(?:[0-9a-fA-F]{3}){1,2}")
 # Larger images are scaled down before they are embedded in the page.
 MAX_EMBED_PX = 1280
 MAX_EMBED_BYTES = 1_500_000
@@ -56,21 +69,90 @@ class Shape:
 
 
 class LabelPalette:
-    """Label -> color, assigned in order of first sight and kept for the browser's life,
-    so "person" keeps its color from one record to the next.
+    """Label -> colour that never changes: ``colors`` (from the project's configuration)
+    where it names the label, else :func:`hashed_colour` of the label's name, so a label
+    has the same colour in every browser, notebook and kernel.
 
-    >>> p = LabelPalette(); p.color("b"), p.color("a"), p.color("b")
-    ('#4e79a7', '#f28e2b', '#4e79a7')
+    >>> p = LabelPalette(); p.color("car") == LabelPalette().color("car")
+    True
+    >>> LabelPalette({"car": "#ff0000"}).color("car")
+    '#ff0000'
     """
 
-    def __init__(self, colors: Sequence[str] = PALETTE) -> None:
-        self._colors = tuple(colors)
-        self._assigned: dict[str, str] = {}
+    def __init__(self, colors: dict[str, str] | None = None) -> None:
+        self._fixed = {str(k): v for k, v in (colors or {}).items() if _is_colour(v)}
 
     def color(self, label: str) -> str:
-        if label not in self._assigned:
-            self._assigned[label] = self._colors[len(self._assigned) % len(self._colors)]
-        return self._assigned[label]
+        if label in self._fixed:
+            return self._fixed[label]
+        return hashed_colour(label)
+
+
+def hashed_colour(label: str) -> str:
+    """A saturated colour from a hash of the label's name: a hue out of 360 (a palette of
+    ten gave two of five demo labels one colour), mid lightness so black or white text
+    and halos read on it.
+
+    >>> hashed_colour("person") == hashed_colour("person"), hashed_colour("person") != hashed_colour("car")
+    (True, True)
+    """
+    digest = hashlib.blake2b(str(label).encode("utf-8"), digest_size=4).digest()
+    number = int.from_bytes(digest, "big")
+    hue = (number % 360) / 360
+    lightness = (0.42, 0.5, 0.58)[(number // 360) % 3]
+    r, g, b = colorsys.hls_to_rgb(hue, lightness, 0.75)
+    return f"#{round(r * 255):02x}{round(g * 255):02x}{round(b * 255):02x}"
+
+
+def _is_colour(value: Any) -> bool:
+    """Only ``#rgb``/``#rrggbb`` colours go into the page (they end up in attributes)."""
+    return isinstance(value, str) and bool(_HEX.fullmatch(value.strip()))
+
+
+def halo(color: str) -> str:
+    """Black or white, whichever stands out more against ``color`` (outline halo, label
+    text background).
+
+    >>> halo("#ffff00"), halo("#000080")
+    ('#000000', '#ffffff')
+    """
+    c = color.lstrip("#")
+    if len(c) == 3:
+        c = "".join(ch * 2 for ch in c)
+    r, g, b = (int(c[i:i + 2], 16) for i in (0, 2, 4))
+    return "#000000" if 0.299 * r + 0.587 * g + 0.114 * b > 140 else "#ffffff"
+
+
+def colours_of_configuration(configuration: Any) -> dict[str, str]:
+    """label -> colour from a project ``configuration`` (dict or JSON text): classes given
+    as objects with a ``color`` (under ``classes``, or ``tools[].classes``), or a
+    ``colors`` mapping. Labels without one are left to the palette.
+
+    >>> colours_of_configuration({"classes": [{"name": "car", "color": "#f00"}, "tree"]})
+    {'car': '#f00'}
+    """
+    if isinstance(configuration, str):
+        try:
+            configuration = json.loads(configuration)
+        except ValueError:
+            return {}
+    if not isinstance(configuration, dict):
+        return {}
+    out: dict[str, str] = {}
+    mapping = configuration.get("colors") or configuration.get("colours")
+    if isinstance(mapping, dict):
+        out.update({str(k): v for k, v in mapping.items() if _is_colour(v)})
+    groups = [configuration.get("classes")] + [
+        t.get("classes") for t in configuration.get("tools") or [] if isinstance(t, dict)]
+    for classes in groups:
+        for item in classes if isinstance(classes, list) else []:
+            if not isinstance(item, dict):
+                continue
+            name = item.get("name", item.get("label", item.get("code")))
+            colour = item.get("color", item.get("colour"))
+            if name is not None and _is_colour(colour):
+                out.setdefault(str(name), str(colour).strip())
+    return out
 
 
 def shapes_of(data: Any) -> tuple[list[Shape], int]:
@@ -122,16 +204,17 @@ def image_info(data: bytes) -> tuple[str, tuple[int, int]]:
         return f"image/{'jpeg' if fmt == 'jpg' else fmt}", img.size
 
 
-def embeddable(data: bytes, mime: str, size: tuple[int, int]) -> tuple[bytes, str]:
+def embeddable(data: bytes, mime: str, size: tuple[int, int],
+               max_px: int = MAX_EMBED_PX) -> tuple[bytes, str]:
     """The image as it goes into the page: unchanged when small, else scaled down to
     ``MAX_EMBED_PX`` on its longer side (the SVG keeps the original pixel coordinates, so
     the shapes still line up). Keeps what the kernel sends to the frontend bounded."""
-    if len(data) <= MAX_EMBED_BYTES and max(size) <= MAX_EMBED_PX and mime in _BROWSER_MIMES:
+    if len(data) <= MAX_EMBED_BYTES and max(size) <= max_px and mime in _BROWSER_MIMES:
         return data, mime
     from PIL import Image
 
     with Image.open(io.BytesIO(data)) as img:
-        img.thumbnail((MAX_EMBED_PX, MAX_EMBED_PX))
+        img.thumbnail((max_px, max_px))
         out = io.BytesIO()
         if img.mode in ("RGBA", "LA", "P"):
             img.save(out, format="PNG", optimize=True)
@@ -144,26 +227,48 @@ def _num(v: float) -> str:
     return f"{v:.2f}".rstrip("0").rstrip(".")
 
 
-def _shape_svg(shape: Shape, color: str, stroke: float) -> str:
-    title = shape.label if shape.confidence is None else f"{shape.label} ({shape.confidence:.2f})"
-    attrs = (f'class="snb-shape snb-shape-{esc(shape.kind)}" data-label="{esc(shape.label)}" '
-             f'data-index="{shape.index}" stroke="{color}" stroke-width="2" '
-             'vector-effect="non-scaling-stroke"')
-    if shape.dashed:
-        attrs += ' stroke-dasharray="5 3" fill-opacity="0"'
-    inner = f"<title>{esc(title)}</title>"
+def _caption(shape: Shape) -> str:
+    return shape.label if shape.confidence is None else f"{shape.label} {shape.confidence:.2f}"
+
+
+def _shape_svg(shape: Shape, color: str, stroke: float, font: float) -> str:
+    """One shape: a contrasting halo under a coloured outline, and its label (with the
+    confidence of a prediction) on a tag at its top-left corner."""
+    back = halo(color)
+    common = (f'data-label="{esc(shape.label)}" data-index="{shape.index}" '
+              'vector-effect="non-scaling-stroke"')
+    attrs = f'class="snb-shape snb-shape-{esc(shape.kind)}" {common} stroke="{color}" stroke-width="2"'
+    under = f'class="snb-halo" stroke="{back}" stroke-width="4" stroke-opacity="0.8" fill="none"'
+    if shape.dashed:  # predictions (``"style": "dashed"``): dashed and unfilled
+        attrs += ' stroke-dasharray="5 3"'
+    opacity = "0" if shape.dashed else "0.12"
+    inner = f"<title>{esc(_caption(shape))}</title>"
     if shape.kind == "bbox" and shape.box is not None:
         x1, y1, x2, y2 = shape.box
-        return (f'<rect {attrs} fill="{color}" fill-opacity="0.12" x="{_num(x1)}" '
-                f'y="{_num(y1)}" width="{_num(x2 - x1)}" height="{_num(y2 - y1)}">{inner}</rect>')
-    pts = " ".join(f"{_num(x)},{_num(y)}" for x, y in shape.points)
-    if shape.kind == "keypoint":
-        dots = "".join(f'<circle cx="{_num(x)}" cy="{_num(y)}" r="{_num(stroke * 2)}"/>'
-                       for x, y in shape.points)
-        return f'<g {attrs} fill="{color}">{inner}{dots}</g>'
-    if shape.kind == "polyline":
-        return f'<polyline {attrs} fill="none" points="{pts}">{inner}</polyline>'
-    return f'<polygon {attrs} fill="{color}" fill-opacity="0.12" points="{pts}">{inner}</polygon>'
+        geo = f'x="{_num(x1)}" y="{_num(y1)}" width="{_num(x2 - x1)}" height="{_num(y2 - y1)}"'
+        body = (f'<rect {under} {geo} vector-effect="non-scaling-stroke"/>'
+                f'<rect {attrs} fill="{color}" fill-opacity="{opacity}" {geo}>{inner}</rect>')
+    elif shape.kind == "keypoint":
+        dots = "".join(f'<circle cx="{_num(x)}" cy="{_num(y)}" r="{_num(stroke * 2)}" '
+                       f'stroke="{back}" stroke-width="1"/>' for x, y in shape.points)
+        body = f'<g {attrs} fill="{color}">{inner}{dots}</g>'
+    else:
+        pts = " ".join(f"{_num(x)},{_num(y)}" for x, y in shape.points)
+        tag = "polyline" if shape.kind == "polyline" else "polygon"
+        fill = 'fill="none"' if tag == "polyline" else f'fill="{color}" fill-opacity="{opacity}"'
+        body = (f'<{tag} {under} points="{pts}" vector-effect="non-scaling-stroke"/>'
+                f'<{tag} {attrs} {fill} points="{pts}">{inner}</{tag}>')
+    if shape.box is None:
+        return body
+    x, y = shape.box[0], shape.box[1]
+    text = _caption(shape)
+    width = font * 0.62 * len(text) + font * 0.6
+    top = y - font * 1.3 if y - font * 1.3 >= 0 else y
+    return (body + f'<g class="snb-shape-label" data-label="{esc(shape.label)}">'
+            f'<rect x="{_num(x)}" y="{_num(top)}" width="{_num(width)}" height="{_num(font * 1.3)}" '
+            f'fill="{color}" fill-opacity="0.85"/>'
+            f'<text x="{_num(x + font * 0.3)}" y="{_num(top + font)}" font-size="{_num(font)}" '
+            f'fill="{back}" font-family="sans-serif">{esc(text)}</text></g>')
 
 
 def legend_html(shapes: Sequence[Shape], palette: LabelPalette) -> str:
@@ -181,12 +286,14 @@ def legend_html(shapes: Sequence[Shape], palette: LabelPalette) -> str:
 
 def overlay_html(image: bytes | None, data: Any, *, size: tuple[int, int] | None = None,
                  palette: LabelPalette | None = None, max_width: int = 640,
-                 note: str | None = None) -> str:
+                 note: str | None = None, legend: bool = True,
+                 embed_px: int = MAX_EMBED_PX) -> str:
     """The image with ``data``'s annotations drawn over it, plus a legend.
 
     ``image`` is the file's bytes (None: shapes are drawn on a blank canvas, sized by
     ``size`` or by the shapes, and ``note`` says why). ``data`` is the annotation payload
-    or directly its list of annotation objects.
+    or directly its list of annotation objects. ``legend=False`` and a small ``embed_px``
+    make a gallery thumbnail.
     """
     palette = palette or LabelPalette()
     if isinstance(data, list):
@@ -212,16 +319,18 @@ def overlay_html(image: bytes | None, data: Any, *, size: tuple[int, int] | None
              f'preserveAspectRatio="xMinYMin meet" style="max-width:100%;height:auto" '
              f'data-shape-count="{len(shapes)}">']
     if image is not None and mime is not None:
-        shown_bytes, shown_mime = embeddable(image, mime, (width, height))
+        shown_bytes, shown_mime = embeddable(image, mime, (width, height), embed_px)
         uri = f"data:{shown_mime};base64,{base64.b64encode(shown_bytes).decode('ascii')}"
         parts.append(f'<image class="snb-detail-image" href="{uri}" x="0" y="0" '
                      f'width="{width}" height="{height}"/>')
     else:
         parts.append(f'<rect class="snb-detail-image snb-no-image" x="0" y="0" '
                      f'width="{width}" height="{height}" fill="#eee"/>')
-    parts.extend(_shape_svg(s, palette.color(s.label), stroke) for s in shapes)
+    font = max(8.0, max(width, height) / 40)  # label text, in image pixels
+    parts.extend(_shape_svg(s, palette.color(s.label), stroke, font) for s in shapes)
     parts.append("</svg>")
-    parts.append(legend_html(shapes, palette))
+    if legend:
+        parts.append(legend_html(shapes, palette))
     if skipped:
         parts.append(f'<div class="snb-note">{skipped} annotation(s) without drawable geometry '
                      f"(classifications, or shapes that could not be read).</div>")

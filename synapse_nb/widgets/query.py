@@ -24,7 +24,8 @@ Example:
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import orjson
@@ -32,7 +33,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["FrameQuery", "LABEL_FILTER", "row_labels", "annotations_of", "is_list_column"]
+__all__ = ["LABEL_FILTER", "FrameQuery", "annotations_of", "is_list_column", "row_labels"]
 
 LABEL_FILTER = "label"
 
@@ -137,6 +138,7 @@ class FrameQuery:
         self._mask: np.ndarray | None = None
         self._positions: np.ndarray | None = None
         self._labels: pd.Series | None = None
+        self.only: np.ndarray | None = None
 
     # -- changing the query -------------------------------------------------------------
 
@@ -144,11 +146,12 @@ class FrameQuery:
         """Replace the frame (after a reload), keeping filters and sort; back to page 1."""
         self.frame = frame
         self._labels = None
+        self.only = None
         self._invalidate()
 
     def set_filter(self, column: str, value: Any) -> None:
         """Filter on ``column``; ``None``, ``""`` or ``[]`` removes the filter."""
-        if column != LABEL_FILTER and not self._has(column):
+        if not self.is_label_payload(column) and not self.has_column(column):
             raise KeyError(f"no column {column!r} to filter on; columns are {list(self.frame.columns)}")
         if _is_empty(value):
             self.filters.pop(column, None)
@@ -162,7 +165,7 @@ class FrameQuery:
 
     def set_sort(self, column: str | None, ascending: bool = True) -> None:
         """Sort by ``column`` (``None``: frame order). The index name sorts by the index."""
-        if column is not None and not self._has(column):
+        if column is not None and not self.has_column(column):
             raise KeyError(f"no column {column!r} to sort by; columns are {list(self.frame.columns)}")
         self.sort = None if column is None else (column, bool(ascending))
         self._positions = None
@@ -184,8 +187,21 @@ class FrameQuery:
         """The name the index goes by in filters and sorts (``id`` when it has none)."""
         return str(self.frame.index.name or "id")
 
-    def _has(self, column: str) -> bool:
+    def has_column(self, column: str) -> bool:
+        """True for a column of the frame, or the index's name."""
         return column in self.frame.columns or column == self.index_key
+
+    def is_label_payload(self, column: str) -> bool:
+        """True when ``column`` is the ``label`` filter on annotation payloads (a frame
+        without a ``label`` column of its own, e.g. tasks); an annotations frame's
+        ``label`` column is filtered like any other."""
+        return column == LABEL_FILTER and column not in self.frame.columns
+
+    def set_only(self, mask: np.ndarray | None) -> None:
+        """Show only the rows of ``mask`` (filters and search set aside), or, with
+        ``None``, the rows matching the filters again ("show selected only")."""
+        self.only = None if mask is None else np.asarray(mask, dtype=bool)
+        self._invalidate()
 
     def _invalidate(self) -> None:
         self._mask = None
@@ -212,7 +228,7 @@ class FrameQuery:
 
     @property
     def count(self) -> int:
-        return int(len(self.positions))
+        return len(self.positions)
 
     @property
     def page_count(self) -> int:
@@ -239,19 +255,22 @@ class FrameQuery:
 
     # -- computation --------------------------------------------------------------------
 
-    def _column(self, name: str) -> pd.Series:
+    def column(self, name: str) -> pd.Series:
+        """A column by name; the index's name gives the index as a series."""
         if name in self.frame.columns:
             return self.frame[name]
         return self.frame.index.to_series(index=self.frame.index)
 
     def _compute_mask(self) -> np.ndarray:
+        if self.only is not None and len(self.only) == len(self.frame):
+            return self.only.copy()
         mask = np.ones(len(self.frame), dtype=bool)
         for column, value in self.filters.items():
             wanted = list(value) if isinstance(value, (list, tuple, set, frozenset)) else [value]
-            if column == LABEL_FILTER:
+            if self.is_label_payload(column):
                 mask &= self._label_mask({str(w) for w in wanted}, mask)
                 continue
-            series = self._column(column)
+            series = self.column(column)
             wanted = [_coerce(w, series) for w in wanted]
             if is_list_column(series):
                 mask &= _list_column_matches(series, wanted)
@@ -312,7 +331,7 @@ class FrameQuery:
 
     def _sort_order(self, pos: np.ndarray) -> np.ndarray:
         column, ascending = self.sort  # type: ignore[misc]
-        values = self._column(column).iloc[pos].reset_index(drop=True)
+        values = self.column(column).iloc[pos].reset_index(drop=True)
         try:
             ordered = values.sort_values(ascending=ascending, kind="stable", na_position="last")
         except (TypeError, ValueError, pa.ArrowNotImplementedError):

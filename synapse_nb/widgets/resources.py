@@ -8,20 +8,21 @@ Example:
     >>> import pandas as pd
     >>> df = pd.DataFrame({"status": pd.Categorical(["pending"], ["pending", "completed"]),
     ...                    "project": [1], "tags": [[]]}, index=pd.Index([5], name="id"))
-    >>> TaskBrowser(df).filter_bar.controls["status"].options
-    (('any', None), ('pending', 'pending'), ('completed', 'completed'))
+    >>> TaskBrowser(df).filter_bar.choices["status"]
+    [('pending', 'pending'), ('completed', 'completed')]
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Sequence
+from collections.abc import Sequence
+from typing import Any, ClassVar
 
-import ipywidgets as W
 import pandas as pd
 
 from .browser import RecordBrowser
+from .overlay import colours_of_configuration
 
-__all__ = ["TaskBrowser", "AssignmentBrowser", "GroundTruthBrowser", "ModelBrowser"]
+__all__ = ["AssignmentBrowser", "GroundTruthBrowser", "ModelBrowser", "TaskBrowser"]
 
 
 class TaskBrowser(RecordBrowser):
@@ -38,63 +39,48 @@ class TaskBrowser(RecordBrowser):
     filter_specs = (("status", "status"), ("project", "project"), ("label", "label"),
                     ("tags", "tag"))
 
-    def _action_widgets(self) -> list[W.Widget]:
-        self.tag_input = W.Text(placeholder="tags (ids or names, comma-separated)",
-                                layout=W.Layout(width="260px"))
-        self.tag_input.add_class("snb-tag-input")
-        self.add_tag_button = W.Button(description="Add tag", icon="tag",
-                                       layout=W.Layout(width="100px"))
-        self.remove_tag_button = W.Button(description="Remove tag",
-                                          layout=W.Layout(width="110px"))
-        self.add_tag_button.add_class("snb-tag-add")
-        self.remove_tag_button.add_class("snb-tag-remove")
-        self.add_tag_button.on_click(lambda _b: self._tag_from_input("add"))
-        self.remove_tag_button.on_click(lambda _b: self._tag_from_input("remove"))
-        return [self.tag_input, self.add_tag_button, self.remove_tag_button]
+    def _action_buttons(self) -> dict[str, Any]:
+        n = len(self.table.selection)
+        on = f" to {n:,} selected" if n else ""
+        off = f" from {n:,} selected" if n else ""
+        why = "" if n else "select rows first (checkboxes, or space on the focused row)"
+        return {"input": {"cls": "snb-tag-input",
+                          "placeholder": "tags (names or ids, comma-separated); t focuses"},
+                "buttons": [
+                    {"key": "tag_add", "label": f"Add tag{on}", "cls": "snb-tag-add",
+                     "disabled": n == 0, "title": why},
+                    {"key": "tag_remove", "label": f"Remove tag{off}", "cls": "snb-tag-remove",
+                     "disabled": n == 0, "title": why},
+                    self._reload_spec()]}
 
-    # -- tagging ------------------------------------------------------------------------
+    def _on_action(self, key: str, text: str) -> None:
+        if key in ("tag_add", "tag_remove"):
+            self._tag_from_input(text, "add" if key == "tag_add" else "remove")
+        else:
+            super()._on_action(key, text)
 
-    def _tag_names(self) -> dict[str, int]:
-        """Tag name -> id for the project in view (read once through the client)."""
-        if getattr(self, "_tags_by_name", None) is None:
-            self._tags_by_name = self._read_tags()
-        return self._tags_by_name
-
-    def _read_tags(self) -> dict[str, int]:
-        if self.client is None:
+    def _label_colors(self) -> dict[str, str]:
+        """The project's configured label colours (one request, on a browser with a client)."""
+        project = self._project()
+        if self.client is None or project is None or not hasattr(self.client, "get_project"):
             return {}
-        from synapse_nb import frames
+        try:
+            return colours_of_configuration(self.client.get_project(int(project)).get("configuration"))
+        except Exception:  # the fixed palette then
+            return {}
 
+    def _project(self) -> Any:
         project = self.server_filters.get("project")
         if project is None and "project" in self.frame.columns:
             uniques = self.frame["project"].dropna().unique().tolist()
             project = uniques[0] if len(uniques) == 1 else None
-        params = {} if project is None else {"project": project}
-        tags = frames.task_tags_frame(self.client, progress=False, **params)
-        return {str(name): int(i) for i, name in zip(tags.index, tags["name"]) if name is not None}
+        return project
 
-    def _tag_ids(self) -> dict[int, str]:
-        """Tag id -> name, or {} when the tags cannot be read (the ids are shown then)."""
-        try:
-            return {i: name for name, i in self._tag_names().items()}
-        except Exception:  # a browser without tag names is still a browser
-            self._tags_by_name = {}
-            return {}
+    # -- tagging ------------------------------------------------------------------------
 
-    def _value_names(self) -> dict[str, dict[Any, str]]:
-        ids = self._tag_ids()
-        return {"tags": {i: f"{name} ({i})" for i, name in ids.items()}} if ids else {}
-
-    def _formatters(self) -> dict[str, Any]:
-        ids = self._tag_ids()
-        if not ids:
-            return {}
-
-        def tag_names(value: Any) -> Any:
-            if value is None or not hasattr(value, "__iter__") or isinstance(value, str):
-                return value
-            return [ids.get(int(t), str(t)) for t in value]
-        return {"tags": tag_names}
+    def _tag_names(self) -> dict[str, int]:
+        """Tag name -> id for the project in view (read once per client)."""
+        return self.names.tag_ids_by_name(self._project())
 
     def resolve_tags(self, tags: Sequence[Any] | str) -> list[int]:
         """Tag ids from ids or names (``"3, reviewed"`` -> ``[3, 7]``)."""
@@ -109,6 +95,9 @@ class TaskBrowser(RecordBrowser):
                 ids.append(int(item))
                 continue
             if names is None:
+                names = self._tag_names()
+            if str(item) not in names:  # made since we read them? read once more
+                self.names.forget()
                 names = self._tag_names()
             if str(item) not in names:
                 known = ", ".join(sorted(names)) or "none found"
@@ -130,7 +119,7 @@ class TaskBrowser(RecordBrowser):
             raise ValueError("tagging needs a client: TaskBrowser(df, client=client)")
         task_ids = [int(i) for i in (ids if ids is not None else self.selected.index.tolist())]
         if not task_ids:
-            raise ValueError("no tasks selected: click a row or tick some rows first")
+            raise ValueError("no tasks selected: tick some rows first (a click only looks)")
         tag_ids = self.resolve_tags(tags)
         answer = self.client.set_tags_tasks({"ids": task_ids, "tags": tag_ids, "action": action})
         self._refresh_tags(task_ids, tag_ids, action)
@@ -170,14 +159,15 @@ class TaskBrowser(RecordBrowser):
                 column.iat[p] = v
         self._replace_frame(frame.assign(tags=column), keep_ids=self.selected.index.tolist())
 
-    def _tag_from_input(self, action: str) -> None:
+    def _tag_from_input(self, text: str, action: str) -> None:
+        count = len(self.table.selection)
         try:
-            self.tag(self.tag_input.value, action)
+            self.tag(text, action)
         except Exception as err:  # shown to the user; nothing is lost
             self._set_status(f"Tagging failed: {err}", error=True)
             return
-        verb = "Added" if action == "add" else "Removed"
-        self._set_status(f"{verb} {self.tag_input.value!r} on {len(self.table.selection)} task(s).")
+        verb, where = ("Added", "to") if action == "add" else ("Removed", "from")
+        self._set_status(f"{verb} {text.strip()!r} {where} {count:,} selected task(s).")
 
 
 class AssignmentBrowser(RecordBrowser):
@@ -210,5 +200,5 @@ class ModelBrowser(RecordBrowser):
     record_path = "models/{id}/"
     default_columns = ("id", "name", "version", "category", "project", "is_released", "created")
     filter_specs = (("project", "project"), ("category", "category"), ("name", "name"),
-                    ("is_released", "released"))
+                    ("is_released", "released"), ("label", "label"))
     default_server_filters: ClassVar[dict[str, Any]] = {"expand": "metrics"}

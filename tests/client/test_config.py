@@ -112,6 +112,6 @@ def test_same_method_names_on_both_clients():
                                                                    "page_size"]
     assert "on_progress" in inspect.signature(sync.create_data_file).parameters
     c = AsyncSynapseClient("http://127.0.0.1:9", access_token="x")
-    assert list(inspect.signature(c.get_task).parameters) == ["pk", "params"]
+    assert list(inspect.signature(c.get_task).parameters) == ["task_id", "params", "pk"]  # pk: 2025 alias
     assert asyncio.iscoroutinefunction(c.get_task) and not asyncio.iscoroutinefunction(
         SynapseClient("http://127.0.0.1:9", access_token="x").get_task)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from synapse_nb.client import SynapseClient
-from synapse_nb.client.journal import UploadJournal
+from synapse_nb.client.journal import ChunkJournal
 
 CHILD = Path(__file__).with_name("upload_child.py")
 SIZE = 2 * 1024 * 1024
@@ -44,7 +44,7 @@ def test_killed_upload_resumes_in_new_process(make_server, tmp_path):
     proc.send_signal(signal.SIGKILL)
     proc.wait(10)
     assert proc.returncode == -signal.SIGKILL and seen < SIZE
-    journal = UploadJournal(state, src, f"{server.base_url}|")
+    journal = ChunkJournal(state, src, f"{server.base_url}|")
     saved = journal.load()
     assert saved and saved["offset"] >= seen and saved["url"].startswith(server.base_url)
     assert server.access_token not in journal.path.read_text()  # the journal holds no token
@@ -71,7 +71,7 @@ def test_journal_behind_server_is_realigned(make_server, tmp_path, lag):
     state = tmp_path / "state"
     with SynapseClient(server.base_url, access_token=server.access_token, upload_state_dir=state,
                        cache_dir=tmp_path) as c:
-        journal = UploadJournal(state, src, c.config.identity())
+        journal = ChunkJournal(state, src, c.config.identity())
         calls = []
 
         def stop_after(done, total):
@@ -97,7 +97,7 @@ def test_forgotten_upload_starts_again(make_server, tmp_path):
     state = tmp_path / "state"
     with SynapseClient(server.base_url, access_token=server.access_token, upload_state_dir=state,
                        cache_dir=tmp_path) as c:
-        journal = UploadJournal(state, src, c.config.identity())
+        journal = ChunkJournal(state, src, c.config.identity())
         journal.save({"url": f"{server.base_url}/chunked_upload/{'0' * 32}/", "id": "0" * 32, "offset": 3000})
         up = c.create_chunked_upload(src, chunk_size=2000)
         assert up["checksum"] == hashlib.md5(src.read_bytes()).hexdigest()
@@ -106,8 +106,8 @@ def test_forgotten_upload_starts_again(make_server, tmp_path):
 def test_changed_file_does_not_reuse_journal(tmp_path):
     src = tmp_path / "f.bin"
     src.write_bytes(b"a" * 100)
-    j1 = UploadJournal(tmp_path / "s", src, "http://h|")
+    j1 = ChunkJournal(tmp_path / "s", src, "http://h|")
     j1.save({"url": "http://h/chunked_upload/1/", "offset": 50})
     src.write_bytes(b"b" * 120)
-    assert UploadJournal(tmp_path / "s", src, "http://h|").load() is None
-    assert UploadJournal(tmp_path / "s", tmp_path / "f.bin", "http://other|").path != j1.path
+    assert ChunkJournal(tmp_path / "s", src, "http://h|").load() is None
+    assert ChunkJournal(tmp_path / "s", tmp_path / "f.bin", "http://other|").path != j1.path

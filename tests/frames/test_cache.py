@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import pandas as pd
+import pytest
 
+from synapse_nb import frames
+from synapse_nb.client import AuthenticationError, SynapseClient
 from synapse_nb.frames import FrameCache, annotations_frame, refresh, tasks_frame
-from synapse_nb.frames.cache import _client_identity
 
 from .fakes import FakeAsyncClient, FakeClient, make_task
 
@@ -54,15 +57,118 @@ def test_async_refresh_and_annotations_cache(tmp_path):
     pd.testing.assert_frame_equal(ann, ann2, check_flags=False)
 
 
-def test_cache_paths_are_per_host_and_tenant_and_never_hold_tokens(tmp_path):
+def test_cache_paths_are_per_host_and_credential_and_cannot_collide(tmp_path):
     cache = FrameCache(tmp_path)
-    a = FakeClient(tenant="acme")
-    b = FakeClient(tenant="../../etc")
-    c = FakeClient(base_url="http://127.0.0.1:5/", tenant=None)
-    c.access_token = "syn_secret_token"
-    pa_, pb, pc_ = (cache.path_for(x, "tasks", {"project": "7"}) for x in (a, b, c))
-    assert len({pa_, pb, pc_}) == 3
-    for p in (pa_, pb, pc_):
+    clients = [FakeClient(tenant="acme"), FakeClient(tenant="../../etc"),
+               FakeClient(tenant="team a"), FakeClient(tenant="team/a"), FakeClient(tenant="team_a"),
+               FakeClient(base_url="https://127.0.0.1:9", tenant="acme")]  # the scheme counts
+    paths = [cache.path_for(x, "tasks", {"project": "7"}) for x in clients]
+    assert len(set(paths)) == len(clients)
+    for p in paths:
         assert tmp_path.resolve() in p.parents
-    assert "syn_secret_token" not in str(pc_)
-    assert _client_identity(c)[1].startswith("token-")
+
+
+def test_cache_reads_no_private_token_attribute(tmp_path):
+    class Spy(FakeClient):
+        def __getattr__(self, name):
+            if "token" in name:
+                raise AssertionError(f"the cache read {name}")
+            raise AttributeError(name)
+    tasks_frame(Spy([make_task(1)]), cache=tmp_path)
+    sc = SynapseClient("http://127.0.0.1:9", access_token="syn_secret_token", tenant="acme")
+    other = SynapseClient("http://127.0.0.1:9", access_token="syn_wrong_token", tenant="acme")
+    with sc, other:
+        a, b = (FrameCache(tmp_path).path_for(c, "tasks", {}) for c in (sc, other))
+    assert a != b and "syn_secret_token" not in str(a) and sc.credential_id not in ("", None)
+
+
+def _cached_files(tmp_path):
+    return sorted(p for p in tmp_path.rglob("*") if p.is_file())
+
+
+@pytest.mark.parametrize("damage", ["empty parquet", "garbage parquet", "torn sidecar", "no sidecar"])
+def test_a_damaged_cache_entry_is_fetched_again(tmp_path, damage, caplog):
+    client = FakeClient([make_task(i) for i in range(1, 6)])
+    tasks_frame(client, cache=tmp_path)
+    parquet = next(p for p in _cached_files(tmp_path) if p.suffix == ".parquet")
+    side = parquet.with_suffix(".json")
+    if damage == "empty parquet":
+        parquet.write_bytes(b"")
+    elif damage == "garbage parquet":
+        parquet.write_bytes(parquet.read_bytes()[:40])
+    elif damage == "torn sidecar":
+        side.write_text(side.read_text()[:15])
+    else:
+        side.unlink()
+    calls = len(client.calls)
+    df = tasks_frame(client, cache=tmp_path)  # no exception: a miss, fetched again
+    assert len(client.calls) == calls + 1 and df.attrs["fetch_report"]["source"] == "server"
+    assert len(df) == 5 and "fetching it again" in caplog.text
+    again = tasks_frame(client, cache=tmp_path)  # and the entry was rewritten whole
+    assert again.attrs["fetch_report"]["source"] == "cache" and len(client.calls) == calls + 1
+    changes = refresh(client, "tasks", cache=tmp_path)  # refresh works on it too
+    assert changes.added == [] and len(changes.frame) == 5
+
+
+def test_cache_files_are_private(tmp_path):
+    root = tmp_path / "c"
+    tasks_frame(FakeClient([make_task(1)]), cache=root)
+    files = _cached_files(root)
+    assert {p.suffix for p in files} == {".parquet", ".json"}
+    for p in files:
+        assert p.stat().st_mode & 0o777 == 0o600, p
+        for d in p.relative_to(root).parents:
+            if str(d) != ".":
+                assert (root / d).stat().st_mode & 0o777 == 0o700, d
+
+
+def test_concurrent_refreshes_never_collide_nor_show_half_a_file(tmp_path):
+    client = FakeClient([make_task(i) for i in range(1, 300)])
+    tasks_frame(client, cache=tmp_path)
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def refresher() -> None:
+        try:
+            for _ in range(4):
+                tasks_frame(client, cache=tmp_path, refresh=True)
+        except BaseException as err:  # noqa: BLE001 (collected for the assertion)
+            errors.append(err)
+
+    def reader() -> None:
+        try:
+            while not stop.is_set():
+                df = tasks_frame(client, cache=tmp_path)
+                assert len(df) == 299
+        except BaseException as err:  # noqa: BLE001
+            errors.append(err)
+
+    threads = [threading.Thread(target=refresher) for _ in range(8)]
+    watcher = threading.Thread(target=reader)
+    watcher.start()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    stop.set()
+    watcher.join()
+    assert errors == []
+    assert not [p for p in _cached_files(tmp_path) if p.suffix not in (".parquet", ".json")]
+
+
+def test_a_wrong_token_claiming_a_tenant_never_reads_its_cache(live_server, tmp_path):
+    good = SynapseClient(live_server.base_url, access_token=live_server.access_token, tenant="acme")
+    bad = SynapseClient(live_server.base_url, access_token="syn_revoked_or_wrong", tenant="acme")
+    with good, bad:
+        df = frames.task_tags_frame(good, cache=tmp_path, progress=False)
+        assert len(df) > 0
+        with pytest.raises(AuthenticationError):
+            frames.task_tags_frame(bad, cache=tmp_path, progress=False)
+
+
+def test_synapse_nb_cache_dir_is_honoured_by_real_clients(tmp_path, monkeypatch, live_server):
+    monkeypatch.setenv("SYNAPSE_NB_CACHE_DIR", str(tmp_path / "env-cache"))
+    with SynapseClient(live_server.base_url, access_token=live_server.access_token) as client:
+        assert client.cache_dir == tmp_path / "env-cache"
+        frames.task_tags_frame(client, cache=True, progress=False)
+    assert [p for p in (tmp_path / "env-cache" / "frames").rglob("*.parquet")]

@@ -135,7 +135,7 @@ def test_images_ranked_worst_first_and_browser(boxes):
     dashed = [a for a in anns if a.get("style") == "dashed"]
     assert len(dashed) == worst["predictions"] and len(anns) - len(dashed) == worst["ground_truth"]
     browser.table.click(0)  # the detail pane draws predictions dashed, ground truth solid
-    html = browser.detail.value
+    html = browser.detail_html
     assert html.count('stroke-dasharray="5 3"') == worst["predictions"]
     assert html.count('class="snb-shape ') == worst["predictions"] + worst["ground_truth"]
 

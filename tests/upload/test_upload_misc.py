@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from synapse_nb.upload import TqdmProgress, UploadError, UploadJournal, upload_folder
+from synapse_nb.upload import FolderJournal, TqdmProgress, UploadError, upload_folder
 from upload_helpers import FakeClient
 
-MODULES = ["discovery", "errors", "journal", "metadata", "progress", "transfer", "plan", "folder"]
+MODULES = ["discovery", "errors", "journal", "metadata", "progress", "transfer", "plan", "folder", "adopt"]
 
 
 @pytest.mark.parametrize("name", MODULES)
@@ -32,20 +32,49 @@ def test_tqdm_bars_per_phase(fake: FakeClient, tree: Path, monkeypatch: pytest.M
 
 
 def test_async_client_is_refused_with_a_hint(tree: Path) -> None:
-    class AsyncLike(FakeClient):
-        async def create_data_file(self, *a, **k):  # type: ignore[override]
-            raise AssertionError("must not be called")
+    from synapse_nb.client import AsyncSynapseClient
 
+    client = AsyncSynapseClient(base_url="http://127.0.0.1:9", access_token="never-sent")
     with pytest.raises(UploadError, match="pass a SynapseClient"):
-        upload_folder(AsyncLike(), 1, tree, progress=False)
+        upload_folder(client, 1, tree, progress=False)
 
 
-def test_torn_or_foreign_journal_is_ignored(tmp_path: Path) -> None:
-    path = tmp_path / "j.json"
-    path.write_text('{"version": 1, "data_collection": 1, "units": {"a": {"id": 3')
-    assert UploadJournal(path, 1).unit_id("a") is None
-    path.write_text('{"version": 1, "data_collection": 2, "units": {"a": {"id": 3}}}')
-    assert UploadJournal(path, 1).unit_id("a") is None  # another collection's journal
+def test_torn_journal_is_moved_aside_and_rebuilt(fake: FakeClient, tree: Path) -> None:
+    first = upload_folder(fake, 1, tree, project=2, progress=False)
+    path = Path(first.attrs["journal"])
+    for side in path.parent.glob(path.name + "-*"):
+        side.unlink()  # the WAL files: the torn main file must stand alone
+    path.write_bytes(b'{"version": 1, "units": {"a": {"id": 3')  # not SQLite at all
+    with pytest.warns(UserWarning, match="was unreadable; moved it to"):
+        again = upload_folder(fake, 1, tree, project=2, progress=False)
+    assert again.attrs["summary"] == {"created": 0, "exists": 3, "skipped": 0, "failed": 0}
+    assert len(fake.units) == 3 and len(fake.tasks) == 3
+    assert list(path.parent.glob(path.name + ".corrupt-*"))
+
+
+def test_journal_rows_of_wrong_types_are_looked_up_not_crashed_on(fake: FakeClient, tree: Path) -> None:
+    import sqlite3
+
+    first = upload_folder(fake, 1, tree, project=2, progress=False)
+    con = sqlite3.connect(first.attrs["journal"])
+    con.execute("UPDATE units SET id = 'abc' WHERE key = 'img0'")
+    con.execute("UPDATE units SET pending = 'yes' WHERE key = 'img1'")
+    con.execute("UPDATE tasks SET id = 'x'")
+    con.execute("UPDATE files SET size = 'big', checksum = x'00'")
+    con.commit()
+    con.close()
+    with pytest.warns(UserWarning, match=r"had 5 unreadable row\(s\); they were looked up on the server"):
+        again = upload_folder(fake, 1, tree, project=2, progress=False)
+    assert again.attrs["summary"]["exists"] == 3 and again.attrs["summary"]["failed"] == 0
+    assert len(fake.units) == 3 and len(fake.tasks) == 3
+    assert sorted(again.task) == sorted(t["id"] for t in fake.tasks)
+
+
+def test_journal_of_another_upload_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite"
+    FolderJournal(path, backend="http://a|", data_collection=1).close()
+    with pytest.raises(UploadError, match="belongs to another upload"):
+        FolderJournal(path, backend="http://b|", data_collection=1)
 
 
 def test_unwritable_state_dir_says_what_to_do(fake: FakeClient, tree: Path, tmp_path: Path) -> None:

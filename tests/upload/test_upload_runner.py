@@ -6,7 +6,6 @@ test_upload_live.py; here we can lose a response right after a POST landed.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
@@ -47,9 +46,12 @@ def test_upload_creates_units_and_tasks_then_rerun_does_nothing(fake: FakeClient
     again = upload_folder(fake, 1, tree, project=9, progress=False)
     assert again.attrs["summary"]["exists"] == 3 and again.attrs["files_uploaded"] == 0
     assert len(fake.units) == 3 and len(fake.tasks) == 3
-    # the journal answered everything: no file sent, no unit or task looked up or created
-    for name in ("create_data_file", "create_data_units", "create_tasks", "list_data_units", "list_tasks"):
+    # the journal answered everything: no file sent, no unit or task created ...
+    for name in ("create_data_file", "create_data_units", "create_tasks"):
         assert fake.calls.get(name, 0) == calls_before.get(name, 0), name
+    # ... and its ids were confirmed by the server in one batched lookup per kind
+    for name in ("list_data_units", "list_tasks"):
+        assert fake.calls.get(name, 0) == calls_before.get(name, 0) + 1, name
 
 
 def test_files_already_on_server_are_not_sent(fake: FakeClient, tree: Path, tmp_path: Path) -> None:
@@ -162,13 +164,22 @@ def test_progress_phases_add_up(fake: FakeClient, tree: Path) -> None:
     assert p.done == p.totals
 
 
-def test_journal_is_valid_json_and_state_dir_is_honoured(fake: FakeClient, tree: Path, tmp_path: Path) -> None:
+def test_journal_rows_and_state_dir_is_honoured(fake: FakeClient, tree: Path, tmp_path: Path) -> None:
+    import sqlite3
+
     state = tmp_path / "state"
     report = upload_folder(fake, 1, tree, progress=False, state_dir=state)
     path = Path(report.attrs["journal"])
     assert path.parent == state and not (tree / ".synapse_nb").exists()
-    data = json.loads(path.read_text())
-    assert {u["id"] for u in data["units"].values()} == {u["id"] for u in fake.units}
+    con = sqlite3.connect(path)
+    assert {i for (i,) in con.execute("SELECT id FROM units")} == {u["id"] for u in fake.units}
+    assert con.execute("SELECT count(*) FROM files WHERE stored = 1").fetchone()[0] == 6
+    assert {k for (k,) in con.execute("SELECT key FROM units")} == {"img0", "img1", "img2"}
+    con.close()
+    # private: the journal names the user's files and the backend
+    assert oct(state.stat().st_mode & 0o777) == "0o700"
+    for f in state.iterdir():
+        assert oct(f.stat().st_mode & 0o777) == "0o600", f.name
 
 
 def test_report_dtypes(fake: FakeClient, tree: Path) -> None:

@@ -5,7 +5,8 @@
 The access token comes from the SYNAPSE_ACCESS_TOKEN environment variable (never
 argv: it would show in the process list). Progress goes to stdout, one line per
 event: ``files <done> <total>``, ``bytes <done> <total>``, ``units ...``; the
-parent reads them to pick the moment to SIGKILL this process.
+parent reads them to pick the moment to SIGKILL this process. A run refused
+because another one holds the journal prints ``refused: ...`` and exits 3.
 """
 
 from __future__ import annotations
@@ -13,7 +14,11 @@ from __future__ import annotations
 import os
 import sys
 
+import synapse_nb.upload as upload
 from synapse_nb.upload import Progress, upload_folder
+
+# () catches nothing: lets this script drive versions without the lock (to show what it prevents)
+UploadInProgressError = getattr(upload, "UploadInProgressError", ())
 
 
 class LineProgress(Progress):
@@ -32,9 +37,13 @@ def main() -> None:
 
     client = SynapseClient(base_url=base_url, access_token=os.environ["SYNAPSE_ACCESS_TOKEN"],
                            cache_dir=os.path.join(state_dir, "client-cache"))
-    report = upload_folder(client, int(coll), folder, project=int(project) if project != "-" else None,
-                           chunked_threshold=int(threshold), chunk_size=int(chunk), state_dir=state_dir,
-                           max_workers=4, batch_size=5, progress=LineProgress())
+    try:
+        report = upload_folder(client, int(coll), folder, project=int(project) if project != "-" else None,
+                               chunked_threshold=int(threshold), chunk_size=int(chunk), state_dir=state_dir,
+                               max_workers=4, batch_size=5, progress=LineProgress())
+    except UploadInProgressError as err:
+        print(f"refused: {err}", flush=True)
+        sys.exit(3)
     s = report.attrs["summary"]
     print(f"done created={s['created']} exists={s['exists']} failed={s['failed']} skipped={s['skipped']}", flush=True)
     failed = report[report.status == "failed"]

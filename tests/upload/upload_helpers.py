@@ -27,7 +27,16 @@ SPECS = [
 ]
 
 
+def _id_filter(res: list[dict[str, Any]], params: dict[str, Any]) -> list[dict[str, Any]]:
+    if "id__in" in params:
+        wanted = {int(i) for i in str(params["id__in"]).split(",")}
+        res = [r for r in res if r["id"] in wanted]
+    return res
+
+
 class FakeClient:
+    base_url = "http://fake.invalid"
+
     def __init__(self, specs: list[dict[str, Any]] | None = None) -> None:
         self.collections = {1: {"id": 1, "name": "demo", "category": "image", "file_specifications": specs or SPECS}}
         self.files: dict[str, dict[str, Any]] = {}
@@ -101,6 +110,7 @@ class FakeClient:
         res = [u for u in self.units if u["data_collection"] == params.get("data_collection", u["data_collection"])]
         if "checksum" in params:
             res = [u for u in res if any(f["checksum"] == params["checksum"] for f in u["files"].values())]
+        res = _id_filter(res, params)
         return {"count": len(res), "next": None, "previous": None, "results": res}
 
     def create_tasks(self, data: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -118,6 +128,7 @@ class FakeClient:
         self._count("list_tasks")
         res = [t for t in self.tasks if t["project"] == params.get("project", t["project"])
                and t["data_unit"] == params.get("data_unit", t["data_unit"])]
+        res = _id_filter(res, params)
         return {"count": len(res), "next": None, "previous": None, "results": res}
 
 

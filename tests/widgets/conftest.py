@@ -1,6 +1,7 @@
 """Fixtures for the widget tests: typed frames built through the real frame conversion,
 and an in-memory client with the methods the browsers use (paginate, get_bytes,
-set_tags_tasks)."""
+get_project, set_tags_tasks; ``v2_client`` adds ``v2.members``), plus helpers that act as
+the frontend does (``send``) and read what it draws (``cells``)."""
 
 from __future__ import annotations
 
@@ -114,6 +115,13 @@ class FakeClient:
                 out.append(json.loads(json.dumps(rec)))
         return _Pages(out)
 
+    def get_project(self, project_id: int) -> dict[str, Any]:
+        self.calls.append(("get_project", project_id))
+        for rec in self.records.get("projects", []):
+            if rec["id"] == project_id:
+                return json.loads(json.dumps(rec))
+        raise FakeNotFound(f"no project {project_id}")
+
     def get_bytes(self, url: str) -> bytes:
         self.calls.append(("get_bytes", url))
         if url not in self.images:
@@ -131,8 +139,33 @@ class FakeClient:
         return {"updated": len(data["ids"])}
 
 
-@pytest.fixture
-def fake_client() -> FakeClient:
+class FakeMembers:
+    """``client.v2.members`` as the v2 client has it: ``list(list_all=True)``."""
+
+    def __init__(self, members: list[dict[str, Any]], calls: list[tuple[str, Any]]) -> None:
+        self.members, self.calls = members, calls
+
+    def list(self, list_all: bool = False) -> list[dict[str, Any]]:
+        self.calls.append(("members", list_all))
+        return list(self.members)
+
+
+class FakeV2:
+    def __init__(self, members: FakeMembers) -> None:
+        self.members = members
+
+
+class FakeClientWithV2(FakeClient):
+    """The same client with a v2 API whose members carry names."""
+
+    def __init__(self, records: dict[str, list[dict[str, Any]]] | None = None,
+                 images: dict[str, bytes] | None = None,
+                 members: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(records, images)
+        self.v2 = FakeV2(FakeMembers(members or [], self.calls))
+
+
+def demo_records() -> tuple[dict[str, list[dict[str, Any]]], dict[str, bytes]]:
     tasks = [make_task(i) for i in range(1, 31)]
     images = {t["files"]["image_1"]["url"]: png_bytes(64, 48) for t in tasks}
     assignments = [
@@ -141,4 +174,51 @@ def fake_client() -> FakeClient:
          "created": f"2025-01-0{1 + i}T00:00:00Z"} for i in range(4)]
     tags = [{"id": 1, "project": 7, "name": "reviewed"}, {"id": 2, "project": 7, "name": "hard"},
             {"id": 3, "project": 7, "name": "blurry"}]
-    return FakeClient({"tasks": tasks, "assignments": assignments, "task_tags": tags}, images)
+    projects = [{"id": 7, "title": "p", "configuration": {
+        "classes": [{"name": "person", "color": "#ff0000"}, "vehicle", "tree"]}}]
+    return ({"tasks": tasks, "assignments": assignments, "task_tags": tags,
+             "projects": projects}, images)
+
+
+@pytest.fixture
+def v2_client() -> FakeClientWithV2:
+    records, images = demo_records()
+    members = [{"id": 1, "user_id": 10 + i, "role": "member", "name": f"Ann {i}"}
+               for i in range(4)]
+    members.append({"id": 9, "user_id": 30, "role": "admin", "email": "rev@example.com"})
+    return FakeClientWithV2(records, images, members)
+
+
+@pytest.fixture
+def fake_client() -> FakeClient:
+    records, images = demo_records()
+    return FakeClient(records, images)
+
+
+def send(browser: Any, event: str, **fields: Any) -> None:
+    """What the frontend sends when the user acts (``send(b, "focus", slot=2)``)."""
+    browser.view.handle({"event": event, **fields})
+
+
+def cells(browser: Any) -> list[list[str]]:
+    """The cell texts the frontend draws: read from the view's synced trait."""
+    return [list(r) for r in browser.view.table["cells"]]
+
+
+def widget_models(root: Any) -> int:
+    """Widget models a frontend gets when ``root`` is shown: ``root`` and every widget its
+    synced traits reach (children, layouts, styles), each counted once."""
+    import ipywidgets as W
+
+    seen: dict[int, Any] = {}
+    stack = [root]
+    while stack:
+        widget = stack.pop()
+        if id(widget) in seen:
+            continue
+        seen[id(widget)] = widget
+        for name in widget.keys:
+            value = getattr(widget, name)
+            items = value if isinstance(value, (list, tuple)) else [value]
+            stack.extend(v for v in items if isinstance(v, W.Widget))
+    return len(seen)

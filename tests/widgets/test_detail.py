@@ -15,8 +15,8 @@ from .conftest import XSS, frame_of, make_task
 def test_task_pane_fetches_the_image_and_draws_its_annotations(fake_client):
     b = TaskBrowser(fake_client, project=7)
     assert ("paginate", ("sdk/tasks/", {"project": "7"})) in fake_client.calls
-    b.table.click(0)
-    pane = b.detail.value
+    b.table.focus_slot(0)
+    pane = b.detail_html
     assert ("get_bytes", "http://127.0.0.1:9/files/1.png?sig=s3cret") in fake_client.calls
     assert 'class="snb-detail-image"' in pane and "data:image/png;base64," in pane
     assert pane.count('class="snb-shape ') == 2
@@ -29,8 +29,8 @@ def test_task_pane_fetches_the_image_and_draws_its_annotations(fake_client):
     assert 'href="http://127.0.0.1:9/tasks/1/"' in pane
     # Coming back to the row does not fetch the image again.
     before = len(fake_client.calls)
-    b.table.click(1)
-    b.table.click(0)
+    b.table.focus_slot(1)
+    b.table.focus_slot(0)
     assert [c for c in fake_client.calls[before:] if c[0] == "get_bytes"] == [
         ("get_bytes", "http://127.0.0.1:9/files/2.png?sig=s3cret")]
 
@@ -38,8 +38,8 @@ def test_task_pane_fetches_the_image_and_draws_its_annotations(fake_client):
 def test_image_that_cannot_be_fetched_keeps_shapes_and_hides_the_signed_url(fake_client):
     fake_client.images.clear()
     b = TaskBrowser(fake_client, project=7)
-    b.table.click(0)
-    pane = b.detail.value
+    b.table.focus_slot(0)
+    pane = b.detail_html
     assert "Could not fetch the image: FakeNotFound (HTTP 404 Not Found)." in pane
     assert pane.count('class="snb-shape ') == 2
     assert "s3cret" not in pane.split("snb-image-error")[1].split("</div>")[0]
@@ -51,12 +51,12 @@ def test_everything_from_the_record_is_escaped(fake_client):
     task["meta"] = {"note": XSS}
     task["files"]["image_1"]["file_name_original"] = XSS
     b = TaskBrowser(frame_of("tasks", [task]), client=fake_client)
-    b.table.click(0)
-    pane = b.detail.value
+    b.table.focus_slot(0)
+    pane = b.detail_html
     assert XSS not in pane
     assert pane.count("&lt;img src=x onerror=alert(1)&gt;") >= 3  # shape title, legend, JSON
-    # The table cell is a Button whose text the frontend sets as a text node.
-    assert XSS in b.table.row_texts()[0]
+    # The frontend sets cell texts with textContent.
+    assert XSS in b.view.table["cells"][0]
 
 
 def test_only_http_links_are_links():
@@ -75,9 +75,9 @@ def test_assignments_from_a_frame_in_memory():
     assignments = frame_of("assignments", [
         {"id": 5, "task": 1, "user": 2, "status_label": "completed", "status_review": XSS}])
     b = TaskBrowser(frame_of("tasks", [make_task(1)]), assignments=assignments)
-    b.table.click(0)
-    assert "Assignments and review history" in b.detail.value
-    assert "&lt;img" in b.detail.value and XSS not in b.detail.value
+    b.table.focus_slot(0)
+    assert "Assignments and review history" in b.detail_html
+    assert "&lt;img" in b.detail_html and XSS not in b.detail_html
 
 
 def test_async_client_is_refused_with_a_clear_message():

@@ -8,7 +8,7 @@ import importlib
 import pytest
 
 MODULES = ["", "_html", "query", "overlay", "table", "filters", "metrics", "detail", "browser",
-           "resources"]
+           "resources", "view", "events", "names"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -15,7 +15,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 def _svg(html: str) -> ET.Element:
     """The <svg> element (the overlay is well-formed XML, so it parses strictly)."""
-    match = re.search(r"<svg.*?</svg>", html, re.S)
+    match = re.search(r"<svg.*?</svg>", html, re.DOTALL)
     assert match, html
     return ET.fromstring(match.group(0))
 
@@ -114,3 +114,53 @@ def test_big_images_are_scaled_down_but_shapes_keep_their_pixel_coordinates():
     small = png_bytes(64, 48)
     assert base64.b64decode(_svg(overlay_html(small, [])).find(f"{SVG}image").get("href")
                             .split(",", 1)[1]) == small  # small images go in untouched
+
+
+def test_a_label_has_one_colour_in_every_browser_and_kernel(tasks_df):
+    import subprocess
+    import sys
+
+    from synapse_nb.widgets import RecordBrowser, TaskBrowser
+
+    def strokes(pane: str) -> dict[str, str]:
+        return {s.get("data-label"): s.get("stroke") for s in _shapes(_svg(pane))}
+
+    first, second = TaskBrowser(tasks_df), RecordBrowser(tasks_df.iloc[::-1])
+    first.look(1)
+    second.look(2)  # another browser, labels first seen in another order
+    seen = strokes(first.detail_html) | strokes(second.detail_html)
+    assert strokes(first.detail_html).items() <= seen.items()
+    assert strokes(second.detail_html).items() <= seen.items()
+    assert len(set(seen.values())) == len(seen) == 3
+    # Another interpreter with another hash seed gives the same colours.
+    code = ("from synapse_nb.widgets.overlay import LabelPalette as P; "
+            f"print([P().color(x) for x in {sorted(seen)!r}])")
+    out = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60,
+                         env={**__import__("os").environ, "PYTHONHASHSEED": "123"})
+    assert out.stdout.strip() == str([seen[x] for x in sorted(seen)]), out.stderr[-500:]
+
+
+def test_project_colours_win_and_boxes_carry_label_confidence_and_a_halo(fake_client):
+    from synapse_nb.widgets import TaskBrowser
+
+    b = TaskBrowser(fake_client, project=7)
+    assert ("get_project", 7) in fake_client.calls
+    b.look(2)  # task 2: a "tree" box (confidence 0.9) and a "person" polygon
+    svg = _svg(b.detail_html)
+    colours = {s.get("data-label"): s.get("stroke") for s in _shapes(svg)}
+    assert colours["person"] == "#ff0000"  # from the project's configuration
+    captions = [t.text for t in svg.iter(f"{SVG}text")]
+    assert sorted(captions) == ["person", "tree 0.90"]
+    halos = [el for el in svg.iter() if el.get("class") == "snb-halo"]
+    assert len(halos) == 2 and {h.get("stroke") for h in halos} <= {"#000000", "#ffffff"}
+    red_halo = next(h for h in halos if h.tag == f"{SVG}polygon")
+    assert red_halo.get("stroke") == "#ffffff"  # white around a red outline
+
+
+def test_configuration_colours_are_read_from_classes_tools_or_a_mapping():
+    from synapse_nb.widgets.overlay import colours_of_configuration
+
+    config = {"tools": [{"classes": [{"code": "car", "color": "#00ff00"}]}],
+              "colors": {"tree": "#123456", "bad": "red; x: url(javascript:1)"}}
+    assert colours_of_configuration(config) == {"tree": "#123456", "car": "#00ff00"}
+    assert colours_of_configuration("not json") == {}

@@ -7,6 +7,8 @@ import pytest
 
 from synapse_nb.widgets import TaskBrowser
 
+from .conftest import cells, send
+
 
 def _tags(browser: TaskBrowser, task_id: int) -> list[int]:
     return list(browser.frame.loc[task_id, "tags"])
@@ -27,19 +29,24 @@ def test_add_and_remove_tags_on_the_selection(fake_client):
     assert _tags(b, 5) == [3, 1]
 
 
-def test_buttons_report_success_and_errors_in_the_status_line(fake_client):
+def test_buttons_act_on_the_selection_only_and_say_on_how_many(fake_client):
     b = TaskBrowser(fake_client, project=7)
-    b.tag_input.value = "reviewed"
-    b.add_tag_button.click()
-    assert "no tasks selected" in b.status.value and "snb-status-error" in b.status.value
-    b.table.click(1)
-    b.add_tag_button.click()
-    assert "Added &#x27;reviewed&#x27; on 1 task(s)." in b.status.value
-    assert _tags(b, 2) == [1]
-    b.tag_input.value = "nope"
-    b.remove_tag_button.click()
-    assert "unknown tag &#x27;nope&#x27;; known tags: blurry, hard, reviewed" in b.status.value
-    assert b.selected.index.tolist() == [2]  # nothing lost
+    buttons = {x["key"]: x for x in b.view.actions["buttons"]}
+    assert buttons["tag_add"]["disabled"] and buttons["tag_add"]["label"] == "Add tag"
+    send(b, "action", key="tag_add", text="reviewed")
+    assert "no tasks selected" in b.status_text and b.view.status["error"]
+    send(b, "check", slot=1, value=True)
+    send(b, "check", slot=3, value=True)
+    send(b, "focus", slot=6)  # looking at a third task does not add it
+    assert {x["key"]: x for x in b.view.actions["buttons"]}["tag_add"]["label"] == "Add tag to 2 selected"
+    send(b, "action", key="tag_add", text="reviewed")
+    assert b.status_text == "Added 'reviewed' to 2 selected task(s)."
+    tagged = [c for c in fake_client.calls if c[0] == "set_tags_tasks"]
+    assert tagged == [("set_tags_tasks", {"ids": [2, 4], "tags": [1], "action": "add"})]
+    assert _tags(b, 2) == [1] and _tags(b, 7) == []
+    send(b, "action", key="tag_remove", text="nope")
+    assert b.status_text == "Tagging failed: unknown tag 'nope'; known tags: blurry, hard, reviewed"
+    assert b.selected.index.tolist() == [2, 4]  # nothing lost
 
 
 def test_tagging_needs_a_client(tasks_df):
@@ -54,16 +61,16 @@ def test_tagging_needs_a_client(tasks_df):
 def test_tag_names_show_in_the_table_and_the_tag_filter(fake_client):
     b = TaskBrowser(fake_client, project=7)
     column = b.table.columns.index("tags")
-    assert b.table.row_texts()[4][column] == "hard, blurry"  # task 5 has tags [2, 3]
-    assert ("hard (2)", 2) in b.filter_bar.controls["tags"].options
-    b.filter_bar.controls["tags"].value = 2
+    assert cells(b)[4][column] == "hard, blurry"  # task 5 has tags [2, 3]
+    tags = next(f for f in b.view.filters if f["key"] == "tags")
+    send(b, "filter", key="tags", index=tags["options"].index("hard (2)"))
     assert b.filtered.index.tolist() == [5, 15, 25]
 
 
 def test_a_browser_whose_tags_cannot_be_read_shows_ids(fake_client):
     fake_client.records.pop("task_tags")
     b = TaskBrowser(fake_client, project=7)
-    assert b.table.row_texts()[4][b.table.columns.index("tags")] == "2, 3"
+    assert cells(b)[4][b.table.columns.index("tags")] == "2, 3"
 
 
 def test_when_the_re_read_fails_the_change_is_applied_locally(fake_client):

@@ -1,0 +1,171 @@
+"""The v2 wire format: envelopes, the error envelope, and DRF-style cursor pages.
+
+Every answer is ``{"data": ..., "meta": {"request_id": ...}}``; a list adds
+``meta.pagination`` (``next_cursor``, ``previous_cursor``, ``per_page``) and has no count.
+Errors are ``{"error": {"code", "message", "details"}, "meta": {"request_id"}}``.
+
+Cursors work as DRF's ``CursorPagination`` does: opaque (base64 of ``p=<position>`` plus
+``r=1`` for a backwards page), over a stable order (the id, ascending or descending), and
+``next_cursor`` / ``previous_cursor`` are absolute URLs that keep the caller's filters (the
+SDK's paginator follows them as given). A page is a keyset query (``id > p``), so a deep
+page costs what the first one costs, and rows added or removed during a walk never make
+it skip or repeat a row.
+
+>>> decode_cursor(encode_cursor(41, reverse=False))
+(41, False)
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+from urllib.parse import parse_qs, urlencode
+
+import orjson
+from fastapi import Request, Response
+
+__all__ = ["V2Error", "envelope", "error_body", "encode_cursor", "decode_cursor", "PageArgs",
+           "page_args", "cursor_page", "request_id"]
+
+
+class V2Error(Exception):
+    """A 4xx answer in the v2 error envelope (``code`` is an upper-case machine name)."""
+
+    def __init__(self, status_code: int, code: str, message: str,
+                 details: list[dict[str, str]] | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.code = code
+        self.message = message
+        self.details = details
+
+
+def request_id(request: Request) -> str:
+    """One id per request (kept on the request so an error reuses it)."""
+    rid = getattr(request.state, "v2_request_id", None)
+    if rid is None:
+        rid = request.state.v2_request_id = "req_" + uuid.uuid4().hex[:16]
+    return rid
+
+
+def envelope(request: Request, data: Any, pagination: dict[str, Any] | None = None,
+             status_code: int = 200) -> Response:
+    """``{"data": data, "meta": {...}}`` as a JSON response (orjson Fragments pass through)."""
+    meta: dict[str, Any] = {"request_id": request_id(request)}
+    if pagination is not None:
+        meta["pagination"] = pagination
+    return Response(orjson.dumps({"data": data, "meta": meta}), status_code=status_code,
+                    media_type="application/json")
+
+
+def error_body(request: Request, code: str, message: str,
+               details: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "details": details},
+            "meta": {"request_id": request_id(request)}}
+
+
+def encode_cursor(position: int, reverse: bool) -> str:
+    raw = f"p={position}" + ("&r=1" if reverse else "")
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[int, bool]:
+    """``(position, reverse)`` from a cursor; a malformed one is a 400 as in DRF."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        fields = parse_qs(base64.urlsafe_b64decode(padded.encode()).decode(), strict_parsing=True)
+        position = int(fields["p"][0])
+        reverse = fields.get("r", ["0"])[0] == "1"
+    except (binascii.Error, UnicodeError, ValueError, KeyError, IndexError):
+        raise V2Error(400, "INVALID_CURSOR", "Invalid cursor.",
+                      [{"field": "cursor", "message": "Use a cursor from a previous page."}])
+    if not -(2**63) < position < 2**63:
+        raise V2Error(400, "INVALID_CURSOR", "Invalid cursor.")
+    return position, reverse
+
+
+@dataclass(frozen=True)
+class PageArgs:
+    """What one list request asks for: size, direction, start position, order."""
+
+    per_page: int
+    descending: bool
+    position: int | None
+    reverse: bool
+
+
+def page_args(request: Request, default_descending: bool = False,
+              order_names: Sequence[str] = ("id",)) -> PageArgs:
+    """Parse ``per_page`` (clamped to ``max_page_size``), ``cursor`` and ``sort``/``ordering``."""
+    settings = request.app.state.settings
+    query = request.query_params
+    per_page = settings.default_page_size
+    raw = query.get("per_page")
+    if raw not in (None, ""):
+        try:
+            per_page = int(raw)
+        except ValueError:
+            raise V2Error(400, "VALIDATION_ERROR", "per_page must be an integer.",
+                          [{"field": "per_page", "message": "A valid integer is required."}])
+        if per_page < 1:
+            raise V2Error(400, "VALIDATION_ERROR", "per_page must be positive.",
+                          [{"field": "per_page", "message": "Ensure this value is >= 1."}])
+        per_page = min(per_page, settings.max_page_size)
+    descending = default_descending
+    order = query.get("sort") or query.get("ordering")
+    if order:
+        if order.lstrip("-") not in order_names:
+            allowed = ", ".join(f"{n}, -{n}" for n in order_names)
+            raise V2Error(400, "VALIDATION_ERROR", f"Unknown sort {order[:40]!r}.",
+                          [{"field": "sort", "message": f"Use one of {allowed}."}])
+        descending = order.startswith("-")
+    position, reverse = None, False
+    cursor = query.get("cursor")
+    if cursor:
+        position, reverse = decode_cursor(cursor)
+    return PageArgs(per_page, descending, position, reverse)
+
+
+def _link(request: Request, cursor: str) -> str:
+    public = request.app.state.settings.public_url
+    items = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
+    items.append(("cursor", cursor))
+    url = request.url
+    base = public.rstrip("/") + url.path if public else f"{url.scheme}://{url.netloc}{url.path}"
+    return base + "?" + urlencode(items)
+
+
+def cursor_page(request: Request, db: Any, from_where: str, params: Sequence[Any], key: str,
+                args: PageArgs, fetch: Callable[[list[int]], list[Any]]) -> Response:
+    """One cursor page: ids by keyset on ``key`` (index only), then ``fetch(ids)`` in order.
+
+    One id more than the page is read to know whether a next page exists.
+    """
+    # walking forwards in a descending order is walking backwards in id order
+    backwards = args.descending != args.reverse
+    where = from_where
+    sql_params = list(params)
+    if args.position is not None:
+        where += f" AND {key} {'<' if backwards else '>'} ?"
+        sql_params.append(args.position)
+    rows = db.query(f"SELECT {key} {where} ORDER BY {key} {'DESC' if backwards else 'ASC'} "
+                    f"LIMIT ?", [*sql_params, args.per_page + 1])
+    ids = [row[0] for row in rows]
+    more = len(ids) > args.per_page
+    ids = ids[:args.per_page]
+    if args.reverse:
+        ids.reverse()
+    next_cursor = previous_cursor = None
+    if ids:
+        last, first = ids[-1], ids[0]
+        # forwards: a next page exists if there was one more id; backwards: we came from it
+        if (more and not args.reverse) or (args.reverse and args.position is not None):
+            next_cursor = _link(request, encode_cursor(last, False))
+        if (args.position is not None and not args.reverse) or (args.reverse and more):
+            previous_cursor = _link(request, encode_cursor(first, True))
+    return envelope(request, fetch(ids), {"next_cursor": next_cursor,
+                                          "previous_cursor": previous_cursor,
+                                          "per_page": args.per_page})

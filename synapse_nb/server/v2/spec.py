@@ -1,0 +1,140 @@
+"""A v2 resource as data: its table, filters, and how rows become slim and full objects.
+
+``Spec`` holds no I/O of its own beyond the two queries every view needs: the filtered
+``WHERE`` (from the request's query parameters) and the rows of a list of ids in order.
+
+>>> f = Filter("t.project_id")
+>>> where_clause([("project", f)], {"project": ["1,2"]})
+('t.project_id IN (?,?)', [1, 2])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Sequence
+
+from ..common import bool_param, int_list, parse_datetime
+from .envelope import V2Error
+
+__all__ = ["Filter", "Spec", "where_clause", "rows_by_ids", "CMP"]
+
+#: suffix -> SQL operator, as django-filter names them
+CMP = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<=", "after": ">=", "before": "<="}
+
+Row = tuple
+Build = Callable[[Row, str], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Filter:
+    """One query parameter.
+
+    ``kind``: ``ints`` (``IN``, comma lists and repeats), ``int`` with ``op`` (``>``...),
+    ``bool``, ``enum`` (``choices``), ``time`` with ``op``, ``strs_json`` (a JSON list
+    column holding any of the given strings). A ``column`` with ``{marks}`` is a template
+    for the placeholders (``x IN (SELECT ... WHERE id IN ({marks}))``).
+    """
+
+    column: str
+    kind: str = "ints"
+    op: str = "="
+    choices: tuple[str, ...] = ()
+
+
+def _in(column: str, n: int) -> str:
+    marks = ",".join("?" * n)
+    return column.format(marks=marks) if "{marks}" in column else f"{column} IN ({marks})"
+
+
+def _one(name: str, flt: Filter, raw: list[str]) -> tuple[str | None, list[Any]]:
+    if flt.kind == "ints":
+        values = int_list(raw, name)
+        return (_in(flt.column, len(values)), values) if values else (None, [])
+    value = raw[-1]
+    if value == "":
+        return None, []
+    if flt.kind == "int":
+        (number,) = int_list([value], name)[:1] or [None]
+        if number is None:
+            return None, []
+        return f"{flt.column} {flt.op} ?", [number]
+    if flt.kind == "bool":
+        return f"{flt.column} = ?", [int(bool(bool_param(value, name)))]
+    if flt.kind == "time":
+        return f"{flt.column} {flt.op} ?", [parse_datetime(value, name)]
+    items = [v.strip() for part in raw for v in part.split(",") if v.strip()]
+    if not items:
+        return None, []
+    if flt.kind == "enum":
+        bad = [v for v in items if v not in flt.choices]
+        if bad:
+            raise V2Error(400, "VALIDATION_ERROR", f"Invalid {name}.",
+                          [{"field": name, "message": f"Select a valid choice "
+                                                      f"({', '.join(flt.choices)}); "
+                                                      f"{bad[0][:40]!r} is not one of them."}])
+        return _in(flt.column, len(items)), items
+    if flt.kind == "strs_json":
+        return (f"EXISTS (SELECT 1 FROM json_each({flt.column}) j WHERE j.value IN "
+                f"({','.join('?' * len(items))}))"), items
+    raise ValueError(f"unknown filter kind {flt.kind!r}")
+
+
+def where_clause(filters: Sequence[tuple[str, Filter]],
+                 query: Mapping[str, list[str]]) -> tuple[str, list[Any]]:
+    """``AND``-joined SQL and its parameters for the filters present in ``query``."""
+    parts: list[str] = []
+    params: list[Any] = []
+    for name, flt in filters:
+        raw = query.get(name)
+        if not raw:
+            continue
+        sql, values = _one(name, flt, raw)
+        if sql is not None:
+            parts.append(sql)
+            params += values
+    return " AND ".join(parts) or "1", params
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A v2 resource: ``table`` (with alias) for the id query, ``fetch_from`` (joins) for
+    rows, ``slim``/``full`` select lists and builders, optional bulk endpoint."""
+
+    name: str
+    path: str
+    table: str
+    key: str
+    tenant: str
+    slim_select: str
+    slim: Build
+    full_select: str
+    full: Build
+    fetch_from: str = ""
+    filters: tuple[tuple[str, Filter], ...] = ()
+    bulk_path: str | None = None
+    bulk_key: str = "ids"
+    bulk: Build | None = None
+    order_names: tuple[str, ...] = ("id",)
+    default_desc: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def source(self) -> str:
+        return self.fetch_from or self.table
+
+
+def rows_by_ids(db: Any, spec: Spec, select: str, ids: list[int], tenant_id: int,
+                build: Build, base: str) -> list[dict[str, Any]]:
+    """The objects of ``ids`` (of the caller's tenant) in the order of ``ids``; unknown
+    ids are left out."""
+    if not ids:
+        return []
+    out: list[dict[str, Any]] = []
+    for start in range(0, len(ids), 500):  # SQLite's parameter limit
+        chunk = ids[start:start + 500]
+        out += [build(row, base) for row in db.query(
+            f"SELECT {select} FROM {spec.source} WHERE {spec.tenant} = ? AND {spec.key} IN "
+            f"({','.join('?' * len(chunk))})", [tenant_id, *chunk])]
+    position = {pk: k for k, pk in enumerate(ids)}
+    out.sort(key=lambda obj: position.get(obj["id"], 0))
+    return out

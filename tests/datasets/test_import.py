@@ -1,0 +1,107 @@
+"""The way back: exported annotations imported onto tasks.
+
+On an isolated server: a COCO export of ground-truth version 2 is uploaded as new data
+units with fresh tasks (no annotations), imported onto them (matched by checksum), and the
+tasks then hold the same annotations as the version; a second run writes nothing. VOC and
+YOLO exports of the same version are matched to the demo tasks by file name and found
+already equal (nothing to write).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from synapse_nb.client import SynapseClient
+from synapse_nb.datasets import import_annotations, snapshot
+from synapse_nb.frames import annotations_frame, tasks_frame
+from synapse_nb.upload import upload_folder
+
+pytest.importorskip("yaml", reason="reading YOLO's data.yaml needs PyYAML (the [ml] extra)")
+
+
+def _shapes(ann: pd.DataFrame, name_of: dict[int, str]) -> dict[str, list]:
+    out: dict[str, list] = {}
+    for r in ann.itertuples():
+        out.setdefault(name_of[int(r.data_unit)], []).append(
+            (r.label, str(r.type), round(r.x1, 2), round(r.y1, 2), round(r.x2, 2), round(r.y2, 2)))
+    return {k: sorted(v) for k, v in out.items()}
+
+
+@pytest.fixture
+def server_client(make_server: Any) -> Any:
+    server = make_server(scale=200)
+    with SynapseClient(server.base_url, access_token=server.access_token) as client:
+        yield server, client
+
+
+def test_voc_and_yolo_match_demo_tasks_by_name(server_client: Any, tmp_path: Path) -> None:
+    _server, client = server_client
+    snap = snapshot(client, ground_truth_dataset_version=2, progress=False)
+    for fmt in ("voc", "yolo"):
+        dest = snap.export(tmp_path / fmt, format=fmt, progress=False)
+        plan = import_annotations(client, dest, format=fmt, project=1)
+        assert len(plan) == len(snap.records)
+        assert set(plan.matched_by) == {"name"}  # demo checksums are ids, not file md5s
+        assert dict(zip(plan.image, plan.data_unit)) == dict(
+            zip(snap.records.file_name, snap.records.data_unit))
+        # the version's events equal the tasks' annotations: nothing to write
+        assert plan.attrs["summary"] == {"unchanged": len(plan)}, plan[plan.status != "unchanged"]
+
+
+def test_coco_round_trip_onto_fresh_tasks(server_client: Any, tmp_path: Path) -> None:
+    _server, client = server_client
+    snap = snapshot(client, ground_truth_dataset_version=2, progress=False)
+    dest = snap.export(tmp_path / "coco", format="coco", progress=False)
+    folder = tmp_path / "upload" / "image_1"
+    folder.mkdir(parents=True)
+    for image in (dest / "images").rglob("*.png"):
+        shutil.copy(image, folder / image.name)
+    report = upload_folder(client, 1, folder.parent, project=1, progress=False)
+    assert (report.status == "created").sum() == len(snap.records), report.status.value_counts()
+    new_units = [int(u) for u in report.data_unit]
+    fresh = tasks_frame(client, project=1, data_unit=new_units, progress=False)
+    assert len(fresh) == len(new_units) and fresh.data.isna().all()
+
+    plan = import_annotations(client, dest, format="coco", project=1)  # dry run
+    assert plan.attrs["summary"] == {"write": len(snap.records)}
+    assert set(plan.matched_by) == {"checksum"} and set(plan.data_unit) == set(new_units)
+    assert tasks_frame(client, project=1, data_unit=new_units, progress=False).data.isna().all()
+
+    written = import_annotations(client, dest, format="coco", project=1, dry_run=False)
+    assert written.attrs["summary"] == {"written": len(snap.records)}, written.reason.dropna()
+
+    after = tasks_frame(client, project=1, data_unit=new_units, progress=False)
+    assert (after.status == "completed").all()
+    unit_name = dict(zip(written.data_unit.astype(int), written.image))
+    got = _shapes(annotations_frame(after, of="tasks"), unit_name)
+    want = _shapes(snap.frame, dict(zip(snap.records.data_unit, snap.records.file_name)))
+    assert got == want
+
+    again = import_annotations(client, dest, format="coco", project=1, dry_run=False)
+    assert again.attrs["summary"] == {"unchanged": len(snap.records)}
+    later = tasks_frame(client, project=1, data_unit=new_units, progress=False)
+    assert later.modified.equals(after.modified), "the second run wrote something"
+
+
+def test_import_reports_unmatched_and_unknown_labels(server_client: Any, tmp_path: Path) -> None:
+    _server, client = server_client
+    coco = tmp_path / "x.json"
+    coco.write_text(
+        '{"images": [{"id": 1, "file_name": "nowhere.png", "width": 9, "height": 9},'
+        ' {"id": 2, "file_name": "detection_000001_image_1.png", "width": 320, "height": 240}],'
+        ' "categories": [{"id": 1, "name": "zebra"}],'
+        ' "annotations": [{"id": 1, "image_id": 2, "category_id": 1, "bbox": [1, 2, 3, 4]}]}')
+    plan = import_annotations(client, coco, format="coco", project=1, dry_run=False)
+    by_image = plan.set_index("image")
+    assert by_image.at["nowhere.png", "status"] == "unmatched"
+    assert by_image.at["detection_000001_image_1.png", "status"] == "unknown_label"
+    assert "zebra" in by_image.at["detection_000001_image_1.png", "reason"]
+    with pytest.raises(ValueError, match="format must be one of"):
+        import_annotations(client, coco, format="labelme", project=1)
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        import_annotations(client, tmp_path / "missing", format="coco", project=1)
