@@ -40,19 +40,18 @@ acme contents (ids fixed whatever the scale)
   ``stand_by``/``in_progress``/``completed``/``skipped``, status_review ``stand_by``/
   ``in_progress``/``rejected``/``completed``; labelers users 2-6, reviewers 7-8.
 - Ground truth: dataset 1 "Street GT" (project 1) with versions 1 "v1.0" and 2 "v1.1";
-  dataset 2 "Aerial GT" (project 2) with version 3 "v1.0"; dataset 3 "Shelf GT" (project 3)
-  with version 4 "v1.0". Versions 2, 3 and 4 hold all completed, non-discarded tasks' units
-  of their project (version 1: the first 60 % of those), category train/validation/test
-  (about 70/20/10); event ``data`` equals the task's annotations. Version 1 is not
-  ``is_active``; the others are.
+  dataset 2 "Aerial GT" (project 2) with version 3 "v1.0". Version 2 and 3 events are all
+  completed, non-discarded tasks' units of their project (version 1: the first 60 % of
+  those), category train/validation/test (about 70/20/10); event ``data`` equals the
+  task's annotations. Version 1 is not ``is_active``; 2 and 3 are.
 - Models: 1 "yolov8n-street" (project 1, gt version 1), 2 "yolov8s-street" (gt version 2,
   released), 3 "segformer-aerial" (project 2, gt version 3), 4 "resnet50-shelf" (project 3,
-  external, gt version 4); each with ``metrics`` and a small downloadable ``file``.
+  external); each with ``metrics`` and a small downloadable ``file``.
 - Labels are not balanced (``scenes.WEIGHTS``: person and car common, traffic lights rare)
   and box sizes are log-uniform, so COCO's small, medium and large objects all occur.
 - Pre-annotations (``pre_annotations/``, see ``routers/pre_annotations.py``): every model
   has its predictions stored on each unit of its ground-truth version (task i is on unit
-  i), with the errors of ``scenes.MODEL_PROFILES``: misses (more of small objects), label
+  i; model 4, which has no ground-truth version, on project 3's completed tasks), with the errors of ``scenes.MODEL_PROFILES``: misses (more of small objects), label
   confusions (car/truck, person/bicycle, ...), loose and jittered boxes, false positives
   with low confidence. Model 2 makes fewer errors than model 1.
 - Multi-annotator tasks: about one completed task in six of projects 1 and 3 has a second

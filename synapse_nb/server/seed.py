@@ -358,56 +358,32 @@ def _ground_truth(con: Any, scale: int) -> None:
 
 
 # ---------------------------------------------------------------------------------------
-# ML demo data (owned by synapse_nb.ml): shelf ground truth, stored model predictions,
-# tasks labelled by more than one annotator. Kept apart from the functions above.
+# ML demo data (owned by synapse_nb.ml): stored model predictions, tasks labelled by more
+# than one annotator. Kept apart from the functions above.
 
 
 def _ml_demo(con: Any, scale: int) -> None:
-    _shelf_ground_truth(con)
     _demo_predictions(con)
     _extra_annotators(con)
 
 
-def _shelf_ground_truth(con: Any) -> None:
-    """Dataset 3 "Shelf GT" (project 3), version 4 "v1.0": model 4 is evaluated on it."""
-    con.execute("INSERT INTO ground_truth_datasets VALUES (3, 1, 3, 'Shelf GT', "
-                "'Reviewed shelf photos', ?)", (_t(150200),))
-    done = con.execute("SELECT data_unit_id FROM tasks WHERE tenant_id = 1 AND project_id = 3 "
-                       "AND status = 'completed' AND is_discarded = 0 ORDER BY id").fetchall()
-    stats = {"train": 0, "validation": 0, "test": 0}
-    classes: dict[str, int] = {}
-    rows = []
-    for (unit_id,) in done:
-        h = (unit_id * 7919) % 10
-        category = "train" if h < 7 else "validation" if h < 9 else "test"
-        stats[category] += 1
-        labels = sorted({a["label"] for a in scene("classification", unit_id)["annotations"]})
-        for name in labels:
-            classes[name] = classes.get(name, 0) + 1
-        rows.append((1, 4, unit_id, 3, category, scene_json("classification", unit_id),
-                     _dumps(labels), _t(160000 + 4 * 3600)))
-    con.executemany("INSERT INTO ground_truth_events (tenant_id, version_id, data_unit_id, "
-                    "project_id, category, data, classes, created) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
-    con.execute("INSERT INTO ground_truth_dataset_versions VALUES (4, 1, 3, 'v1.0', "
-                "'v1.0 of dataset 3', 1, 0, ?, ?)",
-                (_dumps({**stats, "event_count": len(rows), "classes": classes}),
-                 _t(160000 + 4 * 3600)))
-    con.execute("UPDATE models SET ground_truth_dataset_version_id = 4 WHERE id = 4")
-
-
 def _demo_predictions(con: Any) -> None:
-    """Each demo model's predictions on its ground-truth version's units, as pre-annotations."""
+    """Each demo model's predictions, as pre-annotations, on the units of its ground-truth
+    version (the external classifier, which has none: on its project's completed tasks)."""
     from .routers.pre_annotations import pre_annotation_key
 
-    models = con.execute("SELECT m.id, m.project_id, m.ground_truth_dataset_version_id "
-                         "FROM models m WHERE m.tenant_id = 1 AND "
-                         "m.ground_truth_dataset_version_id IS NOT NULL ORDER BY m.id").fetchall()
+    models = con.execute("SELECT id, project_id, ground_truth_dataset_version_id FROM models "
+                         "WHERE tenant_id = 1 ORDER BY id").fetchall()
     kinds = {pk: kind for pk, (_t_, _c, kind, _s) in demo.PROJECTS.items()}
     for model_id, project, version in models:
         kind = kinds[project]
-        units = con.execute("SELECT data_unit_id FROM ground_truth_events WHERE tenant_id = 1 "
-                            "AND version_id = ? ORDER BY id", (version,)).fetchall()
+        if version is not None:
+            units = con.execute("SELECT data_unit_id FROM ground_truth_events WHERE tenant_id = 1 "
+                                "AND version_id = ? ORDER BY id", (version,)).fetchall()
+        else:
+            units = con.execute("SELECT data_unit_id FROM tasks WHERE tenant_id = 1 AND "
+                                "project_id = ? AND status = 'completed' AND is_discarded = 0 "
+                                "ORDER BY id", (project,)).fetchall()
         created = _t(170000 + model_id * 3600)
         rows = []
         for (unit_id,) in units:  # task i is on unit i
