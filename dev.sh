@@ -133,8 +133,12 @@ case "$command" in
     test)
         install test
         ensure_chromium
-        sdk_venv
-        export SYNAPSE_NB_SDK_PYTHON="$SDK_VENV/bin/python"
+        if pick_python 3.12 3.13 >/dev/null || [ -n "${CI:-}" ]; then
+            sdk_venv  # in CI a missing Python 3.12 is an error: the SDK suite must run there
+            export SYNAPSE_NB_SDK_PYTHON="$SDK_VENV/bin/python"
+        else
+            say "no Python 3.12+ here: the synapse-sdk conformance tests will be skipped"
+        fi
         exec "$VENV/bin/python" -m pytest tests notebooks \
             --nbval-lax --nbval-sanitize-with notebooks/sanitize.cfg "$@"
         ;;

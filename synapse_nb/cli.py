@@ -160,6 +160,7 @@ def _demo(args: argparse.Namespace) -> int:
             f"--IdentityProvider.token={lab_token}",
             "--ServerApp.port_retries=0",  # a busy port is an error, not a silent other URL
             "--ServerApp.log_level=WARN",
+            "--LabApp.log_level=WARN",  # no start-up banner above the ready block
         ]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             command.append("--allow-root")

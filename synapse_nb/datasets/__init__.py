@@ -15,18 +15,20 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .import_ import import_annotations
-    from .snapshot import Snapshot, snapshot
+    from .snapshots import Snapshot, snapshot
 
 __all__ = ["Snapshot", "snapshot", "import_annotations", "FORMATS"]
 
 #: export formats of :meth:`Snapshot.export`
 FORMATS = ("coco", "yolo", "voc", "parquet")
 
-_LAZY = {"Snapshot": ".snapshot", "snapshot": ".snapshot", "import_annotations": ".import_"}
+_LAZY = {"Snapshot": ".snapshots", "snapshot": ".snapshots", "import_annotations": ".import_"}
 
 
 def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'synapse_nb.datasets' has no attribute {name!r}")
-    return getattr(importlib.import_module(module, __name__), name)
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value

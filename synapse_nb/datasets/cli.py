@@ -57,7 +57,7 @@ def export_dataset(args: argparse.Namespace) -> int:
     from synapse_nb.connection import connect
     from synapse_nb.export import parse_filters
 
-    from .snapshot import snapshot
+    from .snapshots import snapshot
 
     filters = parse_filters(args.filter)
     if filters and args.project is None:

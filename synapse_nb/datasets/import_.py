@@ -29,6 +29,7 @@ import pandas as pd
 from .._util import md5_file
 from ..frames import tasks_frame
 from ..frames.annotations import shape_geometry
+from ._progress import progress_bar
 from .labels import configured_labels
 from .readers import READERS, Found
 
@@ -172,11 +173,7 @@ def _write(client: Any, plan: pd.DataFrame, as_predictions: bool, max_workers: i
            progress: bool | None) -> None:
     todo = plan.index[plan["status"] == "write"].tolist()
     action = "save" if as_predictions else "submit"
-    bar = None
-    if todo and progress is not False and (progress or len(todo) >= 200):
-        from tqdm.auto import tqdm  # noqa: PLC0415
-
-        bar = tqdm(total=len(todo), unit="tasks", desc="annotate", leave=False)
+    bar = progress_bar(progress, len(todo), desc="annotate", unit="tasks")
 
     def one(i: int) -> tuple[int, str | None]:
         try:

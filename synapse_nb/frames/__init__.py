@@ -3,9 +3,9 @@
 One line per resource; every frame is indexed by ``id`` and has the same columns and
 dtypes whatever the server sends (empty results, missing or extra fields included)::
 
-    from synapse_nb.frames import tasks_frame
-    df = tasks_frame(client, project=7)          # sync client -> DataFrame
-    df = await tasks_frame(aclient, project=7)   # async client -> awaitable of it
+    from synapse_nb.frames import tasks_frame, tasks_frame_async
+    df = tasks_frame(client, project=7)                   # SynapseClient -> DataFrame
+    df = await tasks_frame_async(aclient, project=7)      # AsyncSynapseClient -> awaited
     df.attrs["fetch_report"]   # pages, rows, count, duplicates_dropped, count_drift, elapsed
 
 ``fetch_report`` keys: ``resource``, ``source`` (``server`` or ``cache``), ``pages``,
@@ -46,6 +46,13 @@ the unknown fields as JSON text):
   primary_file_url, annotation_id, label, type, x1, y1, x2, y2, width, height, area,
   points, confidence, annotator, extra.
 
+Every function here has an ``_async`` twin for an ``AsyncSynapseClient``.
+
+On the v2 API (a client made with ``api="v2"`` or ``"auto"``) the frames above read
+``/v2/`` with the same columns (see :mod:`synapse_nb.frames.v2`); v2-only resources have
+``experiments_frame``, ``trains_frame``, ``reviews_frame``, ``ground_truths_frame`` and
+``members_frame``.
+
 Also: ``iter_frames`` (stream frames of N rows), ``to_arrow``, ``to_parquet``,
 ``expand_json`` (flatten a JSON column into dotted columns), the Parquet cache
 (``cache=True`` on any frame function, ``refresh(...)`` for what changed).
@@ -53,20 +60,32 @@ Also: ``iter_frames`` (stream frames of N rows), ``to_arrow``, ``to_parquet``,
 
 from __future__ import annotations
 
-from .adapters import refresh
 from .annotations import AnnotationConverter
-from .api import (annotations_frame, assignments_frame, data_units_frame, ground_truth_events_frame,
-                  iter_frames, jobs_frame, models_frame, projects_frame, task_tags_frame,
-                  tasks_frame, to_arrow, to_parquet)
+from .api import (FRAME_FUNCTIONS, AsyncFrameFunction, FrameFunction, annotations_frame,
+                  annotations_frame_async, assignments_frame, assignments_frame_async,
+                  data_units_frame, data_units_frame_async, ground_truth_events_frame,
+                  ground_truth_events_frame_async, jobs_frame, jobs_frame_async, models_frame,
+                  models_frame_async, projects_frame, projects_frame_async, refresh, refresh_async,
+                  task_tags_frame, task_tags_frame_async, tasks_frame, tasks_frame_async)
+from .stream import iter_frames, iter_frames_async, to_arrow, to_arrow_async, to_parquet, to_parquet_async
 from .cache import FrameCache, FrameChanges, diff_frames
 from .convert import records_to_batch, table_to_frame
 from .expand import expand_json
+from .pump import pause_gc_during_fetches
 from .schema import RESOURCES
+from .v2 import (experiments_frame, ground_truths_frame, members_frame, reviews_frame,
+                 trains_frame)
 
 __all__ = [
     "tasks_frame", "assignments_frame", "ground_truth_events_frame", "models_frame",
     "projects_frame", "data_units_frame", "task_tags_frame", "jobs_frame",
     "annotations_frame", "iter_frames", "to_arrow", "to_parquet", "expand_json",
+    "tasks_frame_async", "assignments_frame_async", "ground_truth_events_frame_async",
+    "models_frame_async", "projects_frame_async", "data_units_frame_async",
+    "task_tags_frame_async", "jobs_frame_async", "annotations_frame_async",
+    "iter_frames_async", "to_arrow_async", "to_parquet_async", "refresh_async",
+    "FrameFunction", "AsyncFrameFunction", "FRAME_FUNCTIONS",
     "refresh", "FrameCache", "FrameChanges", "diff_frames", "RESOURCES",
-    "records_to_batch", "table_to_frame", "AnnotationConverter",
+    "records_to_batch", "table_to_frame", "AnnotationConverter", "pause_gc_during_fetches",
+    "experiments_frame", "trains_frame", "reviews_frame", "ground_truths_frame", "members_frame",
 ]

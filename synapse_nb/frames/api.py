@@ -1,10 +1,13 @@
-"""Public frame functions: one per resource, plus annotations, streaming and export.
+"""Public frame functions, made from the declared resources: one per resource, and annotations.
 
-Each ``*_frame(client, **filters)`` returns a pandas DataFrame indexed by ``id`` whose
-columns and dtypes are declared in :mod:`synapse_nb.frames.schema` (the list is appended
-to every docstring below). With an async client it returns an awaitable of the frame.
-Common keyword arguments (``progress``, ``page_size``, ``concurrency``, ``params``,
-``cache``, ``refresh``) are described in :mod:`synapse_nb.frames.adapters`.
+Sync and async are two declared entry points, never a return type that depends on the
+argument: ``tasks_frame(client)`` takes a ``SynapseClient`` and returns a DataFrame;
+``tasks_frame_async(aclient)`` takes an ``AsyncSynapseClient`` and is awaited. Each
+passes the wrong kind of client back with an error that names its twin. Columns and
+dtypes are declared in :mod:`synapse_nb.frames.schema` (listed in every docstring).
+Tasks, assignments and ground-truth events also take ``label=`` (one label or several):
+the server has no such filter, so it is applied on the client (:mod:`.labels`, noted in
+``df.attrs["label_filter"]``).
 
 Example:
     >>> from synapse_nb import connect                                   # doctest: +SKIP
@@ -14,164 +17,197 @@ Example:
 
 from __future__ import annotations
 
-import json
-
-import os
-from pathlib import Path
-from typing import Any, Callable, Mapping, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Coroutine, Mapping, Protocol, TypeVar
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
-from .adapters import _converter, fetch_frame, iter_resource_frames
+from .adapters import _converter, fetch_frame
+from .adapters import refresh as _refresh
+from .cache import FrameChanges
 from .annotations import ANNOTATION_COLUMNS
-from .fetch import PageConsumer, aiter_batches, build_params, is_async_client, iter_batches
-from .pump import paused_gc
+from .fetch import is_async_client
+from .labels import keep_label, take_label
 from .schema import RESOURCES
+
+if TYPE_CHECKING:
+    from synapse_nb.client import AsyncSynapseClient, SynapseClient
 
 __all__ = [
     "tasks_frame", "assignments_frame", "ground_truth_events_frame", "models_frame",
-    "projects_frame", "data_units_frame", "task_tags_frame", "jobs_frame",
-    "annotations_frame", "iter_frames", "to_arrow", "to_parquet",
+    "projects_frame", "data_units_frame", "task_tags_frame", "jobs_frame", "annotations_frame",
+    "tasks_frame_async", "assignments_frame_async", "ground_truth_events_frame_async",
+    "models_frame_async", "projects_frame_async", "data_units_frame_async",
+    "task_tags_frame_async", "jobs_frame_async", "annotations_frame_async",
+    "refresh", "refresh_async", "FrameFunction", "AsyncFrameFunction", "FRAME_FUNCTIONS",
+    "check_client",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+class FrameFunction(Protocol):
+    """A resource's frame function for a sync client (``tasks_frame`` and the rest)."""
 
-def _columns_doc(kind: str) -> Callable[[F], F]:
-    """Append the declared columns and filters of ``kind`` to a function's docstring."""
-    def wrap(fn: F) -> F:
-        if kind == "annotations":
-            cols = [f"{c.name} ({c.kind})" for c in ANNOTATION_COLUMNS]
-            extra = ""
-        else:
-            res = RESOURCES[kind]
-            cols = [f"{c.name} ({c.kind})" for c in res.columns]
-            extra = (f"\n\n    Filters: {', '.join(res.filters)} (lists comma-separated for "
-                     f"{', '.join(res.list_filters) or 'none'}).")
-        fn.__doc__ = (fn.__doc__ or "").rstrip() + "\n\n    Columns: " + ", ".join(cols) + extra + "\n"
-        return fn
-    return wrap
+    __name__: str
+
+    def __call__(self, client: SynapseClient, *, progress: bool | None = None,
+                 page_size: int | None = None, concurrency: int | None = None,
+                 params: Mapping[str, Any] | None = None, cache: Any = False,
+                 refresh: bool = False, **filters: Any) -> pd.DataFrame: ...
 
 
-def _frame(kind: str, client: Any, progress: bool | None, page_size: int | None,
-           concurrency: int | None, params: Mapping[str, Any] | None, cache: Any,
-           refresh: bool, filters: dict[str, Any]) -> Any:
-    return fetch_frame(client, kind, progress=progress, page_size=page_size,
-                       concurrency=concurrency, params=params, cache=cache, refresh=refresh,
-                       filters=filters)
+class AsyncFrameFunction(Protocol):
+    """A resource's frame function for an async client (``tasks_frame_async`` and the rest)."""
+
+    __name__: str
+
+    def __call__(self, client: AsyncSynapseClient, *, progress: bool | None = None,
+                 page_size: int | None = None, concurrency: int | None = None,
+                 params: Mapping[str, Any] | None = None, cache: Any = False,
+                 refresh: bool = False, **filters: Any) -> Coroutine[Any, Any, pd.DataFrame]: ...
 
 
-@_columns_doc("tasks")
-def tasks_frame(client: Any, *, progress: bool | None = None, page_size: int | None = None,
-                concurrency: int | None = None, params: Mapping[str, Any] | None = None,
-                cache: Any = False, refresh: bool = False, **filters: Any) -> Any:
-    """Tasks (``sdk/tasks/``) as a DataFrame indexed by task id.
+_COMMON_DOC = """
+    Parameters
+    ----------
+    client
+        {client}
+    progress
+        ``None``: a progress bar (tqdm.auto) for fetches of 5 pages or more; ``True`` or
+        ``False`` force it.
+    page_size, concurrency
+        Rows per request and requests in flight (the client's defaults when None).
+    params
+        Extra query parameters, sent unchecked.
+    cache
+        ``False``, ``True`` (the client's cache folder), a folder, or a ``FrameCache``:
+        a cached frame is returned without a request.
+    refresh
+        With a cache: fetch anyway, store, and put what changed in ``df.attrs["changes"]``.
+    **filters
+        {filters}
 
-    ``primary_file_url`` is the URL of the task's primary file (the image to show);
-    ``data`` holds the annotation payload as JSON text (see ``annotations_frame``).
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``id``; ``df.attrs["fetch_report"]`` says how it was read.
+        Columns: {columns}.
 
-    >>> df = tasks_frame(client, project=7, status="completed")      # doctest: +SKIP
-    >>> df.status.value_counts()                                     # doctest: +SKIP
-    """
-    return _frame("tasks", client, progress, page_size, concurrency, params, cache, refresh, filters)
+    Examples
+    --------
+    >>> {example}       # doctest: +SKIP
+"""
 
-
-@_columns_doc("assignments")
-def assignments_frame(client: Any, *, progress: bool | None = None, page_size: int | None = None,
-                      concurrency: int | None = None, params: Mapping[str, Any] | None = None,
-                      cache: Any = False, refresh: bool = False, **filters: Any) -> Any:
-    """Assignments (``sdk/assignments/``) as a DataFrame indexed by assignment id.
-
-    >>> assignments_frame(client, project=7, status_review="rejected")  # doctest: +SKIP
-    """
-    return _frame("assignments", client, progress, page_size, concurrency, params, cache,
-                  refresh, filters)
-
-
-@_columns_doc("ground_truth_events")
-def ground_truth_events_frame(client: Any, *, progress: bool | None = None,
-                              page_size: int | None = None, concurrency: int | None = None,
-                              params: Mapping[str, Any] | None = None, cache: Any = False,
-                              refresh: bool = False, **filters: Any) -> Any:
-    """Ground-truth events (``sdk/ground_truth_events/``) indexed by event id.
-
-    ``primary_file_url`` comes from the event's data unit files.
-
-    >>> ground_truth_events_frame(client, ground_truth_dataset_versions=3)  # doctest: +SKIP
-    """
-    return _frame("ground_truth_events", client, progress, page_size, concurrency, params,
-                  cache, refresh, filters)
-
-
-@_columns_doc("models")
-def models_frame(client: Any, *, progress: bool | None = None, page_size: int | None = None,
-                 concurrency: int | None = None, params: Mapping[str, Any] | None = None,
-                 cache: Any = False, refresh: bool = False, **filters: Any) -> Any:
-    """Models (``models/``) indexed by model id; ``metrics`` needs ``expand="metrics"``.
-
-    >>> models_frame(client, project=7, expand="metrics")            # doctest: +SKIP
-    """
-    return _frame("models", client, progress, page_size, concurrency, params, cache, refresh,
-                  filters)
+#: (what the frame holds, an example call) per resource
+_DOCS: dict[str, tuple[str, str]] = {
+    "tasks": ("Tasks (``sdk/tasks/``) as a DataFrame indexed by task id. ``primary_file_url`` is "
+              "the image to show; ``data`` holds the annotation payload as JSON text (see "
+              "``annotations_frame``).", "df = tasks_frame(client, project=7, status='completed')"),
+    "assignments": ("Assignments (``sdk/assignments/``) indexed by assignment id.",
+                    "assignments_frame(client, project=7, status_review='rejected')"),
+    "ground_truth_events": ("Ground-truth events (``sdk/ground_truth_events/``) indexed by event "
+                            "id; ``primary_file_url`` comes from the event's data unit files.",
+                            "ground_truth_events_frame(client, ground_truth_dataset_versions=3)"),
+    "models": ("Models (``models/``) indexed by model id; ``metrics`` needs ``expand='metrics'``.",
+               "models_frame(client, project=7, expand='metrics')"),
+    "projects": ("Projects (``projects/``) indexed by project id.", "projects_frame(client)"),
+    "data_units": ("Data units (``data_units/``) indexed by unit id.",
+                   "data_units_frame(client, data_collection=2)"),
+    "task_tags": ("Task tags (``task_tags/``) indexed by tag id.", "task_tags_frame(client, project=7)"),
+    "jobs": ("Plugin jobs (``jobs/``) indexed by job id (text: v2 job ids are UUIDs); ``status`` "
+             "is folded to lower case (v2 sends ``RUNNING``).", "jobs_frame(client, status='failed')"),
+}
 
 
-@_columns_doc("projects")
-def projects_frame(client: Any, *, progress: bool | None = None, page_size: int | None = None,
-                   concurrency: int | None = None, params: Mapping[str, Any] | None = None,
-                   cache: Any = False, refresh: bool = False, **filters: Any) -> Any:
-    """Projects (``projects/``) indexed by project id.
-
-    >>> projects_frame(client)                                        # doctest: +SKIP
-    """
-    return _frame("projects", client, progress, page_size, concurrency, params, cache, refresh,
-                  filters)
-
-
-@_columns_doc("data_units")
-def data_units_frame(client: Any, *, progress: bool | None = None, page_size: int | None = None,
-                     concurrency: int | None = None, params: Mapping[str, Any] | None = None,
-                     cache: Any = False, refresh: bool = False, **filters: Any) -> Any:
-    """Data units (``data_units/``) indexed by unit id.
-
-    >>> data_units_frame(client, data_collection=2)                  # doctest: +SKIP
-    """
-    return _frame("data_units", client, progress, page_size, concurrency, params, cache,
-                  refresh, filters)
+def _doc(kind: str, asynchronous: bool) -> str:
+    summary, example = _DOCS[kind]
+    res = RESOURCES[kind]
+    if asynchronous:
+        example = "df = await " + example.replace("_frame(", "_frame_async(", 1).replace("df = ", "")
+        client = "An ``AsyncSynapseClient`` (a sync client: use the function without ``_async``)."
+    else:
+        client = "A ``SynapseClient`` (an async client: use the ``_async`` twin)."
+    filters = (f"The resource's filters: {', '.join(res.filters)} (lists sent comma-separated for "
+               f"{', '.join(res.list_filters) or 'none'}).")
+    columns = ", ".join(f"{c.name} ({c.kind})" for c in res.columns)
+    return summary + "\n" + _COMMON_DOC.format(client=client, filters=filters, columns=columns,
+                                                example=example)
 
 
-@_columns_doc("task_tags")
-def task_tags_frame(client: Any, *, progress: bool | None = None, page_size: int | None = None,
-                    concurrency: int | None = None, params: Mapping[str, Any] | None = None,
-                    cache: Any = False, refresh: bool = False, **filters: Any) -> Any:
-    """Task tags (``task_tags/``) indexed by tag id.
-
-    >>> task_tags_frame(client, project=7)                            # doctest: +SKIP
-    """
-    return _frame("task_tags", client, progress, page_size, concurrency, params, cache, refresh,
-                  filters)
+def check_client(name: str, client: Any, asynchronous: bool) -> None:
+    """Raise TypeError naming the twin when ``client`` is not of the kind ``name`` takes."""
+    if is_async_client(client) != asynchronous:
+        twin = name.removesuffix("_async") if asynchronous else name + "_async"
+        kind = "an async" if is_async_client(client) else "a sync"
+        hint = f"await {twin}(client, ...)" if not asynchronous else f"{twin}(client, ...)"
+        raise TypeError(f"{name} got {kind} client ({type(client).__name__}); use {hint}")
 
 
-@_columns_doc("jobs")
-def jobs_frame(client: Any, *, progress: bool | None = None, page_size: int | None = None,
-               concurrency: int | None = None, params: Mapping[str, Any] | None = None,
-               cache: Any = False, refresh: bool = False, **filters: Any) -> Any:
-    """Plugin jobs (``jobs/``) indexed by job id (text: v2 job ids are UUIDs).
+def _frame_function(kind: str) -> FrameFunction:
+    def frame(client: SynapseClient, *, progress: bool | None = None, page_size: int | None = None,
+              concurrency: int | None = None, params: Mapping[str, Any] | None = None,
+              cache: Any = False, refresh: bool = False, **filters: Any) -> pd.DataFrame:
+        check_client(frame.__name__, client, False)
+        label = take_label(kind, filters)
+        df = fetch_frame(client, kind, progress=progress, page_size=page_size,
+                         concurrency=concurrency, params=params, cache=cache, refresh=refresh,
+                         filters=filters)
+        return df if label is None else keep_label(df, label)  # type: ignore[no-any-return]
+    frame.__name__ = frame.__qualname__ = f"{kind}_frame"
+    frame.__doc__ = _doc(kind, False)
+    return frame
 
-    ``status`` is folded to lower case (v2 sends ``RUNNING``).
 
-    >>> jobs_frame(client, status="failed")                           # doctest: +SKIP
-    """
-    return _frame("jobs", client, progress, page_size, concurrency, params, cache, refresh,
-                  filters)
+def _async_frame_function(kind: str) -> AsyncFrameFunction:
+    async def frame(client: AsyncSynapseClient, *, progress: bool | None = None,
+                    page_size: int | None = None, concurrency: int | None = None,
+                    params: Mapping[str, Any] | None = None, cache: Any = False,
+                    refresh: bool = False, **filters: Any) -> pd.DataFrame:
+        check_client(frame.__name__, client, True)
+        label = take_label(kind, filters)
+        df = await fetch_frame(client, kind, progress=progress, page_size=page_size,
+                               concurrency=concurrency, params=params, cache=cache,
+                               refresh=refresh, filters=filters)
+        return df if label is None else keep_label(df, label)  # type: ignore[no-any-return]
+    frame.__name__ = frame.__qualname__ = f"{kind}_frame_async"
+    frame.__doc__ = _doc(kind, True)
+    return frame
 
 
-@_columns_doc("annotations")
-def annotations_frame(source: Any, *, of: str = "tasks", progress: bool | None = None,
+tasks_frame = _frame_function("tasks")
+assignments_frame = _frame_function("assignments")
+ground_truth_events_frame = _frame_function("ground_truth_events")
+models_frame = _frame_function("models")
+projects_frame = _frame_function("projects")
+data_units_frame = _frame_function("data_units")
+task_tags_frame = _frame_function("task_tags")
+jobs_frame = _frame_function("jobs")
+
+tasks_frame_async = _async_frame_function("tasks")
+assignments_frame_async = _async_frame_function("assignments")
+ground_truth_events_frame_async = _async_frame_function("ground_truth_events")
+models_frame_async = _async_frame_function("models")
+projects_frame_async = _async_frame_function("projects")
+data_units_frame_async = _async_frame_function("data_units")
+task_tags_frame_async = _async_frame_function("task_tags")
+jobs_frame_async = _async_frame_function("jobs")
+
+#: every resource frame function, sync then async, by name
+FRAME_FUNCTIONS: dict[str, FrameFunction] = {f.__name__: f for f in (
+    tasks_frame, assignments_frame, ground_truth_events_frame, models_frame, projects_frame,
+    data_units_frame, task_tags_frame, jobs_frame)}
+
+
+def _annotations_doc(fn: F) -> F:
+    cols = ", ".join(f"{c.name} ({c.kind})" for c in ANNOTATION_COLUMNS)
+    fn.__doc__ = (fn.__doc__ or "").rstrip() + "\n\n    Columns: " + cols + "\n"
+    return fn
+
+
+@_annotations_doc
+def annotations_frame(source: SynapseClient | pd.DataFrame, *, of: str = "tasks", progress: bool | None = None,
                       page_size: int | None = None, concurrency: int | None = None,
                       params: Mapping[str, Any] | None = None, cache: Any = False,
-                      refresh: bool = False, **filters: Any) -> Any:
+                      refresh: bool = False, **filters: Any) -> pd.DataFrame:
     """One row per annotation object in task data (``of="tasks"``, default) or in
     ground-truth events (``of="ground_truth_events"``); see
     :mod:`synapse_nb.frames.annotations` for the columns.
@@ -187,9 +223,28 @@ def annotations_frame(source: Any, *, of: str = "tasks", progress: bool | None =
         raise ValueError(f"of= must be 'tasks' or 'ground_truth_events', got {of!r}")
     if isinstance(source, pd.DataFrame):
         return _annotations_of_frame(source, of)
-    return fetch_frame(source, f"annotations:{of}", progress=progress, page_size=page_size,
-                       concurrency=concurrency, params=params, cache=cache, refresh=refresh,
-                       filters=filters)
+    check_client("annotations_frame", source, False)
+    return fetch_frame(source, f"annotations:{of}", progress=progress,  # type: ignore[no-any-return]
+                       page_size=page_size, concurrency=concurrency, params=params, cache=cache,
+                       refresh=refresh, filters=filters)
+
+
+@_annotations_doc
+async def annotations_frame_async(client: AsyncSynapseClient, *, of: str = "tasks",
+                                  progress: bool | None = None, page_size: int | None = None,
+                                  concurrency: int | None = None,
+                                  params: Mapping[str, Any] | None = None, cache: Any = False,
+                                  refresh: bool = False, **filters: Any) -> pd.DataFrame:
+    """:func:`annotations_frame` for an ``AsyncSynapseClient``.
+
+    >>> ann = await annotations_frame_async(aclient, project=7)       # doctest: +SKIP
+    """
+    if of not in ("tasks", "ground_truth_events"):
+        raise ValueError(f"of= must be 'tasks' or 'ground_truth_events', got {of!r}")
+    check_client("annotations_frame_async", client, True)
+    return await fetch_frame(client, f"annotations:{of}", progress=progress,  # type: ignore[no-any-return]
+                             page_size=page_size, concurrency=concurrency, params=params,
+                             cache=cache, refresh=refresh, filters=filters)
 
 
 def _annotations_of_frame(df: pd.DataFrame, of: str) -> pd.DataFrame:
@@ -207,110 +262,43 @@ def _annotations_of_frame(df: pd.DataFrame, of: str) -> pd.DataFrame:
     return out
 
 
-def iter_frames(client: Any, resource: str = "tasks", *, rows: int = 10_000,
-                progress: bool | None = None, page_size: int | None = None,
-                concurrency: int | None = None, params: Mapping[str, Any] | None = None,
-                **filters: Any) -> Any:
-    """Stream a resource as frames of ``rows`` rows (the last one shorter), for data that
-    does not fit in memory. Only one frame plus a page or two is held at a time.
+def refresh(client: SynapseClient, resource: str, *, cache: Any = True, progress: bool | None = None,
+            params: Mapping[str, Any] | None = None, **filters: Any) -> FrameChanges:
+    """Fetch a cached frame again, store it, and return what changed.
 
-    ``resource`` is a resource name (``tasks``, ``assignments``, ...) or
-    ``annotations:tasks``. The last frame carries ``attrs["fetch_report"]``. With an async
-    client this is an async iterator (``async for df in iter_frames(aclient, ...)``).
+    Parameters
+    ----------
+    client
+        A ``SynapseClient`` (an async one: :func:`refresh_async`).
+    resource
+        The frame's resource (``tasks``, ``assignments``, ... or ``annotations:tasks``).
+    cache
+        ``True`` (the client's cache folder), a folder, or a ``FrameCache``.
+    progress, params, **filters
+        As for the frame functions; the filters pick the cached frame.
 
-    >>> for chunk in iter_frames(client, "tasks", rows=50_000, project=7):  # doctest: +SKIP
-    ...     chunk.to_parquet(f"tasks-{chunk.index[0]}.parquet")
+    Returns
+    -------
+    FrameChanges
+        ``added``, ``removed``, ``modified`` ids; the fresh frame is ``changes.frame``.
+
+    Examples
+    --------
+    >>> changes = refresh(client, "tasks", project=7)            # doctest: +SKIP
+    >>> changes.added, changes.removed, changes.modified         # doctest: +SKIP
     """
-    return iter_resource_frames(client, resource, rows, progress=progress, page_size=page_size,
-                                concurrency=concurrency, params=params, filters=filters)
+    check_client("refresh", client, False)
+    return _refresh(client, resource, cache=cache, progress=progress,  # type: ignore[no-any-return]
+                    params=params, **filters)
 
 
-def to_arrow(source: Any, resource: str = "tasks", *, progress: bool | None = None,
-             page_size: int | None = None, concurrency: int | None = None,
-             params: Mapping[str, Any] | None = None, **filters: Any) -> Any:
-    """An Arrow table with the resource's declared schema (``id`` as a column).
+async def refresh_async(client: AsyncSynapseClient, resource: str, *, cache: Any = True,
+                        progress: bool | None = None, params: Mapping[str, Any] | None = None,
+                        **filters: Any) -> FrameChanges:
+    """:func:`refresh` for an ``AsyncSynapseClient``.
 
-    ``source`` is a client (fetched page by page, no pandas step; awaitable for an async
-    client) or a DataFrame from one of the frame functions.
-
-    >>> table = to_arrow(client, "tasks", project=7)                  # doctest: +SKIP
+    >>> changes = await refresh_async(aclient, "tasks", project=7)   # doctest: +SKIP
     """
-    if isinstance(source, pd.DataFrame):
-        table = pa.Table.from_pandas(source, preserve_index=source.index.name is not None)
-        return _readable_pandas_metadata(table)
-    resource_, converter = _converter(resource)
-    query = build_params(resource_, filters, params)
-    consumer = PageConsumer(converter, resource=resource, progress=progress, page_size=page_size)
-    if is_async_client(source):
-        async def run() -> pa.Table:
-            with paused_gc():
-                batches = [b async for b in aiter_batches(
-                    source, resource_.path, query, consumer, page_size=page_size,
-                    concurrency=concurrency)]
-            return pa.Table.from_batches(batches, schema=converter.schema)
-        return run()
-    with paused_gc():
-        batches = list(iter_batches(source, resource_.path, query, consumer,
-                                    page_size=page_size, concurrency=concurrency))
-    return pa.Table.from_batches(batches, schema=converter.schema)
-
-
-def _readable_pandas_metadata(table: pa.Table) -> pa.Table:
-    """Let plain ``pd.read_parquet`` read the file back.
-
-    pandas records an ArrowDtype list column's dtype as ``list<item: int64>[pyarrow]``,
-    a string its own reader cannot parse (TypeError on read). Recording such columns as
-    ``object`` makes them come back as arrays per row, or as ArrowDtype again with
-    ``dtype_backend="pyarrow"``.
-    """
-    raw = (table.schema.metadata or {}).get(b"pandas")
-    if raw is None:
-        return table
-    meta = json.loads(raw)
-    changed = False
-    for column in meta.get("columns", []):
-        try:
-            pd.api.types.pandas_dtype(column.get("numpy_type"))
-        except TypeError:
-            column["numpy_type"] = "object"
-            changed = True
-    if not changed:
-        return table
-    return table.replace_schema_metadata({**table.schema.metadata,
-                                          b"pandas": json.dumps(meta).encode()})
-
-
-def to_parquet(source: Any, path: str | os.PathLike[str], resource: str = "tasks", *,
-               progress: bool | None = None, page_size: int | None = None,
-               concurrency: int | None = None, params: Mapping[str, Any] | None = None,
-               **filters: Any) -> Any:
-    """Write a resource (or a frame) to a Parquet file; returns the path.
-
-    From a client, each page is written as it arrives (memory stays at a page or so);
-    awaitable for an async client. An empty result still writes every declared column.
-
-    >>> to_parquet(client, "tasks.parquet", "tasks", project=7)       # doctest: +SKIP
-    """
-    dest = Path(path)
-    if isinstance(source, pd.DataFrame):
-        pq.write_table(to_arrow(source), dest)
-        return dest
-    resource_, converter = _converter(resource)
-    query = build_params(resource_, filters, params)
-    consumer = PageConsumer(converter, resource=resource, progress=progress, page_size=page_size)
-    tmp = dest.with_name(dest.name + ".part")
-    if is_async_client(source):
-        async def run() -> Path:
-            with paused_gc(), pq.ParquetWriter(tmp, converter.schema) as writer:
-                async for batch in aiter_batches(source, resource_.path, query, consumer,
-                                                 page_size=page_size, concurrency=concurrency):
-                    writer.write_batch(batch)
-            os.replace(tmp, dest)
-            return dest
-        return run()
-    with paused_gc(), pq.ParquetWriter(tmp, converter.schema) as writer:
-        for batch in iter_batches(source, resource_.path, query, consumer, page_size=page_size,
-                                  concurrency=concurrency):
-            writer.write_batch(batch)
-    os.replace(tmp, dest)  # a failed fetch leaves no half-written file under the real name
-    return dest
+    check_client("refresh_async", client, True)
+    return await _refresh(client, resource, cache=cache, progress=progress,  # type: ignore[no-any-return]
+                          params=params, **filters)

@@ -215,11 +215,18 @@ class PageConsumer:
             "recovered": int(client_report.get("recovered") or 0),
             "elapsed": round(time.perf_counter() - self.started, 3),
             "conversion": self.stats.as_dict(),
+            # how a v2 read went (frames/v2_read.py)
+            **{k: client_report[k] for k in ("read", "partitions", "detail_calls")
+               if k in client_report},
         }
 
 
 def _paginate(client: Any, path: str, params: dict[str, str], page_size: int | None,
               concurrency: int | None) -> Any:
+    from .v2 import v2_pages  # noqa: PLC0415 (v2 clients read /v2/: frames/v2.py)
+    pages = v2_pages(client, path, params, page_size, concurrency)
+    if pages is not None:
+        return pages
     if not callable(getattr(client, "paginate", None)):
         raise TypeError(
             f"frames need a synapse_nb client (SynapseClient or AsyncSynapseClient, e.g. from "

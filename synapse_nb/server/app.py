@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .common import APIError
 from .db import Database
 from .faults import FaultMiddleware
+from .limits import BodyLimitMiddleware
 from .routers import all_routers
 from .seed import seed_database, signer_for
 from .settings import Settings
@@ -123,5 +124,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in all_routers():
         app.include_router(router)
     mount_v2(app)  # /v2/: envelopes, cursor pages, bulk fetch (synapse_nb.server.v2)
+    app.add_middleware(BodyLimitMiddleware, settings=settings)
     app.add_middleware(FaultMiddleware)
     return app

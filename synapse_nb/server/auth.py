@@ -17,6 +17,7 @@ No valid credential answers 401. Every query below the auth layer filters on the
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -61,18 +62,44 @@ async def get_db(request: Request) -> Database:
 
 
 class _TokenCache:
-    """Token-hash lookups cached per database (tokens are not created over the API)."""
+    """Token-hash lookups cached per database (tokens are not created over the API).
 
-    def __init__(self) -> None:
-        self.data: dict[tuple[str, str], tuple | None] = {}
+    Bounded, least recently used first out: a stream of made-up tokens (each a miss) cannot
+    grow it without end.
+
+    >>> cache = _TokenCache(max_entries=2)
+    >>> for n in range(5):
+    ...     cache.put(("access", str(n)), None)
+    >>> len(cache.data), ("access", "4") in cache.data
+    (2, True)
+    """
+
+    def __init__(self, max_entries: int = 4096) -> None:
+        self.data: OrderedDict[tuple[str, str], tuple | None] = OrderedDict()
+        self.max_entries = max_entries
         self.lock = threading.Lock()
+
+    def get(self, key: tuple[str, str]) -> tuple[bool, tuple | None]:
+        with self.lock:
+            if key not in self.data:
+                return False, None
+            self.data.move_to_end(key)
+            return True, self.data[key]
+
+    def put(self, key: tuple[str, str], row: tuple | None) -> None:
+        with self.lock:
+            self.data[key] = row
+            self.data.move_to_end(key)
+            while len(self.data) > self.max_entries:
+                self.data.popitem(last=False)
 
 
 def _lookup(db: Database, kind: str, digest: str) -> tuple | None:
     cache: _TokenCache = db.__dict__.setdefault("_token_cache", _TokenCache())
     key = (kind, digest)
-    if key in cache.data:
-        return cache.data[key]
+    found, row = cache.get(key)
+    if found:
+        return row
     if kind == "access":
         row = db.one("SELECT a.tenant_id, t.code, a.user_id FROM access_tokens a "
                      "JOIN tenants t ON t.id = a.tenant_id WHERE a.token_hash = ?", (digest,))
@@ -81,8 +108,7 @@ def _lookup(db: Database, kind: str, digest: str) -> tuple | None:
                      "JOIN tenants t ON t.id = a.tenant_id WHERE a.token_hash = ?", (digest,))
     else:
         row = db.one("SELECT id FROM users WHERE token_hash = ?", (digest,))
-    with cache.lock:
-        cache.data[key] = row
+    cache.put(key, row)
     return row
 
 

@@ -30,6 +30,9 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
                         help="fraction of requests answered 429 (with Retry-After)")
     parser.add_argument("--rate-503", type=float, default=0.0,
                         help="fraction of requests answered 503")
+    parser.add_argument("--public-url", default=None,
+                        help="the address clients use (absolute URLs are built from it, not "
+                             "from each request's Host header); set it when --host is not loopback")
 
 
 def settings_from_args(args: argparse.Namespace):
@@ -41,7 +44,8 @@ def settings_from_args(args: argparse.Namespace):
         if not 0.0 <= getattr(args, name) <= 1.0:
             raise SystemExit(f"--{name.replace('_', '-')} must be between 0 and 1")
     return Settings(db_path=args.db, data_dir=args.data_dir, demo=args.demo, scale=args.scale,
-                    latency_ms=args.latency_ms, rate_429=args.rate_429, rate_503=args.rate_503)
+                    latency_ms=args.latency_ms, rate_429=args.rate_429, rate_503=args.rate_503,
+                    public_url=args.public_url)
 
 
 def serve(args: argparse.Namespace) -> int:

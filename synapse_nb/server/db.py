@@ -20,6 +20,10 @@ from typing import Any, Iterator, Sequence
 
 __all__ = ["Database", "SCHEMA"]
 
+#: columns added since a database file may have been made: (table, column, declaration)
+ADDED_COLUMNS = [("jobs", "metrics_record", "TEXT NOT NULL DEFAULT '{}'"),
+                 ("jobs", "meta", "TEXT NOT NULL DEFAULT '{}'")]
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS server_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS tenants (
@@ -121,17 +125,30 @@ CREATE TABLE IF NOT EXISTS jobs (
     id INTEGER PRIMARY KEY, tenant_id INTEGER NOT NULL, plugin_id INTEGER,
     plugin_release_id INTEGER, agent_id INTEGER, action TEXT NOT NULL, params TEXT NOT NULL,
     status TEXT NOT NULL, progress_record TEXT NOT NULL, result TEXT NOT NULL,
-    created TEXT NOT NULL, modified TEXT NOT NULL, completed TEXT);
+    created TEXT NOT NULL, modified TEXT NOT NULL, completed TEXT,
+    metrics_record TEXT NOT NULL DEFAULT '{}', meta TEXT NOT NULL DEFAULT '{}');
 CREATE TABLE IF NOT EXISTS job_console_logs (
     id INTEGER PRIMARY KEY, tenant_id INTEGER NOT NULL, job_id INTEGER NOT NULL,
     level TEXT NOT NULL, event TEXT NOT NULL, message TEXT NOT NULL, created TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS jcl_job ON job_console_logs (job_id, id);
+<<<<<<< HEAD
 CREATE TABLE IF NOT EXISTS pre_annotations (
     id INTEGER PRIMARY KEY, tenant_id INTEGER NOT NULL, project_id INTEGER NOT NULL,
     task_id INTEGER NOT NULL, data_unit_id INTEGER NOT NULL, model_id INTEGER,
     key TEXT NOT NULL, data TEXT NOT NULL, created TEXT NOT NULL, UNIQUE (tenant_id, key));
 CREATE INDEX IF NOT EXISTS pa_model ON pre_annotations (tenant_id, model_id, id);
 CREATE INDEX IF NOT EXISTS pa_task ON pre_annotations (tenant_id, task_id, id);
+=======
+CREATE TABLE IF NOT EXISTS logs (
+    id INTEGER PRIMARY KEY, tenant_id INTEGER NOT NULL, message TEXT NOT NULL,
+    level TEXT NOT NULL, context TEXT NOT NULL, file TEXT, created TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS serve_applications (
+    id INTEGER PRIMARY KEY, tenant_id INTEGER NOT NULL, job_id INTEGER NOT NULL,
+    status TEXT NOT NULL, data TEXT NOT NULL, created TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS presigned_uploads (
+    file_key TEXT PRIMARY KEY, tenant_id INTEGER NOT NULL, filename TEXT NOT NULL,
+    size INTEGER NOT NULL, content_type TEXT, expires TEXT NOT NULL, data_file_id INTEGER);
+>>>>>>> main
 CREATE TABLE IF NOT EXISTS chunked_uploads (
     id TEXT PRIMARY KEY, tenant_id INTEGER NOT NULL, filename TEXT NOT NULL,
     offset INTEGER NOT NULL, total INTEGER, path TEXT NOT NULL, status TEXT NOT NULL,
@@ -165,6 +182,15 @@ class Database:
                                        if "CREATE INDEX" not in s))
         else:
             con.executescript(SCHEMA)
+            self._add_columns(con)
+
+    @staticmethod
+    def _add_columns(con: sqlite3.Connection) -> None:
+        """Bring a database file made by an older version up to the schema."""
+        for table, column, decl in ADDED_COLUMNS:
+            have = {row[1] for row in con.execute(f"PRAGMA table_info({table})")}
+            if column not in have:
+                con.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
 
     def connection(self) -> sqlite3.Connection:
         """This thread's connection (made on first use)."""

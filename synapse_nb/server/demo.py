@@ -60,7 +60,7 @@ acme contents (ids fixed whatever the scale)
   labels, erin draws loose boxes), so agreement has something to show.
 - Plugins: 1 "yolov8" (neural_net), 2 "coco-export" (export), 3 "folder-upload" (upload);
   releases 1-4. Jobs 1-5 in statuses succeeded, failed, running, pending, stopped, with
-  console logs. Storages: 1 "Synapse internal" (internal, file_system, default),
+  console logs. Storages: 1 "Synapse internal" (internal, minio, default),
   2 "acme-raw-s3" (external, amazon_s3).
 
 globex contents

@@ -14,7 +14,7 @@ from typing import Any, Iterable
 import orjson
 
 __all__ = [
-    "absolute_files", "files_fragment", "url_prefix", "TASK_JSON_SQL", "frag", "only_fields", "TASK_SELECT", "TASK_FROM", "task_dict",
+    "absolute_files", "files_list", "files_fragment", "url_prefix", "TASK_JSON_SQL", "frag", "only_fields", "TASK_SELECT", "TASK_FROM", "task_dict",
     "UNIT_SELECT", "unit_dict", "ASSIGNMENT_SELECT", "assignment_dict",
 ]
 
@@ -34,6 +34,17 @@ def absolute_files(files_json: str, base: str) -> dict[str, Any]:
         if url and not url.startswith(("http://", "https://")):
             entry["url"] = prefix + url
     return files
+
+
+def files_list(files_json: str | None, base: str) -> list[dict[str, Any]]:
+    """A unit's files as the ``*/files/`` endpoints give them: a list, each with its ``name``.
+
+    >>> files_list('{"image_1": {"url": "media/x?sig=1"}}', "http://h")
+    [{'name': 'image_1', 'url': 'http://h/media/x?sig=1'}]
+    """
+    if not files_json:
+        return []
+    return [{"name": spec, **entry} for spec, entry in absolute_files(files_json, base).items()]
 
 
 def files_fragment(files_json: str, base: str) -> Any:

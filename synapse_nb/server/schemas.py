@@ -110,7 +110,8 @@ class VerifyChecksums(_In):
 class ModelCreate(_In):
     name: str = Field(min_length=1, max_length=200)
     project: int | None = Field(default=None, ge=1, lt=2**62)
-    plugin: int | None = Field(default=None, ge=1, lt=2**62)
+    #: an id or the plugin's code (the 2026 SDK sends the code)
+    plugin: int | str | None = Field(default=None)
     category: str = Field(default="object_detection", max_length=100)
     description: str = Field(default="", max_length=5000)
     version: str = Field(default="1.0.0", max_length=50)
@@ -119,7 +120,7 @@ class ModelCreate(_In):
     configuration: dict[str, Any] = Field(default_factory=dict)
     metrics: dict[str, Any] = Field(default_factory=dict)
     ground_truth_dataset_version: int | None = Field(default=None, ge=1, lt=2**62)
-    chunked_upload: str | None = Field(default=None, max_length=64)
+    chunked_upload: str | int | None = Field(default=None)
 
 
 PluginCategory = Literal["neural_net", "export", "upload", "smart_tool", "pre_annotation",
@@ -127,7 +128,8 @@ PluginCategory = Literal["neural_net", "export", "upload", "smart_tool", "pre_an
 
 
 class PluginCreate(_In):
-    code: str = Field(min_length=1, max_length=100)
+    code: str | None = Field(default=None, min_length=1, max_length=100,
+                             pattern=r"^[A-Za-z0-9_.+~-]+$")
     name: str = Field(min_length=1, max_length=200)
     category: PluginCategory = "neural_net"
     description: str = Field(default="", max_length=5000)
@@ -151,9 +153,14 @@ class PluginRun(_In):
 
 
 class JobUpdate(_In):
-    status: Literal["pending", "running", "stopped", "succeeded", "failed"] | None = None
+    """``status`` in either case (``RUNNING``: the 2026 SDK); checked by the handler."""
+
+    status: str | None = Field(default=None, max_length=20)
     progress_record: dict[str, Any] | None = None
-    result: dict[str, Any] | None = None
+    metrics_record: dict[str, Any] | None = None
+    console_logs: dict[str, Any] | list[dict[str, Any]] | None = Field(default=None)
+    result: dict[str, Any] | list[Any] | None = None
+    meta: dict[str, Any] | None = None
 
 
 class StorageCreate(_In):

@@ -91,7 +91,8 @@ def _base(con: Any) -> None:
         (2, 2, "globex-runner", token_hash(demo.OTHER_AGENT_TOKEN), None, "unknown", None,
          _t(0))])
     con.executemany("INSERT INTO storages VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
-        (1, 1, "Synapse internal", "internal", "file_system", _dumps({"location": "/data"}), 1,
+        # minio: the reference server answers presigned uploads like an S3 store
+        (1, 1, "Synapse internal", "internal", "minio", _dumps({"bucket_name": "synapse"}), 1,
          _t(0)),
         (2, 1, "acme-raw-s3", "external", "amazon_s3",
          _dumps({"bucket_name": "acme-raw", "region_name": "ap-northeast-2",
@@ -186,7 +187,9 @@ def _plugins_models_jobs(con: Any, signer: Signer, data_dir: Path) -> None:
             (3, 2, 3, 1, "export", "running", 55, {}, _t(97000), None),
             (4, 3, 4, None, "upload", "pending", 0, {}, _t(98000), None),
             (5, 1, 2, 1, "inference", "stopped", 12, {}, _t(98500), _t(98700))]
-    con.executemany("INSERT INTO jobs VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+    con.executemany("INSERT INTO jobs (id, tenant_id, plugin_id, plugin_release_id, agent_id, action, "
+                    "params, status, progress_record, result, created, modified, completed) "
+                    "VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
         (pk, plugin, release, agent, action, _dumps({"project": 1, "epochs": 50}), status,
          _dumps({"progress": progress}), _dumps(result), created, finished or created,
          finished) for pk, plugin, release, agent, action, status, progress, result, created,

@@ -36,6 +36,8 @@ class Settings:
     max_page_size: int = 1000
     # uploads
     max_upload_bytes: int = 2 * 1024**3
+    # any other request body (JSON): larger answers 413 before it is read whole
+    max_json_bytes: int = 16 * 1024**2
     upload_expiry_seconds: int = 24 * 3600
     # fault injection, read per request
     latency_ms: float = 0.0
@@ -61,6 +63,26 @@ class Settings:
         True
         """
         return cls(demo=True, scale=scale, **overrides)  # type: ignore[arg-type]
+
+    def exposure_warning(self, host: str) -> str | None:
+        """What to say at start when absolute URLs would follow a client's ``Host`` header.
+
+        Without ``public_url`` the server builds ``next`` links and file URLs from the
+        request's ``Host``: harmless on loopback, spoofable by anyone once it listens beyond.
+
+        >>> Settings().exposure_warning("127.0.0.1") is None
+        True
+        >>> "public_url" in Settings().exposure_warning("0.0.0.0")
+        True
+        >>> Settings(public_url="https://synapse.example").exposure_warning("0.0.0.0") is None
+        True
+        """
+        loopback = host in ("localhost", "::1", "[::1]") or host.startswith("127.")
+        if loopback or self.public_url:
+            return None
+        return (f"listening on {host} beyond loopback with no public_url: absolute URLs "
+                "(next pages, file links) follow each request's Host header, which a client "
+                "can set to anything; set public_url to the address clients use")
 
     def resolve_paths(self) -> tuple[Path, Path]:
         """Fill in ``db_path`` and ``data_dir`` (making a temporary folder if needed)."""

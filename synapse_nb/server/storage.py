@@ -1,4 +1,8 @@
-"""Files under the server's data folder: safe names, content-addressed placement.
+"""Files under the server's data folder: safe names, one path per stored object.
+
+Every call of :func:`store_copy` writes a path of its own (``files/<tenant>/<md5>/<random>/
+<name>``): two objects never share a file, so removing one object's copy (a duplicate data
+file, say) can never delete another's (a plugin release with the same name and content).
 
 >>> safe_filename("../../etc/passwd")
 'passwd'
@@ -37,9 +41,11 @@ def md5_of(path: Path) -> str:
 
 def store_copy(data_dir: Path, tenant_id: int, source: BinaryIO | Path, filename: str,
                max_bytes: int) -> tuple[str, str, int]:
-    """Copy into ``files/<tenant>/<md5>/<name>``; returns (relative path, md5, size).
+    """Copy into a new ``files/<tenant>/<md5>/<random>/<name>``; returns (relative path,
+    md5, size). The path is this call's alone: the caller may remove it freely.
 
-    Raises ValueError when the content exceeds ``max_bytes`` (nothing is left behind).
+    Raises ValueError when the content exceeds ``max_bytes``, FileNotFoundError when the
+    source path is gone (nothing is left behind either way).
     """
     tmp_dir = data_dir / "tmp"
     tmp_dir.mkdir(parents=True, exist_ok=True)
@@ -63,7 +69,7 @@ def store_copy(data_dir: Path, tenant_id: int, source: BinaryIO | Path, filename
             if isinstance(source, Path):
                 reader.close()
         checksum = digest.hexdigest()
-        rel = f"files/{tenant_id}/{checksum}/{safe_filename(filename)}"
+        rel = f"files/{tenant_id}/{checksum}/{os.urandom(8).hex()}/{safe_filename(filename)}"
         target = data_dir / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(tmp, target)

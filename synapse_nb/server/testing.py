@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 import time
@@ -60,6 +61,9 @@ class ServerHandle:
 def start_server(settings: Settings, host: str = "127.0.0.1", port: int = 0,
                  startup_timeout: float = 120.0) -> ServerHandle:
     """Start uvicorn in a daemon thread and return once it accepts connections."""
+    warning = settings.exposure_warning(host)
+    if warning:
+        logging.getLogger("synapse_nb.server").warning("synapse_nb server: %s", warning)
     app = create_app(settings)
     # open and seed here, in the caller's thread, so errors surface immediately
     app.state.db = open_database(settings)

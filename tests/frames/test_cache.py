@@ -10,7 +10,8 @@ import pytest
 
 from synapse_nb import frames
 from synapse_nb.client import AuthenticationError, SynapseClient
-from synapse_nb.frames import FrameCache, annotations_frame, refresh, tasks_frame
+from synapse_nb.frames import (FrameCache, annotations_frame, annotations_frame_async, refresh,
+                               refresh_async, tasks_frame)
 
 from .fakes import FakeAsyncClient, FakeClient, make_task
 
@@ -49,10 +50,10 @@ def test_refresh_reports_added_removed_modified(tmp_path):
 
 def test_async_refresh_and_annotations_cache(tmp_path):
     client = FakeAsyncClient([make_task(i) for i in range(1, 6)])
-    changes = asyncio.run(refresh(client, "tasks", cache=tmp_path))
+    changes = asyncio.run(refresh_async(client, "tasks", cache=tmp_path))
     assert changes.added == [1, 2, 3, 4, 5]
-    ann = asyncio.run(annotations_frame(client, cache=tmp_path))
-    ann2 = asyncio.run(annotations_frame(client, cache=tmp_path))
+    ann = asyncio.run(annotations_frame_async(client, cache=tmp_path))
+    ann2 = asyncio.run(annotations_frame_async(client, cache=tmp_path))
     assert ann2.attrs["fetch_report"]["source"] == "cache"
     pd.testing.assert_frame_equal(ann, ann2, check_flags=False)
 

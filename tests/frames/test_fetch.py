@@ -8,8 +8,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from synapse_nb.frames import (assignments_frame, iter_frames, jobs_frame, tasks_frame, to_arrow,
-                               to_parquet)
+from synapse_nb.frames import (assignments_frame, iter_frames, iter_frames_async, jobs_frame, tasks_frame,
+                               tasks_frame_async, to_arrow, to_arrow_async, to_parquet)
+
 from synapse_nb.frames import fetch as fetch_mod
 from synapse_nb.frames.fetch import build_params
 from synapse_nb.frames.schema import RESOURCES
@@ -46,12 +47,14 @@ def test_sync_frame_and_report():
     assert rep["source"] == "server" and rep["elapsed"] >= 0
 
 
-def test_async_client_returns_awaitable_with_same_frame():
+def test_async_twin_gives_the_same_frame_and_each_refuses_the_other_kind():
     sync_df = tasks_frame(FakeClient(TASKS), progress=False)
-    pending = tasks_frame(FakeAsyncClient(TASKS), progress=False)
-    assert asyncio.iscoroutine(pending)
-    async_df = asyncio.run(pending)
+    async_df = asyncio.run(tasks_frame_async(FakeAsyncClient(TASKS), progress=False))
     pd.testing.assert_frame_equal(sync_df, async_df)
+    with pytest.raises(TypeError, match="tasks_frame_async"):
+        tasks_frame(FakeAsyncClient(TASKS))
+    with pytest.raises(TypeError, match=r"tasks_frame\(client"):
+        asyncio.run(tasks_frame_async(FakeClient(TASKS)))
 
 
 def test_duplicates_across_pages_are_dropped_and_reported():
@@ -116,7 +119,7 @@ def test_iter_frames_chunks_exactly():
 
 def test_iter_frames_async():
     async def collect():
-        return [c async for c in iter_frames(FakeAsyncClient(TASKS), "annotations:tasks", rows=120)]
+        return [c async for c in iter_frames_async(FakeAsyncClient(TASKS), "annotations:tasks", rows=120)]
     chunks = asyncio.run(collect())
     assert sum(len(c) for c in chunks) == 500 and len(chunks[0]) == 120
 
@@ -131,7 +134,7 @@ def test_to_arrow_and_to_parquet_keep_declared_schema(tmp_path):
     df = tasks_frame(FakeClient(TASKS))
     back = to_arrow(df)
     assert back.num_rows == 250 and "id" in back.column_names
-    assert asyncio.run(to_arrow(FakeAsyncClient(TASKS), "tasks")).num_rows == 250
+    assert asyncio.run(to_arrow_async(FakeAsyncClient(TASKS), "tasks")).num_rows == 250
 
 
 def test_failed_fetch_leaves_no_parquet_file(tmp_path):
@@ -155,8 +158,28 @@ def test_other_resources_use_their_paths():
     assert client.calls[-1][0] == "jobs/"
 
 
-def test_short_fetch_pages_constant_is_five():
-    assert fetch_mod.SHORT_FETCH_PAGES == 5
+@pytest.mark.parametrize("pages, progress, bar", [(4, None, False), (5, None, True),
+                                                  (1, True, True), (9, False, False)])
+def test_progress_bar_only_for_long_fetches_unless_asked(monkeypatch, pages, progress, bar):
+    import tqdm.auto
+
+    made = []
+
+    class Bar:
+        def __init__(self, total=None, **kw):
+            made.append(total)
+
+        def update(self, n):
+            pass
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", Bar)
+    client = FakeClient([make_task(i) for i in range(1, pages * 2 + 1)], page_size=2)
+    df = tasks_frame(client, progress=progress)
+    assert len(df) == pages * 2
+    assert made == ([pages * 2] if bar else []), f"{pages} pages (threshold {fetch_mod.SHORT_FETCH_PAGES})"
 
 
 def test_a_non_client_gets_a_clear_error():

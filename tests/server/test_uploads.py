@@ -163,15 +163,16 @@ def test_data_units_from_uploaded_files_one_and_many(client):
            "meta": {"origin_file_stem": "u0"}}
     r = client.post("data_units/", json=one)
     assert r.status_code == 201, r.text
-    (unit,) = r.json()
+    unit = r.json()  # one payload: the unit
     assert unit["files"]["image_1"]["file_name_original"] == "u0.png"
     assert httpx.get(unit["files"]["image_1"]["url"]).content == blobs[0]
     many = [{"data_collection": 1, "files": {"image_1": {"checksum": md5(b)}}} for b in blobs[1:]]
     r = client.post("data_units/", json=many)
-    assert r.status_code == 201 and len(r.json()) == 2
+    created = r.json()["results"]  # a list: {count, results} (what the 2026 SDK reads)
+    assert r.status_code == 201 and r.json()["count"] == len(created) == 2
     found = client.get("data_units/", params={"checksum": md5(blobs[2])}).json()["results"]
-    assert [u["id"] for u in found] == [r.json()[1]["id"]]
-    tasks = client.post("tasks/", json=[{"project": 1, "data_unit": u["id"]} for u in r.json()])
+    assert [u["id"] for u in found] == [created[1]["id"]]
+    tasks = client.post("tasks/", json=[{"project": 1, "data_unit": u["id"]} for u in created])
     assert tasks.status_code == 201
     assert tasks.json()[0]["files"]["image_1"]["checksum"] == md5(blobs[1])
 

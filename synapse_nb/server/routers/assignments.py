@@ -10,7 +10,7 @@ from ..auth import Auth, get_db
 from ..common import PK, APIError, field_list, int_list, json_response, not_found
 from ..db import Database
 from ..pagination import paginate
-from ..render import ASSIGNMENT_SELECT, assignment_dict, only_fields
+from ..render import ASSIGNMENT_SELECT, assignment_dict, files_list, only_fields
 from ..schemas import Obj, Page, SetTags
 from ..urls import base_url
 from .tasks import set_tags
@@ -42,6 +42,28 @@ def list_assignments(request: Request, auth: Auth, db: DB, project: Q = None, ta
                      id__in: Q = None, fields: Q = None, page: Q = None,
                      page_size: Q = None) -> Response:
     """Assignments of the caller's tenant (filters project, task, user, statuses)."""
+    return _list(request, auth, db, fields)
+
+
+@router.get("/sdk/assignments/data/", response_model=Page, summary="list_assignments_data")
+def list_assignments_data(request: Request, auth: Auth, db: DB, project: Q = None, task: Q = None,
+                          user: Q = None, status_label: Q = None, status_review: Q = None,
+                          page: Q = None, page_size: Q = None) -> Response:
+    """Assignments with only ``id`` and ``data``, same filters."""
+    return _list(request, auth, db, "id,data")
+
+
+@router.get("/sdk/assignments/files/", response_model=Page, summary="list_assignments_files")
+def list_assignments_files(request: Request, auth: Auth, db: DB, project: Q = None,
+                           task: Q = None, user: Q = None, status_label: Q = None,
+                           status_review: Q = None, page: Q = None,
+                           page_size: Q = None) -> Response:
+    """Assignments with ``id``, ``task`` and the task's unit ``files`` as a list."""
+    return _list(request, auth, db, None, with_files=True)
+
+
+def _list(request: Request, auth: Any, db: Database, fields: str | None,
+          with_files: bool = False) -> Response:
     where, params = ["a.tenant_id = ?"], [auth.tenant_id]
     for name, column in (("project", "a.project_id"), ("task", "a.task_id"),
                          ("user", "a.user_id"), ("id__in", "a.id")):
@@ -56,10 +78,14 @@ def list_assignments(request: Request, auth: Auth, db: DB, project: Q = None, ta
             params += values
     base = base_url(request)
     keep = field_list(fields)
+    if with_files:
+        def build(rows: list[tuple]) -> list[dict]:
+            return [{"id": r[0], "task": r[1], "files": files_list(r[13], base)} for r in rows]
+    else:
+        def build(rows: list[tuple]) -> list[dict]:
+            return [only_fields(assignment_dict(r, base), keep) for r in rows]
     return paginate(request, db, f"FROM assignments a WHERE {' AND '.join(where)}", params,
-                    ASSIGNMENT_SELECT, "a.id",
-                    lambda rows: [only_fields(assignment_dict(r, base), keep) for r in rows],
-                    key="a.id", fetch_from=FROM)
+                    ASSIGNMENT_SELECT, "a.id", build, key="a.id", fetch_from=FROM)
 
 
 @router.get("/assignments/{pk}/", response_model=Obj, summary="get_assignment")

@@ -10,11 +10,13 @@ finished upload's ``id`` is then given to ``data_files/`` or ``models/`` as
 from __future__ import annotations
 
 import re
+import shutil
 import threading
 import uuid
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, BinaryIO, Iterator
 
 import orjson
 from fastapi import APIRouter, Depends, Header, Request, Response
@@ -31,7 +33,8 @@ __all__ = ["router", "finished_upload", "read_multipart"]
 router = APIRouter(tags=["chunked_upload"])
 DB = Annotated[Database, Depends(get_db)]
 _RANGE = re.compile(r"^bytes (\d{1,15})-(\d{1,15})/(\d{1,15})$")
-_locks: dict[str, threading.Lock] = {}
+# upload id -> [lock, holders]: an entry lives only while a request holds or waits for it
+_locks: dict[str, list[Any]] = {}
 _locks_guard = threading.Lock()
 
 _CHUNK_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
@@ -42,9 +45,36 @@ _FINISH_BODY = {"requestBody": {"required": True, "content": {"application/json"
     "type": "object", "required": ["md5"], "properties": {"md5": {"type": "string"}}}}}}}
 
 
-def _lock(upload_id: str) -> threading.Lock:
+@contextmanager
+def _lock(upload_id: str) -> Iterator[None]:
+    """One request at a time per upload; the table keeps only uploads in use (bounded)."""
     with _locks_guard:
-        return _locks.setdefault(upload_id, threading.Lock())
+        entry = _locks.setdefault(upload_id, [threading.Lock(), 0])
+        entry[1] += 1
+    try:
+        with entry[0]:
+            yield
+    finally:
+        with _locks_guard:
+            entry[1] -= 1
+            if entry[1] == 0:
+                del _locks[upload_id]
+
+
+def _gone() -> APIError:
+    return APIError(410, "The upload's data is no longer on the server; start a new upload.")
+
+
+def _copy_into(target: Path, offset: int, source: BinaryIO, create: bool) -> None:
+    """Write ``source`` at ``offset`` of ``target`` in blocks (a chunk is never held whole)."""
+    source.seek(0)
+    try:
+        with open(target, "wb" if create else "r+b") as out:
+            out.seek(offset)
+            shutil.copyfileobj(source, out, 1 << 20)
+            out.truncate()
+    except FileNotFoundError:
+        raise _gone() from None
 
 
 async def read_multipart(request: Request, max_bytes: int) -> tuple[dict[str, str], Any]:
@@ -94,10 +124,11 @@ def _public(request: Request, row: tuple) -> dict[str, Any]:
 
 
 def _write_chunk(request: Request, db: Database, auth: AuthContext, upload_id: str | None,
-                 fields: dict[str, str], data: bytes, content_range: str | None) -> dict:
+                 fields: dict[str, str], data: BinaryIO, content_range: str | None) -> dict:
     settings = request.app.state.settings
     data_dir: Path = settings.data_dir
-    start, end, total = _parse_range(content_range, len(data))
+    size = data.seek(0, 2)
+    start, end, total = _parse_range(content_range, size)
     if total > settings.max_upload_bytes:
         raise APIError(413, f"Upload too large: at most {settings.max_upload_bytes} bytes.")
     if upload_id is None:
@@ -111,7 +142,7 @@ def _write_chunk(request: Request, db: Database, auth: AuthContext, upload_id: s
         now = datetime.now(timezone.utc)
         expires = now + timedelta(seconds=settings.upload_expiry_seconds)
         with _lock(upload_id):
-            (data_dir / rel).write_bytes(data)
+            _copy_into(data_dir / rel, 0, data, create=True)
             with db.write() as con:
                 con.execute("INSERT INTO chunked_uploads VALUES (?, ?, ?, ?, ?, ?, 'uploading', "
                             "NULL, ?, ?)", (upload_id, auth.tenant_id, filename, end + 1, total,
@@ -127,10 +158,7 @@ def _write_chunk(request: Request, db: Database, auth: AuthContext, upload_id: s
             raise APIError(400, f"Content-Range total {total} differs from the upload's {row[3]}.")
         if start != row[2]:
             raise APIError(400, {"detail": "Offsets do not match", "offset": row[2]})
-        with open(data_dir / row[4], "r+b") as fh:
-            fh.seek(start)
-            fh.write(data)
-            fh.truncate()
+        _copy_into(data_dir / row[4], start, data, create=False)
         with db.write() as con:
             con.execute("UPDATE chunked_uploads SET offset = ? WHERE id = ?", (end + 1, upload_id))
         return _public(request, _row(db, auth.tenant_id, upload_id))
@@ -153,9 +181,9 @@ async def _chunk(request: Request, db: Database, auth: AuthContext, upload_id: s
     fields, upload = await read_multipart(request, settings.max_upload_bytes)
     if not fields.get("filename") and upload.filename:
         fields["filename"] = upload.filename
-    data = await upload.read()
-    body = await run_in_threadpool(_write_chunk, request, db, auth, upload_id, fields, data,
-                                   content_range)
+    # the multipart parser spooled the chunk to a temporary file: copy it from there
+    body = await run_in_threadpool(_write_chunk, request, db, auth, upload_id, fields,
+                                   upload.file, content_range)
     return json_response(body)
 
 
@@ -182,7 +210,10 @@ def _finish(request: Request, db: Database, auth: AuthContext, upload_id: str, m
             if row[3] is not None and row[2] != row[3]:
                 raise APIError(400, {"detail": f"Upload is incomplete: {row[2]} of {row[3]} "
                                                "bytes received.", "offset": row[2]})
-            actual = md5_of(data_dir / row[4])
+            try:
+                actual = md5_of(data_dir / row[4])
+            except FileNotFoundError:
+                raise _gone() from None
             if actual != md5.strip().lower():
                 raise APIError(400, {"detail": "md5 checksum does not match: the upload is "
                                      "kept, resend the right md5 or start again",
@@ -191,6 +222,9 @@ def _finish(request: Request, db: Database, auth: AuthContext, upload_id: str, m
                 con.execute("UPDATE chunked_uploads SET status = 'complete', checksum = ? "
                             "WHERE id = ?", (actual, upload_id))
             row = _row(db, auth.tenant_id, upload_id)
+        elif row[6] != md5.strip().lower():
+            raise APIError(400, {"detail": "md5 checksum does not match the completed upload's "
+                                 f"{row[6]}", "offset": row[2]})
     signer = request.app.state.signer
     return {"id": row[0], "file": f"{base_url(request)}/{signer.relative(row[4])}",
             "filename": row[1], "checksum": row[6], "size": row[2]}

@@ -42,6 +42,9 @@ def _save(request: Request, db: Database, auth: AuthContext, source: Any, filena
                                          settings.max_upload_bytes)
     except ValueError:
         raise APIError(413, f"File too large: at most {settings.max_upload_bytes} bytes.")
+    except FileNotFoundError:  # a finished upload whose stored data was removed
+        raise APIError(410, {"chunked_upload": ["The upload's data is no longer on the server; "
+                                                "upload the file again."]})
     status = 200
     with db.write() as con:
         row = con.execute(f"SELECT {SELECT} FROM data_files WHERE tenant_id = ? AND checksum = ?",
@@ -54,7 +57,7 @@ def _save(request: Request, db: Database, auth: AuthContext, source: Any, filena
             row = con.execute(f"SELECT {SELECT} FROM data_files WHERE id = ?", (pk,)).fetchone()
             status = 201
     if status == 200 and row[3] != rel:
-        remove_quietly(settings.data_dir / rel)  # the same content under another name
+        remove_quietly((settings.data_dir / rel).parent)  # this call's own copy, never another's
     if remove_source is not None:
         remove_quietly(remove_source)
     return file_dict(row, base_url(request), request.app.state.signer), status

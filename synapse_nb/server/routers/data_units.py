@@ -96,11 +96,17 @@ def _unit_files(con: Any, tenant_id: int, unit: DataUnitCreate, position: str,
     return orjson.dumps(out).decode()
 
 
-@router.post("/data_units/", status_code=201, response_model=list[Obj],
+@router.post("/data_units/", status_code=201, response_model=Obj | Page,
              summary="create_data_units")
 def create_data_units(request: Request, auth: Auth, db: DB,
                       body: Annotated[DataUnitCreate | list[DataUnitCreate], Body()]) -> Response:
-    """One payload or a list; all are created or none. Answers the list of units."""
+    """One payload or a list; all are created or none.
+
+    One payload answers the unit; a list answers ``{"count", "next": null, "previous":
+    null, "results": [units]}``, what synapse-sdk 2026's ``upload_data_collection`` reads
+    (``results``) before it creates the tasks. synapse_nb's clients return a list either
+    way (the 2025 line's shape).
+    """
     units = body if isinstance(body, list) else [body]
     if not units:
         raise APIError(400, {"non_field_errors": ["Send at least one data unit."]})
@@ -124,4 +130,8 @@ def create_data_units(request: Request, auth: Auth, db: DB,
     base = base_url(request)
     rows = db.query(f"SELECT {UNIT_SELECT} FROM data_units du WHERE du.id IN "
                     f"({','.join('?' * len(ids))}) ORDER BY du.id", ids)
-    return json_response([unit_dict(r, base) for r in rows], status_code=201)
+    units_out = [unit_dict(r, base) for r in rows]
+    if not isinstance(body, list):
+        return json_response(units_out[0], status_code=201)
+    return json_response({"count": len(units_out), "next": None, "previous": None,
+                          "results": units_out}, status_code=201)

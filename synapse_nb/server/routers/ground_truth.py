@@ -1,4 +1,9 @@
-"""Ground truth: datasets, dataset versions and events (``sdk/ground_truth_events/``)."""
+"""Ground truth: datasets, dataset versions and events (``sdk/ground_truth_events/``).
+
+Events also come as ``sdk/ground_truth_events/data/`` (``id`` and ``data``),
+``sdk/ground_truth_events/files/`` (the unit's ``files`` as a list) and ``ground_truths/``
+(each event with its unit's ``files`` dict, filtered by dataset or version).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from ..auth import Auth, get_db
 from ..common import PK, APIError, field_list, int_list, json_response, not_found
 from ..db import Database
 from ..pagination import paginate
-from ..render import absolute_files, frag, only_fields
+from ..render import absolute_files, files_list, frag, only_fields
 from ..schemas import Obj, Page
 from ..urls import base_url
 
@@ -51,6 +56,45 @@ def list_ground_truth_events(request: Request, auth: Auth, db: DB,
                              data_unit: Q = None, expand: Q = None, fields: Q = None,
                              page: Q = None, page_size: Q = None) -> Response:
     """Events of the tenant; ``data`` is always included (``expand=data`` is accepted)."""
+    base = base_url(request)
+    keep = field_list(fields)
+    return _events(request, auth, db,
+                   lambda rows: [only_fields(event_dict(r, base), keep) for r in rows])
+
+
+@router.get("/sdk/ground_truth_events/data/", response_model=Page,
+            summary="list_ground_truth_events_data")
+def list_events_data(request: Request, auth: Auth, db: DB, ground_truth_dataset_versions: Q = None,
+                     category: Q = None, data_unit: Q = None, page: Q = None,
+                     page_size: Q = None) -> Response:
+    """Events with only ``id`` and ``data``, same filters."""
+    return _events(request, auth, db, lambda rows: [{"id": r[0], "data": frag(r[5])} for r in rows])
+
+
+@router.get("/sdk/ground_truth_events/files/", response_model=Page,
+            summary="list_ground_truth_events_files")
+def list_events_files(request: Request, auth: Auth, db: DB, ground_truth_dataset_versions: Q = None,
+                      category: Q = None, data_unit: Q = None, page: Q = None,
+                      page_size: Q = None) -> Response:
+    """Events with ``id``, ``data_unit`` and the unit's ``files`` as a list."""
+    base = base_url(request)
+    return _events(request, auth, db, lambda rows: [
+        {"id": r[0], "data_unit": r[2], "files": files_list(r[8], base)} for r in rows])
+
+
+@router.get("/ground_truths/", response_model=Page, summary="list_ground_truths")
+def list_ground_truths(request: Request, auth: Auth, db: DB, ground_truth_dataset: Q = None,
+                       ground_truth_dataset_versions: Q = None, category: Q = None,
+                       page: Q = None, page_size: Q = None) -> Response:
+    """Ground truths: each event with its labels and its unit's ``files`` (a dict by spec)."""
+    base = base_url(request)
+    return _events(request, auth, db, lambda rows: [
+        {"id": r[0], "ground_truth_dataset_version": r[1], "data_unit": r[2], "project": r[3],
+         "category": r[4], "data": frag(r[5]), "classes": frag(r[6]), "created": r[7],
+         "files": absolute_files(r[8], base)} for r in rows])
+
+
+def _events(request: Request, auth: Any, db: Database, build: Any) -> Response:
     where, params = ["e.tenant_id = ?"], [auth.tenant_id]
     query = request.query_params
     for name, column in (("ground_truth_dataset_versions", "e.version_id"),
@@ -65,12 +109,13 @@ def list_ground_truth_events(request: Request, auth: Auth, db: DB,
     if cats:
         where.append(f"e.category IN ({','.join('?' * len(cats))})")
         params += cats
-    base = base_url(request)
-    keep = field_list(fields)
+    datasets = int_list(query.getlist("ground_truth_dataset") or None, "ground_truth_dataset")
+    if datasets:
+        where.append("e.version_id IN (SELECT id FROM ground_truth_dataset_versions WHERE "
+                     f"ground_truth_dataset_id IN ({','.join('?' * len(datasets))}))")
+        params += datasets
     return paginate(request, db, f"FROM ground_truth_events e WHERE {' AND '.join(where)}",
-                    params, EVENT_SELECT, "e.id",
-                    lambda rows: [only_fields(event_dict(r, base), keep) for r in rows],
-                    key="e.id", fetch_from=EVENT_FROM)
+                    params, EVENT_SELECT, "e.id", build, key="e.id", fetch_from=EVENT_FROM)
 
 
 @router.get("/ground_truth_events/{pk}/", response_model=Obj, summary="get_ground_truth_event")

@@ -18,6 +18,7 @@ from ..schemas import ModelCreate, Obj, Page
 from ..storage import safe_filename
 from ..urls import base_url
 from .chunked_upload import finished_upload
+from .plugins import plugin_id
 
 __all__ = ["router"]
 
@@ -73,10 +74,10 @@ def create_model(request: Request, auth: Auth, db: DB, body: ModelCreate) -> Res
     state = request.app.state
     source = None
     if body.chunked_upload:
-        source = finished_upload(db, auth.tenant_id, body.chunked_upload)
+        source = finished_upload(db, auth.tenant_id, str(body.chunked_upload))
     with db.write() as con:
         _exists(con, "projects", auth.tenant_id, body.project, "project")
-        _exists(con, "plugins", auth.tenant_id, body.plugin, "plugin")
+        plugin = None if body.plugin in (None, "") else plugin_id(con, auth.tenant_id, body.plugin)
         _exists(con, "ground_truth_dataset_versions", auth.tenant_id,
                 body.ground_truth_dataset_version, "ground_truth_dataset_version")
         pk = con.execute(
@@ -85,7 +86,7 @@ def create_model(request: Request, auth: Auth, db: DB, body: ModelCreate) -> Res
             "ground_truth_dataset_version_id, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, "
             "?, ?, ?, ?)",
             (auth.tenant_id, body.name, body.description, body.category, body.project,
-             body.plugin, body.version, int(body.is_released), int(body.is_external),
+             plugin, body.version, int(body.is_released), int(body.is_external),
              orjson.dumps(body.configuration).decode(), orjson.dumps(body.metrics).decode(),
              body.ground_truth_dataset_version, now_iso())).lastrowid
         if source is not None:

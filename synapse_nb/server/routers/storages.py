@@ -8,7 +8,7 @@ import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from ..auth import Auth, get_db
-from ..common import PK, bool_param, json_response, not_found, now_iso
+from ..common import PK, APIError, bool_param, json_response, not_found, now_iso
 from ..db import Database
 from ..pagination import paginate
 from ..render import frag
@@ -30,10 +30,27 @@ def storage_dict(row: tuple, with_configuration: bool = False) -> dict[str, Any]
     return out
 
 
+CATEGORIES = ("internal", "external")
+
+
 @router.get("/storages/", response_model=Page, summary="list_storages")
-def list_storages(request: Request, auth: Auth, db: DB, page: Q = None,
-                  page_size: Q = None) -> Response:
-    return paginate(request, db, "FROM storages WHERE tenant_id = ?", [auth.tenant_id], SELECT,
+def list_storages(request: Request, auth: Auth, db: DB, category: Q = None, provider: Q = None,
+                  is_default: Q = None, page: Q = None, page_size: Q = None) -> Response:
+    """Storages, filtered by ``category`` (internal/external), ``provider``, ``is_default``."""
+    where, params = ["tenant_id = ?"], [auth.tenant_id]
+    for name in ("category", "provider"):
+        values = [v.strip() for raw in request.query_params.getlist(name) for v in raw.split(",")
+                  if v.strip()]
+        if name == "category" and any(v not in CATEGORIES for v in values):
+            raise APIError(400, {"category": ["Select a valid choice: internal, external."]})
+        if values:
+            where.append(f"{name} IN ({','.join('?' * len(values))})")
+            params += values
+    default = bool_param(is_default, "is_default")
+    if default is not None:
+        where.append("is_default = ?")
+        params.append(int(default))
+    return paginate(request, db, f"FROM storages WHERE {' AND '.join(where)}", params, SELECT,
                     "id", lambda rows: [storage_dict(r) for r in rows])
 
 

@@ -15,7 +15,7 @@ from ..common import PK, APIError, bool_param, field_list, int_list, json_respon
 from ..db import Database
 from ..pagination import paginate
 from ..render import ASSIGNMENT_SELECT, TASK_FROM, TASK_JSON_SQL, TASK_SELECT, \
-    assignment_dict, only_fields, task_dict, url_prefix
+    assignment_dict, files_list, only_fields, task_dict, url_prefix
 from ..schemas import AnnotateTaskData, Page, SetTags, TaskCreate, TaskCreateBatch, TaskOut
 from ..urls import base_url
 
@@ -84,18 +84,34 @@ async def list_tasks(request: Request, auth: Auth, db: DB) -> Response:
     and the assignment expansion go to the pool so they never stall the event loop.
     """
     query = request.query_params
-    if "tags" in query or "search" in query or "assignment" in query.get("expand", ""):
+    if "tags" in query or "search" in query or "assignment" in ",".join(query.getlist("expand")):
         return await run_in_threadpool(_list_tasks, request, auth, db)
     return _list_tasks(request, auth, db)
 
 
-def _list_tasks(request: Request, auth: Any, db: Database) -> Response:
+@router.get("/sdk/tasks/data/", response_model=Page, summary="list_tasks_data",
+            openapi_extra=_query_doc(*TASK_FILTERS))
+def list_tasks_data(request: Request, auth: Auth, db: DB) -> Response:
+    """Tasks with only ``id`` and ``data`` (the annotation), same filters."""
+    return _list_tasks(request, auth, db, shape="data")
+
+
+@router.get("/sdk/tasks/files/", response_model=Page, summary="list_tasks_files",
+            openapi_extra=_query_doc(*TASK_FILTERS))
+def list_tasks_files(request: Request, auth: Auth, db: DB) -> Response:
+    """Tasks with ``id``, ``data_unit`` and the unit's ``files`` as a list (each with ``name``)."""
+    return _list_tasks(request, auth, db, shape="files")
+
+
+def _list_tasks(request: Request, auth: Any, db: Database, shape: str = "") -> Response:
     where = ["t.tenant_id = ?"]
     params: list[Any] = [auth.tenant_id]
     query = request.query_params
     search, created_after = query.get("search"), query.get("created_after")
     is_discarded, ordering = query.get("is_discarded"), query.get("ordering")
-    expand, fields = query.get("expand"), query.get("fields")
+    # a repeated parameter (``expand=data_unit&expand=assignment``, as requests sends a
+    # list) counts whole, like the comma form
+    expand, fields = ",".join(query.getlist("expand")), ",".join(query.getlist("fields"))
     for name, column in (("project", "t.project_id"), ("assignee", "t.assignee"),
                          ("data_unit", "t.data_unit_id"), ("id__in", "t.id")):
         values = int_list(query.getlist(name) or None, name)
@@ -130,6 +146,13 @@ def _list_tasks(request: Request, auth: Any, db: Database) -> Response:
     if order is None:
         raise APIError(400, {"ordering": ["Use id or -id."]})
     from_where = f"FROM tasks t WHERE {' AND '.join(where)}"
+    if shape == "files":
+        base = base_url(request)
+        return paginate(request, db, from_where, params, TASK_SELECT, order,
+                        lambda rows: [{"id": r[0], "data_unit": r[2], "files": files_list(r[12], base)}
+                                      for r in rows], key="t.id", fetch_from=TASK_FROM)
+    if shape == "data":
+        expand, fields = "", "id,data"
     if not expand and not fields:  # the hot path: SQLite writes each task's JSON
         return paginate(request, db, from_where, params, f"t.id, {TASK_JSON_SQL}", order,
                         lambda rows: [Fragment(row[1]) for row in rows], key="t.id",
@@ -150,9 +173,11 @@ def _load_task(db: Database, tenant_id: int, pk: PK) -> tuple:
 @router.get("/tasks/{pk}/", response_model=TaskOut, summary="get_task")
 def get_task(request: Request, auth: Auth, db: DB, pk: PK, expand: Q = None,
              fields: Q = None) -> Response:
-    """One task (``expand=data_unit,assignment``, ``fields=id,data``)."""
+    """One task (``expand=data_unit,assignment`` or repeated, ``fields=id,data``)."""
     row = _load_task(db, auth.tenant_id, pk)
-    build = _build(db, auth, request, field_list(expand), field_list(fields))
+    query = request.query_params
+    build = _build(db, auth, request, field_list(",".join(query.getlist("expand"))),
+                   field_list(",".join(query.getlist("fields"))))
     return json_response(build([row])[0])
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 from orjson import Fragment
 
-from ..render import files_fragment, frag
+from ..render import absolute_files, files_fragment, frag
 from .spec import CMP, Filter, Spec
 from .tables import JOB_UUID_SQL
 
@@ -115,9 +115,11 @@ def _asg_slim(r: tuple, base: str) -> dict[str, Any]:
 
 
 def _asg_full(r: tuple, base: str) -> dict[str, Any]:
+    files = absolute_files(r[14], base) if r[14] else {}
+    primary = next((f.get("url") for f in files.values() if f.get("is_primary")), None)
     return {**_asg_slim(r, base), "reviewer_id": r[8], "data": frag(r[9]),
             "tags": Fragment(r[10]), "project_id": r[11], "data_unit_id": r[12],
-            "modified": r[13], "files": _files(r[14], base)}
+            "modified": r[13], "file": primary, "files": files}
 
 
 _asg_bulk = _bulk_of(_asg_full, 9)
@@ -138,7 +140,7 @@ EVENT_FROM = (EVENT_TABLE + " LEFT JOIN v2_ground_truths g ON g.dataset_id = "
 EVENT_SLIM = ("e.id, g.id, CASE WHEN g.first_event_id = e.id THEN 'insert' ELSE 'update' END, "
               "e.data_unit_id, v.ground_truth_dataset_id, length(e.data)")
 EVENT_FULL = EVENT_SLIM + (", e.version_id, e.project_id, e.category, e.classes, e.created, "
-                           "e.data, du.files")
+                           "e.data, du.files, du.data_collection_id")
 
 
 def _gt_slim(r: tuple, base: str) -> dict[str, Any]:
@@ -164,7 +166,8 @@ def _event_full(r: tuple, base: str) -> dict[str, Any]:
     files = _files(r[12], base)
     return {**_event_slim(r, base), "ground_truth_dataset_version_id": r[6],
             "project_id": r[7], "category": r[8], "classes": Fragment(r[9]), "created": r[10],
-            "data": Fragment(r[11]), "files": files, "files_manifest": files}
+            "data": Fragment(r[11]), "files": files, "files_manifest": files,
+            "data_collection_id": r[13]}
 
 
 # ---- models, experiments, trains, jobs -----------------------------------------------------

@@ -1,0 +1,248 @@
+"""Reading a whole v2 list fast without a count: slim cursor walks, full payloads on the side.
+
+v2 lists have no count and cursor pages can only be walked one after another, so the
+page-number concurrency of v1 does not apply. The read here:
+
+1. splits the list into partitions the filters allow (:class:`V2Source.partitions`: tasks by
+   project and ``has_data``, assignments by ``id`` ranges), each walked by its own worker;
+2. walks each partition's cursor with slim pages of ``per_page`` (the server's cap);
+3. as each slim page arrives, asks for the full payloads of its ids concurrently (bulk
+   fetch, 200 ids a call, or one ``retrieve`` per id where v2 has no bulk endpoint);
+4. yields the full records page by page (v1 shapes, see ``V2Source.normalize``), ids seen
+   twice dropped, while the walks go on.
+
+``report`` says how the read was done (``read``: partitions, page size, detail calls).
+Sync: walkers are threads, detail calls run on the client's pool. Async: tasks, bounded
+by a semaphore of ``concurrency``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, AsyncIterator, Callable, Iterator
+
+from synapse_nb.client.v2.flows import BULK_MAX_IDS, bulk_flow, page_flow, retrieve_flow
+
+__all__ = ["V2Source", "V2Pages", "AsyncV2Pages", "DEFAULT_PER_PAGE"]
+
+#: slim page size asked for (the server clamps it to its cap)
+DEFAULT_PER_PAGE = 1000
+_END = object()
+
+Records = list[dict[str, Any]]
+Partitions = Callable[[Any, dict[str, Any]], Any]   # flow -> (list of params, description)
+
+
+@dataclass(frozen=True)
+class V2Source:
+    """Where a frame's rows come from on v2 and how they become v1-shaped records."""
+
+    path: str
+    bulk_path: str | None = None
+    bulk_key: str = "ids"
+    normalize: Callable[[dict[str, Any]], dict[str, Any]] = lambda r: r
+    #: a flow planning the partitions (None: one walk)
+    partitions: Partitions | None = None
+    #: v1 filter name -> v2 query parameter (names not here are refused)
+    filters: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class _Report:
+    pages: int = 0
+    rows: int = 0
+    duplicates_dropped: int = 0
+    detail_calls: int = 0
+    partitions: int = 1
+    elapsed: float = 0.0
+    read: str = ""
+    count: None = None
+    count_drift: None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+class _Plan:
+    """What both drivers share: partitions, chunks of ids, dedup, the report."""
+
+    def __init__(self, client: Any, source: V2Source, params: dict[str, Any],
+                 per_page: int, concurrency: int) -> None:
+        self.client, self.source, self.params = client, source, params
+        self.per_page, self.concurrency = per_page, concurrency
+        self.report = _Report()
+        self._seen: set[Any] = set()
+        self._started = time.perf_counter()
+
+    def partitions_flow(self) -> Any:
+        if self.source.partitions is None:
+            return [self.params], "one cursor walk"
+        return (yield from self.source.partitions(self.client, self.params))
+
+    def describe(self, parts: list[dict[str, Any]], how: str) -> None:
+        self.report.partitions = len(parts)
+        detail = (f"bulk fetch of {BULK_MAX_IDS} ids a call" if self.source.bulk_path
+                  else "one retrieve per id")
+        self.report.read = (f"v2: {how}, slim pages of up to {self.per_page} (cursor), full "
+                            f"payloads by {detail}, {self.concurrency} requests in flight")
+
+    def detail_flows(self, ids: list[Any]) -> list[Any]:
+        """One flow per detail call for the ids of a slim page."""
+        s, c = self.source, self.client
+        if s.bulk_path:
+            return [bulk_flow(c, s.bulk_path, ids[k:k + BULK_MAX_IDS], key=s.bulk_key)
+                    for k in range(0, len(ids), BULK_MAX_IDS)]
+        return [_one(retrieve_flow(c, f"{s.path}{pk}/")) for pk in ids]
+
+    def accept(self, records: Records) -> Records:
+        out = []
+        for record in records:
+            rid = record.get("id")
+            if rid in self._seen:
+                self.report.duplicates_dropped += 1
+                continue
+            self._seen.add(rid)
+            out.append(self.source.normalize(record))
+        self.report.pages += 1
+        self.report.rows += len(out)
+        self.report.elapsed = round(time.perf_counter() - self._started, 3)
+        return out
+
+
+def _one(flow: Any) -> Any:
+    return [(yield from flow)]
+
+
+def _ids(page: Any, key: str) -> list[Any]:
+    id_key = "pgh_id" if key == "pgh_ids" else "id"
+    return [r.get(id_key, r.get("id")) for r in page.results]
+
+
+class _Pages:
+    """What the drivers share: the plan and its report; ``count`` is None (v2 has none)."""
+
+    count = None
+    #: pages come partition by partition: the frame is sorted by id afterwards
+    sort_by_id = True
+
+    def __init__(self, client: Any, source: V2Source, params: dict[str, Any], *,
+                 per_page: int = DEFAULT_PER_PAGE, concurrency: int | None = None) -> None:
+        self._plan = _Plan(client, source, params, per_page,
+                           concurrency or client.max_concurrency)
+        self.report = self._plan.report
+
+
+class V2Pages(_Pages):
+    """Sync driver: iterate for pages of full records."""
+
+    def __iter__(self) -> Iterator[Records]:
+        plan, client = self._plan, self._plan.client
+        parts, how = client._run(plan.partitions_flow())
+        plan.describe(parts, how)
+        pool = client._pool()
+        out: queue.Queue[Any] = queue.Queue()
+        window = threading.Semaphore(4 * plan.concurrency)   # detail calls not yet consumed
+        stop = threading.Event()
+
+        def walk(params: dict[str, Any]) -> None:
+            cursor = None
+            try:
+                while not stop.is_set():
+                    page = client._run(page_flow(client, plan.source.path, params, cursor,
+                                                 plan.per_page))
+                    for flow in plan.detail_flows(_ids(page, plan.source.bulk_key)):
+                        window.acquire()
+                        out.put(pool.submit(client._run, flow))
+                    if not page.next or not page.results:
+                        break
+                    cursor = page.next
+                out.put(_END)
+            except BaseException as err:  # raised in the consumer
+                out.put(err)
+
+        threads = [threading.Thread(target=walk, args=(p,), daemon=True,
+                                    name="synapse-nb-v2-walk") for p in parts]
+        for thread in threads:
+            thread.start()
+        done = 0
+        try:
+            while done < len(threads):
+                item = out.get()
+                if item is _END:
+                    done += 1
+                    continue
+                if isinstance(item, BaseException):
+                    raise item
+                records = item.result()
+                window.release()
+                plan.report.detail_calls += 1
+                yield plan.accept(records)
+        finally:
+            stop.set()
+            while any(t.is_alive() for t in threads):   # unblock walkers waiting on the window
+                window.release()
+                for thread in threads:
+                    thread.join(0.05)
+
+
+class AsyncV2Pages(_Pages):
+    """Async driver: ``async for`` pages of full records."""
+
+    async def __aiter__(self) -> AsyncIterator[Records]:
+        plan, client = self._plan, self._plan.client
+        parts, how = await client._run(plan.partitions_flow())
+        plan.describe(parts, how)
+        out: asyncio.Queue[Any] = asyncio.Queue()
+        flight = asyncio.Semaphore(plan.concurrency)
+        window = asyncio.Semaphore(4 * plan.concurrency)
+
+        async def detail(flow: Any) -> Any:
+            async with flight:
+                return await client._run(flow)
+
+        async def walk(params: dict[str, Any]) -> None:
+            cursor = None
+            try:
+                while True:
+                    page = await client._run(page_flow(client, plan.source.path, params,
+                                                       cursor, plan.per_page))
+                    for flow in plan.detail_flows(_ids(page, plan.source.bulk_key)):
+                        await window.acquire()
+                        out.put_nowait(asyncio.ensure_future(detail(flow)))
+                    if not page.next or not page.results:
+                        break
+                    cursor = page.next
+                out.put_nowait(_END)
+            except asyncio.CancelledError:
+                raise
+            except BaseException as err:
+                out.put_nowait(err)
+
+        walkers = [asyncio.ensure_future(walk(p)) for p in parts]
+        pending: list[Any] = []
+        done = 0
+        try:
+            while done < len(walkers):
+                item = await out.get()
+                if item is _END:
+                    done += 1
+                    continue
+                if isinstance(item, BaseException):
+                    raise item
+                pending.append(item)
+                records = await item
+                pending.remove(item)
+                window.release()
+                plan.report.detail_calls += 1
+                yield plan.accept(records)
+        finally:
+            while not out.empty():      # detail calls queued but never awaited
+                item = out.get_nowait()
+                if isinstance(item, asyncio.Future):
+                    pending.append(item)
+            for task in [*walkers, *pending]:
+                task.cancel()
