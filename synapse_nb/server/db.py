@@ -131,14 +131,12 @@ CREATE TABLE IF NOT EXISTS job_console_logs (
     id INTEGER PRIMARY KEY, tenant_id INTEGER NOT NULL, job_id INTEGER NOT NULL,
     level TEXT NOT NULL, event TEXT NOT NULL, message TEXT NOT NULL, created TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS jcl_job ON job_console_logs (job_id, id);
-<<<<<<< HEAD
 CREATE TABLE IF NOT EXISTS pre_annotations (
     id INTEGER PRIMARY KEY, tenant_id INTEGER NOT NULL, project_id INTEGER NOT NULL,
     task_id INTEGER NOT NULL, data_unit_id INTEGER NOT NULL, model_id INTEGER,
     key TEXT NOT NULL, data TEXT NOT NULL, created TEXT NOT NULL, UNIQUE (tenant_id, key));
 CREATE INDEX IF NOT EXISTS pa_model ON pre_annotations (tenant_id, model_id, id);
 CREATE INDEX IF NOT EXISTS pa_task ON pre_annotations (tenant_id, task_id, id);
-=======
 CREATE TABLE IF NOT EXISTS logs (
     id INTEGER PRIMARY KEY, tenant_id INTEGER NOT NULL, message TEXT NOT NULL,
     level TEXT NOT NULL, context TEXT NOT NULL, file TEXT, created TEXT NOT NULL);
@@ -148,7 +146,6 @@ CREATE TABLE IF NOT EXISTS serve_applications (
 CREATE TABLE IF NOT EXISTS presigned_uploads (
     file_key TEXT PRIMARY KEY, tenant_id INTEGER NOT NULL, filename TEXT NOT NULL,
     size INTEGER NOT NULL, content_type TEXT, expires TEXT NOT NULL, data_file_id INTEGER);
->>>>>>> main
 CREATE TABLE IF NOT EXISTS chunked_uploads (
     id TEXT PRIMARY KEY, tenant_id INTEGER NOT NULL, filename TEXT NOT NULL,
     offset INTEGER NOT NULL, total INTEGER, path TEXT NOT NULL, status TEXT NOT NULL,
