@@ -13,13 +13,14 @@ measured on) and ``logged_with``. ``models_frame`` shows them as ``lineage.*`` c
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from .._util import md5_file
 
 __all__ = [
     "LEADERBOARD_METRICS",
@@ -63,14 +64,6 @@ def _manifest_hash(snapshot: Any) -> str | None:
     if isinstance(manifest, Mapping) and manifest.get("hash"):
         return str(manifest["hash"])
     raise TypeError("snapshot must be a datasets Snapshot, its manifest dict, or the hash text")
-
-
-def _md5(path: Path) -> str:
-    digest = hashlib.md5()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def log_model(client: Any, name: str, file: str | Path, *, ground_truth_dataset_version: int,
@@ -129,7 +122,7 @@ def log_model(client: Any, name: str, file: str | Path, *, ground_truth_dataset_
     from synapse_nb import __version__
 
     lineage = {"ground_truth_dataset_version": ground_truth_dataset_version,
-               "snapshot_manifest_hash": _manifest_hash(snapshot), "file_md5": _md5(path),
+               "snapshot_manifest_hash": _manifest_hash(snapshot), "file_md5": md5_file(path),
                "file_name": path.name,
                "evaluated_on": ground_truth_dataset_version if evaluation is not None else None,
                "logged_with": f"synapse_nb {__version__}"}

@@ -7,7 +7,7 @@ idempotent and resumable.
    resolved by ``categories`` or the project's class list, 1-based).
 2. Plan: one pre-annotation per task (its objects in a canonical order, coordinates
    rounded to 0.01 px), keyed on (task, model, content) by the server's own rule
-   (``sha256`` of sorted-key JSON, see ``server/routers/pre_annotations.py``); the server
+   (:func:`synapse_nb.ml.keys.pre_annotation_key`); the server
    says which keys it already holds. ``dry_run=True`` (the default) stops here.
 3. Send the new ones in batches (``POST pre_annotations/``, all or nothing each). A
    re-run, after a kill or a failure, plans again and sends only what is missing: the
@@ -19,7 +19,6 @@ idempotent and resumable.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -28,22 +27,12 @@ from typing import Any
 import orjson
 import pandas as pd
 
+from .keys import pre_annotation_key
 from .shapes import missing
 
 __all__ = ["pre_annotation_key", "prediction_payloads", "upload_predictions"]
 
 STATUSES = ["new", "exists", "created", "skipped", "failed"]
-
-
-def pre_annotation_key(task: int, model: int | None, data: Any) -> str:
-    """The server's idempotency key of one pre-annotation: the same rule, so the plan knows
-    the keys before asking (``server/routers/pre_annotations.py`` documents it)."""
-    if isinstance(data, dict) and isinstance(data.get("annotations"), list):
-        data = {**data, "annotations": sorted(
-            data["annotations"], key=lambda o: orjson.dumps(o, option=orjson.OPT_SORT_KEYS))}
-    text = orjson.dumps({"task": task, "model": model, "data": data},
-                        option=orjson.OPT_SORT_KEYS)
-    return hashlib.sha256(text).hexdigest()
 
 
 def _r(v: Any) -> float:

@@ -373,7 +373,7 @@ def _ml_demo(con: Any, scale: int) -> None:
 def _demo_predictions(con: Any) -> None:
     """Each demo model's predictions, as pre-annotations, on the units of its ground-truth
     version (the external classifier, which has none: on its project's completed tasks)."""
-    from .routers.pre_annotations import pre_annotation_key
+    from ..ml.keys import pre_annotation_key
 
     models = con.execute("SELECT id, project_id, ground_truth_dataset_version_id FROM models "
                          "WHERE tenant_id = 1 ORDER BY id").fetchall()

@@ -9,7 +9,7 @@ pre-annotation *jobs*), so the reference server adds it, in the contract's style
   (``{"annotations": [...]}``, contract section 6).
 - ``POST pre_annotations/`` with a list (or ``{"items": [...]}``) of up to 1000
   ``{task, model, data}``: all or nothing, idempotent. Each item's ``key`` is
-  :func:`pre_annotation_key` of (task, model, data); an item whose key is already stored
+  :func:`synapse_nb.ml.keys.pre_annotation_key` of (task, model, data); an item whose key is already stored
   is not written again. Answer 201 ``{"created", "existing", "results": [{id, key, task,
   model, created}]}`` in item order.
 - ``POST pre_annotations/verify_keys/`` ``{"keys": [...]}`` -> ``{"existing", "missing"}``
@@ -21,13 +21,13 @@ pre-annotation *jobs*), so the reference server adds it, in the contract's style
 
 from __future__ import annotations
 
-import hashlib
 from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Body, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from ...ml.keys import pre_annotation_key
 from ..auth import Auth, get_db
 from ..common import PK, APIError, int_list, json_response, not_found, now_iso
 from ..db import Database
@@ -41,18 +41,6 @@ router = APIRouter(tags=["pre_annotations"])
 DB = Annotated[Database, Depends(get_db)]
 MAX_BATCH = 1000
 SELECT = "id, project_id, task_id, data_unit_id, model_id, key, data, created"
-
-
-def pre_annotation_key(task: int, model: int | None, data: Any) -> str:
-    """The idempotency key: sha256 of ``{"task", "model", "data"}`` as sorted-key JSON, with
-    ``data["annotations"]`` in the order of their own sorted-key JSON (so the order objects
-    come in does not matter). ``synapse_nb.ml.upload`` applies the same rule to plan."""
-    if isinstance(data, dict) and isinstance(data.get("annotations"), list):
-        data = {**data, "annotations": sorted(
-            data["annotations"], key=lambda o: orjson.dumps(o, option=orjson.OPT_SORT_KEYS))}
-    text = orjson.dumps({"task": task, "model": model, "data": data},
-                        option=orjson.OPT_SORT_KEYS)
-    return hashlib.sha256(text).hexdigest()
 
 
 class PreAnnotationIn(BaseModel):
