@@ -1,4 +1,4 @@
-"""Benchmark: ``list_tasks(list_all=True)`` over 100k tasks vs the SDK's algorithm.
+"""Benchmark: every task over v1 (``list_tasks(list_all=True)``) and over v2 vs the SDK.
 
 The reference server holds ``--tasks`` demo tasks and adds ``--latency-ms`` per request.
 Each repetition runs the SDK baseline (``benchmarks/_sdk_baseline.py``: page_size forced
@@ -7,8 +7,14 @@ checks both saw every task once. Printed: both medians and the ratio, for synaps
 the default ``page_size=100`` and with ``page_size=1000`` (the server's cap; the SDK
 overwrites any caller page_size, synapse_nb keeps it).
 
+The v2 part (``--api v2``, see ``benchmarks/_paging_v2.py``) runs the real
+``BackendClientV2`` (its sequential ``CursorPaginator``, and its two-phase walk + bulk
+fetch) beside synapse_nb's partitioned read and ``tasks_frame`` on ``api="v2"``, and the
+wire limit of both reads.
+
     .venv/bin/python benchmarks/paging.py                      # 100k tasks, 20 ms, 3 reps
     .venv/bin/python benchmarks/paging.py --tasks 20000 --reps 1
+    .venv/bin/python benchmarks/paging.py --api v2             # the v2 part only
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=20.0)
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=DEFAULT_MAX_CONCURRENCY)
+    parser.add_argument("--api", choices=("v1", "v2", "both"), default="both")
     args = parser.parse_args()
 
     from synapse_nb.client import SynapseClient
@@ -42,6 +49,11 @@ def main() -> None:
         base_url, token = server["base_url"], server["access_token"]
         print(f"server: {args.tasks} tasks seeded in {time.perf_counter() - t0:.1f}s (own process); "
               f"latency {args.latency_ms:.0f} ms/request; {args.reps} reps", flush=True)
+        if args.api != "v1":
+            from _paging_v2 import run_v2
+            run_v2(base_url, token, args.tasks, args.latency_ms, args.reps, args.concurrency)
+        if args.api == "v2":
+            return
         headers = sdk.sdk_headers(token)
         times: dict[str, list[float]] = {"sdk": [], "nb_100": [], "nb_1000": []}
         with SynapseClient(base_url, access_token=token,

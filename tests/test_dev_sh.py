@@ -165,3 +165,30 @@ def test_ci_runs_the_test_command_with_ci_set() -> None:
     assert [line for line in ci.splitlines() if line.startswith("./dev.sh")] == [
         "./dev.sh test -p no:cacheprovider"]
     assert os.access(ROOT / ".ci" / "run", os.X_OK) and os.access(DEV_SH, os.X_OK)
+
+
+def test_the_test_command_installs_then_runs_pytest_with_the_sdk(bin_dir: Path, tmp_path: Path,
+                                                                  fake_python) -> None:
+    python, log = fake_python
+    _stub(bin_dir, "chromium", "")
+    _stub(bin_dir, "pyenv", f"echo {tmp_path / 'pyenv'}\n")
+    env = {"PYTHON": str(python), "SYNAPSE_NB_DEV_VENV": str(tmp_path / "venv")}
+    # no Python 3.12 here: locally the SDK suite is skipped, in CI that is an error
+    result = run_dev(bin_dir, "test", "-p", "no:cacheprovider", **env)
+    assert result.returncode == 0, result.stderr
+    assert "conformance tests will be skipped" in result.stderr
+    ran = log.read_text().splitlines()[-1]
+    assert ran.startswith("-m pytest tests notebooks --nbval-lax") and ran.endswith("no:cacheprovider")
+    result = run_dev(bin_dir, "test", **env, CI="true")
+    assert result.returncode != 0 and "needs Python 3.12 or later" in result.stderr
+
+    # with 3.12 and a complete SDK venv, pytest gets SYNAPSE_NB_SDK_PYTHON
+    (tmp_path / "pyenv" / "versions" / "3.12.1" / "bin").mkdir(parents=True)
+    _stub(tmp_path / "pyenv" / "versions" / "3.12.1" / "bin", "python3.12", "exit 0\n")
+    venv = tmp_path / "home" / ".cache" / "synapse_nb" / "sdk-2026.2.17"
+    (venv / "bin").mkdir(parents=True)
+    _stub(venv / "bin", "python", "exit 0\n")
+    (tmp_path / "venv" / "bin" / "python").write_text(
+        f'#!/bin/bash\necho "$* SDK=$SYNAPSE_NB_SDK_PYTHON" >> {log}\n')
+    assert run_dev(bin_dir, "test", **env, CI="true").returncode == 0
+    assert log.read_text().splitlines()[-1].endswith(f"SDK={venv}/bin/python")

@@ -43,11 +43,12 @@ def private_dir(folder: str | os.PathLike[str]) -> Path:
 
 
 @contextmanager
-def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
-    """A temporary path next to ``target`` (mode ``0600``) that replaces it on success.
+def atomic_path(target: str | os.PathLike[str], mode: int = 0o600) -> Iterator[Path]:
+    """A temporary path next to ``target`` that replaces it on success, with ``mode``.
 
     For writers that want a path (``pyarrow.parquet.write_table``). On error the
-    temporary file is removed and ``target`` is untouched.
+    temporary file is removed and ``target`` is untouched. ``mode`` is ``0600`` (caches,
+    journals, downloads); a file the user exports may ask for ``0644``.
 
     >>> import tempfile
     >>> t = Path(tempfile.mkdtemp()) / "f.bin"
@@ -63,7 +64,7 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     tmp = Path(name)
     try:
         yield tmp
-        os.chmod(tmp, 0o600)  # a writer may have recreated the file with default permissions
+        os.chmod(tmp, mode)  # a writer may also have recreated the file with default permissions
         os.replace(tmp, target)
     finally:
         if tmp.exists():

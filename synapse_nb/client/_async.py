@@ -34,7 +34,6 @@ class AsyncSynapseClient(ApiMethods, BaseClient):
     def _connect(self) -> None:
         self._http = self._new_http()
         self._sem: asyncio.Semaphore | None = None
-        self.last_upload: dict[str, Any] | None = None
 
     def _new_http(self) -> httpx.AsyncClient:
         limits = httpx.Limits(max_connections=self.max_concurrency * 2,

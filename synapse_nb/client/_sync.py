@@ -36,7 +36,6 @@ class SynapseClient(ApiMethods, BaseClient):
         self._http = self._new_http()
         self._executor: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
-        self.last_upload: dict[str, Any] | None = None
 
     def _new_http(self) -> httpx.Client:
         limits = httpx.Limits(max_connections=self.max_concurrency * 2,

@@ -9,6 +9,7 @@ Request building, response decoding, error mapping and retry decisions live here
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import hashlib
 import inspect
@@ -32,7 +33,8 @@ from .files import cache_name, safe_join
 from ._redact import SecretSet, scrub_value
 from .retry import RetryPolicy
 
-__all__ = ["BaseClient", "Call", "Gather", "Download", "ListAll", "Flow", "api", "MAX_REDIRECTS"]
+__all__ = ["BaseClient", "Call", "Gather", "Download", "ListAll", "Flow", "api", "MAX_REDIRECTS",
+           "UploadResult"]
 
 if TYPE_CHECKING:
     from ._async import AsyncSynapseClient
@@ -103,6 +105,27 @@ class ListAll:
     params: Mapping[str, Any] | None
     page_size: int
     url_conversion: Any = None
+
+
+class UploadResult(dict):  # type: ignore[type-arg]
+    """The server's answer to a finished upload (a plain dict), with this upload's own
+    figures in ``.stats`` (``resumed_from``, ``bytes_sent``, ``chunks``, ``realigned``).
+
+    Uploads running at once each get their own figures here, whereas
+    ``client.last_upload`` is the last upload *of the calling thread or task*.
+
+    >>> up = UploadResult({"id": 3}, {"chunks": 2}); up, up.stats
+    ({'id': 3}, {'chunks': 2})
+    """
+
+    def __init__(self, answer: Mapping[str, Any], stats: Mapping[str, Any]) -> None:
+        super().__init__(answer)
+        self.stats = dict(stats)
+
+
+#: (client id, figures) of the last chunked upload in this thread / asyncio task
+_LAST_UPLOAD: contextvars.ContextVar[tuple[int, dict[str, Any]] | None] = contextvars.ContextVar(
+    "synapse_nb_last_upload", default=None)
 
 
 @dataclass
@@ -289,6 +312,27 @@ class BaseClient:
         return self._api_resolved
 
     # -- public attributes -----------------------------------------------------------
+    @property
+    def last_upload(self) -> dict[str, Any] | None:
+        """Figures of this client's last chunked upload *in the calling thread or asyncio
+        task* (``resumed_from``, ``bytes_sent``, ``chunks``, ``realigned``), or None; from
+        a thread or task that made none, the client's latest upload.
+
+        Concurrent uploads never overwrite each other's figures: each also comes back on
+        its result (:class:`UploadResult` ``.stats``).
+        """
+        held = _LAST_UPLOAD.get()
+        if held is not None and held[0] == id(self):
+            return held[1]
+        # read from a context that made no upload (the caller of an event loop's task):
+        # the client's latest, as before
+        return self.__dict__.get("_last_upload_any")
+
+    @last_upload.setter
+    def last_upload(self, stats: dict[str, Any] | None) -> None:
+        _LAST_UPLOAD.set(None if stats is None else (id(self), stats))
+        self.__dict__["_last_upload_any"] = stats
+
     @property
     def base_url(self) -> str:
         return self.config.base_url

@@ -19,7 +19,7 @@ import logging
 from pathlib import Path
 from typing import Any, BinaryIO, Callable
 
-from .base import Answer, Call, Flow
+from .base import Answer, Call, Flow, UploadResult
 from .errors import error_for_status
 from .journal import ChunkJournal
 
@@ -123,4 +123,5 @@ def chunked_upload_flow(client: Any, path: str | Path, chunk_size: int = DEFAULT
     # finishing is idempotent (a finished upload answers itself again), so it may be retried
     result = yield Call("POST", url, json={"md5": md5.hexdigest()}, idempotent=True)
     journal.clear()
-    return result
+    # this upload's own figures travel with its result (client.last_upload is per thread/task)
+    return UploadResult(result, stats) if isinstance(result, dict) else result

@@ -30,6 +30,7 @@ import pandas as pd
 
 from .._util import atomic_write
 from . import FORMATS
+from ._progress import progress_bar
 from .fetch import FileJob, fetch_files
 from .manifest import annotation_groups
 
@@ -110,8 +111,9 @@ class _Shapes:
             area = _none(c["area"][pos])
             if area is None:
                 area = (box[2] - box[0]) * (box[3] - box[1])
+            x1, y1, x2, y2 = (float(v) for v in box)
             out.append(Shape(self.first_id[unit] + k, str(label), self.ids[str(label)],
-                             tuple(float(v) for v in box), pts, float(area),
+                             (x1, y1, x2, y2), pts, float(area),
                              _none(c["confidence"][pos])))
         return out
 
@@ -167,7 +169,7 @@ def export_snapshot(snap: "Snapshot", dest: Path, fmt: str, *, images: bool,
     shapes = _Shapes(snap.frame, snap.labels)
     items = iter_images(rec, shapes, fmt, dest, md5, fetch_size)
     splits = list(dict.fromkeys(rec["split"]))
-    bar = _records_bar(progress, len(rec))
+    bar = progress_bar(progress, len(rec), desc="annotations", unit="images")
     try:
         if fmt == "coco":
             from .export_coco import write_coco  # noqa: PLC0415
@@ -189,14 +191,6 @@ def export_snapshot(snap: "Snapshot", dest: Path, fmt: str, *, images: bool,
         "shapes_skipped": dict(shapes.skipped), "md5": md5}}
     atomic_write(dest / "manifest.json", orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
     return dest
-
-
-def _records_bar(progress: bool | None, total: int) -> Any:
-    if progress is False or (progress is None and total < 200):
-        return None
-    from tqdm.auto import tqdm  # noqa: PLC0415
-
-    return tqdm(total=total, unit="images", desc="annotations", leave=False)
 
 
 def _write_parquet(snap: "Snapshot", dest: Path, md5: dict[str, str]) -> None:

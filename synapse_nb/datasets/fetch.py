@@ -24,6 +24,7 @@ from typing import Any, Iterable, Iterator
 import orjson
 
 from .._util import atomic_file, md5_file
+from ._progress import progress_bar
 
 __all__ = ["FileJob", "FetchReport", "fetch_files", "Ledger", "FetchError"]
 
@@ -122,15 +123,6 @@ def _fetch_one(client: Any, job: FileJob, ledger: Ledger, strict: bool) -> tuple
     return md5, len(data), verified
 
 
-def _bars(progress: bool | None, total: int) -> tuple[Any, Any]:
-    if progress is False or (progress is None and total < 200):
-        return None, None
-    from tqdm.auto import tqdm  # noqa: PLC0415
-
-    return (tqdm(total=total, unit="files", desc="images", leave=False),
-            tqdm(unit="B", unit_scale=True, unit_divisor=1024, desc="bytes", leave=False))
-
-
 def fetch_files(client: Any, jobs: Iterable[FileJob], *, state_dir: Path, total: int = 0,
                 max_workers: int = 8, progress: bool | None = None,
                 strict_checksums: bool = False) -> FetchReport:
@@ -143,7 +135,8 @@ def fetch_files(client: Any, jobs: Iterable[FileJob], *, state_dir: Path, total:
         raise ValueError(f"max_workers must be >= 1, got {max_workers}")
     report = FetchReport()
     ledger = Ledger(state_dir)
-    files_bar, bytes_bar = _bars(progress, total)
+    files_bar = progress_bar(progress, total, desc="images", unit="files")
+    bytes_bar = progress_bar(progress, total, desc="bytes", unit="B", count_bytes=True)
 
     def work(job: FileJob) -> tuple[str, int, bool, bool]:
         md5 = _present(job, ledger)

@@ -71,6 +71,7 @@ from .stream import iter_frames, iter_frames_async, to_arrow, to_arrow_async, to
 from .cache import FrameCache, FrameChanges, diff_frames
 from .convert import records_to_batch, table_to_frame
 from .expand import expand_json
+from .pump import pause_gc_during_fetches
 from .schema import RESOURCES
 from .v2 import (experiments_frame, ground_truths_frame, members_frame, reviews_frame,
                  trains_frame)
@@ -85,6 +86,6 @@ __all__ = [
     "iter_frames_async", "to_arrow_async", "to_parquet_async", "refresh_async",
     "FrameFunction", "AsyncFrameFunction", "FRAME_FUNCTIONS",
     "refresh", "FrameCache", "FrameChanges", "diff_frames", "RESOURCES",
-    "records_to_batch", "table_to_frame", "AnnotationConverter",
+    "records_to_batch", "table_to_frame", "AnnotationConverter", "pause_gc_during_fetches",
     "experiments_frame", "trains_frame", "reviews_frame", "ground_truths_frame", "members_frame",
 ]

@@ -5,11 +5,16 @@ Every frame function takes a client, the resource's filters as keyword arguments
 - ``progress``: ``None`` (bar only for fetches of 5 pages or more), ``True``, ``False``;
 - ``page_size`` / ``concurrency``: passed to ``client.paginate`` (client defaults if None);
 - ``params``: extra query parameters sent as given (not checked);
-- ``cache``: ``False`` (default), ``True`` (``<client.cache_dir>/frames`` or
-  ``~/.cache/synapse_nb/frames``), a folder, or a :class:`FrameCache`; a cached frame is
-  returned without a request;
+- ``cache``: ``False`` (default), ``True`` (``<client.cache_dir>/frames``, i.e.
+  ``$SYNAPSE_NB_CACHE_DIR/frames`` or the platform's user cache), a folder, or a
+  :class:`FrameCache`; a cached frame is returned without a request;
 - ``refresh``: with a cache, fetch again anyway, store the new frame, and put what changed
   in ``df.attrs["changes"]`` (counts and up to 20 ids of each kind).
+
+A frame filtered by one ``project`` (or ``data_collection``) that comes back empty is
+checked: when that project does not exist (or the token cannot see it) the function raises
+:class:`~synapse_nb.client.NotFoundError` naming it, rather than return an empty frame
+that looks like a project without tasks. A real project without rows gives an empty frame.
 
 With a sync client the function returns the DataFrame; with an ``AsyncSynapseClient`` it
 returns an awaitable that gives the DataFrame (``df = await tasks_frame(aclient)``).
@@ -22,6 +27,8 @@ from typing import Any, AsyncIterator, Iterator, Mapping
 
 import pandas as pd
 import pyarrow as pa
+
+from synapse_nb.client.errors import NotFoundError
 
 from .annotations import AnnotationConverter
 from .cache import FrameCache, FrameChanges, diff_frames, resolve_cache
@@ -116,11 +123,49 @@ def fetch_frame(client: Any, kind: str, *, progress: bool | None = None,
             with paused_gc():
                 df = build([b async for b in aiter_batches(client, resource.path, query,
                                                            consumer, **fetch)])
+            for method, value in _parents_to_check(client, df, filters):
+                try:
+                    await getattr(client, method)(value)
+                except NotFoundError as err:
+                    raise _missing_parent(err, kind, method, value) from None
             return _finish(df, client, store, kind, query, old)
         return run()
     with paused_gc():
         df = build(list(iter_batches(client, resource.path, query, consumer, **fetch)))
+    for method, value in _parents_to_check(client, df, filters):
+        try:
+            getattr(client, method)(value)
+        except NotFoundError as err:
+            raise _missing_parent(err, kind, method, value) from None
     return _finish(df, client, store, kind, query, old)
+
+
+#: filter -> the client method that fetches that object (asked only when a frame is empty)
+_PARENTS = {"project": "get_project", "data_collection": "get_data_collection"}
+
+
+def _parents_to_check(client: Any, df: pd.DataFrame, filters: Mapping[str, Any] | None) -> list[tuple[str, Any]]:
+    """An empty frame filtered by one project (or data collection): is there such a thing?
+
+    ``tasks_frame(client, project=999)`` on a project that does not exist must not look
+    like a project without tasks; the one extra request is made only for empty frames.
+    """
+    if len(df) or not filters:
+        return []
+    out = []
+    for name, method in _PARENTS.items():
+        value = filters.get(name)
+        if isinstance(value, (int, str)) and not isinstance(value, bool) and callable(getattr(client, method, None)):
+            out.append((method, value))
+    return out
+
+
+def _missing_parent(err: NotFoundError, kind: str, method: str, value: Any) -> NotFoundError:
+    """The 404 of ``get_project(999)`` as an error that names what is missing."""
+    name = method.removeprefix("get_")
+    return NotFoundError(404, f"{name.replace('_', ' ')} {value} does not exist (or this token cannot "
+                              f"see it), so {kind}_frame({name}={value!r}) has no rows; check the id",
+                         response=err.response)
 
 
 async def _resolved(value: Any) -> Any:
@@ -203,7 +248,6 @@ class _Chunker:
         self.converter, self.rows = converter, rows
         self.pending: list[pa.RecordBatch] = []
         self.n = 0
-        self.seen_last: Any = None
 
     def _take(self, n: int) -> pd.DataFrame:
         table = pa.Table.from_batches(self.pending, schema=self.converter.schema)

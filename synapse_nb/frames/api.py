@@ -5,6 +5,9 @@ argument: ``tasks_frame(client)`` takes a ``SynapseClient`` and returns a DataFr
 ``tasks_frame_async(aclient)`` takes an ``AsyncSynapseClient`` and is awaited. Each
 passes the wrong kind of client back with an error that names its twin. Columns and
 dtypes are declared in :mod:`synapse_nb.frames.schema` (listed in every docstring).
+Tasks, assignments and ground-truth events also take ``label=`` (one label or several):
+the server has no such filter, so it is applied on the client (:mod:`.labels`, noted in
+``df.attrs["label_filter"]``).
 
 Example:
     >>> from synapse_nb import connect                                   # doctest: +SKIP
@@ -23,6 +26,7 @@ from .adapters import refresh as _refresh
 from .cache import FrameChanges
 from .annotations import ANNOTATION_COLUMNS
 from .fetch import is_async_client
+from .labels import keep_label, take_label
 from .schema import RESOURCES
 
 if TYPE_CHECKING:
@@ -143,9 +147,11 @@ def _frame_function(kind: str) -> FrameFunction:
               concurrency: int | None = None, params: Mapping[str, Any] | None = None,
               cache: Any = False, refresh: bool = False, **filters: Any) -> pd.DataFrame:
         check_client(frame.__name__, client, False)
-        return fetch_frame(client, kind, progress=progress, page_size=page_size,  # type: ignore[no-any-return]
-                           concurrency=concurrency, params=params, cache=cache, refresh=refresh,
-                           filters=filters)
+        label = take_label(kind, filters)
+        df = fetch_frame(client, kind, progress=progress, page_size=page_size,
+                         concurrency=concurrency, params=params, cache=cache, refresh=refresh,
+                         filters=filters)
+        return df if label is None else keep_label(df, label)  # type: ignore[no-any-return]
     frame.__name__ = frame.__qualname__ = f"{kind}_frame"
     frame.__doc__ = _doc(kind, False)
     return frame
@@ -157,9 +163,11 @@ def _async_frame_function(kind: str) -> AsyncFrameFunction:
                     params: Mapping[str, Any] | None = None, cache: Any = False,
                     refresh: bool = False, **filters: Any) -> pd.DataFrame:
         check_client(frame.__name__, client, True)
-        return await fetch_frame(client, kind, progress=progress, page_size=page_size,  # type: ignore[no-any-return]
-                                 concurrency=concurrency, params=params, cache=cache,
-                                 refresh=refresh, filters=filters)
+        label = take_label(kind, filters)
+        df = await fetch_frame(client, kind, progress=progress, page_size=page_size,
+                               concurrency=concurrency, params=params, cache=cache,
+                               refresh=refresh, filters=filters)
+        return df if label is None else keep_label(df, label)  # type: ignore[no-any-return]
     frame.__name__ = frame.__qualname__ = f"{kind}_frame_async"
     frame.__doc__ = _doc(kind, True)
     return frame

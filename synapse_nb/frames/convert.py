@@ -32,8 +32,7 @@ import pyarrow.compute as pc
 
 from .schema import Column, Resource
 
-__all__ = ["ConversionStats", "records_to_batch", "column_array", "table_to_frame",
-           "empty_table", "dumps_json"]
+__all__ = ["ConversionStats", "records_to_batch", "column_array", "table_to_frame", "dumps_json"]
 
 _ARROW_ERRORS = (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError,
                  ValueError, OverflowError)
@@ -48,13 +47,6 @@ class ConversionStats:
     rows_without_id: int = 0
     coerced: dict[str, int] = field(default_factory=dict)
     unknown_categories: dict[str, set[str]] = field(default_factory=dict)
-
-    def merge(self, other: ConversionStats) -> None:
-        self.rows_without_id += other.rows_without_id
-        for k, v in other.coerced.items():
-            self.coerced[k] = self.coerced.get(k, 0) + v
-        for k, s in other.unknown_categories.items():
-            self.unknown_categories.setdefault(k, set()).update(s)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -74,14 +66,6 @@ def dumps_json(value: Any) -> str:
 
 # ---------------------------------------------------------------------------------------
 # Reading values out of records
-
-
-def _dig(record: Any, path: tuple[str, ...]) -> Any:
-    for key in path:
-        if not isinstance(record, dict):
-            return None
-        record = record.get(key)
-    return record
 
 
 def _path_values(records: list[dict[str, Any]], path: tuple[str, ...],
@@ -442,11 +426,6 @@ def _walk(rows: list[dict[str, Any]], col: Column, memo: dict[Any, Any],
         return _json_texts(_extra_values(rows, known))
     raw = _raw_values(rows, col, memo)
     return _json_texts(raw) if col.kind == "json" else raw
-
-
-def empty_table(schema: pa.Schema) -> pa.Table:
-    """A zero-row table with every declared column."""
-    return schema.empty_table()
 
 
 # ---------------------------------------------------------------------------------------

@@ -16,13 +16,16 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import gc
+import os
 import queue
 import threading
 from contextlib import contextmanager
 from typing import Any, AsyncIterator, Iterable, Iterator
 
-__all__ = ["pump_pages", "apump_pages", "paused_gc", "collect_young", "QUEUE_PAGES"]
+__all__ = ["pump_pages", "apump_pages", "paused_gc", "pause_gc_during_fetches", "collect_young",
+           "QUEUE_PAGES"]
 
 # Pages waiting for conversion at most (about 2.5 conversion batches of 100-row pages).
 QUEUE_PAGES = 100
@@ -118,27 +121,56 @@ async def apump_pages(pages: Any, maxsize: int = QUEUE_PAGES) -> AsyncIterator[A
 _gc_lock = threading.Lock()
 _gc_holders = 0
 _gc_was_enabled = False
+#: fetches in this context (thread, asyncio task) may pause the collector; off by default
+_GC_PAUSE: contextvars.ContextVar[bool] = contextvars.ContextVar("synapse_nb_gc_pause", default=False)
+
+
+@contextmanager
+def pause_gc_during_fetches(enabled: bool = True) -> Iterator[None]:
+    """Opt in, for the fetches inside this block, to pausing Python's cyclic garbage collector.
+
+    Off by default: the collector is process-wide, and a library should not switch it off
+    under the rest of a kernel. Inside this block (or with ``SYNAPSE_NB_PAUSE_GC=1`` in the
+    environment) whole-frame fetches pause it while they run and resume it after: on a
+    100k-task frame that saved ~1.8 s of CPU, a third of the fetch's CPU, because pages of
+    decoded JSON waiting for conversion are traversed again and again by young collections.
+    Other threads' code runs without a collector meanwhile, hence opt-in.
+
+    >>> from synapse_nb.frames.pump import paused_gc
+    >>> with pause_gc_during_fetches():
+    ...     with paused_gc():
+    ...         gc.isenabled()
+    False
+    >>> with paused_gc():  # not opted in: the collector stays on
+    ...     gc.isenabled()
+    True
+    """
+    token = _GC_PAUSE.set(enabled)
+    try:
+        yield
+    finally:
+        _GC_PAUSE.reset(token)
+
+
+def _gc_pause_wanted() -> bool:
+    return _GC_PAUSE.get() or os.environ.get("SYNAPSE_NB_PAUSE_GC", "") in ("1", "true", "yes")
 
 
 @contextmanager
 def paused_gc() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector for the length of a whole-frame fetch.
+    """Pause the cyclic garbage collector for the length of a whole-frame fetch, when the
+    caller opted in (:func:`pause_gc_during_fetches`); a no-op otherwise.
 
-    Pages of decoded JSON (acyclic dicts and lists) waiting in the queue and the batch
-    buffer survive young collections and get traversed again and again: on a 100k-task
-    frame that was ~1.8 s of CPU, a third of the fetch's CPU. Reference counting still frees
-    every page as soon as it is converted, and :func:`collect_young` (called after each
-    converted batch) frees the young cycles the HTTP stack leaves per response, so memory
-    stays bounded.
-    Nested and concurrent fetches share one pause (the last to finish resumes the
-    collector, and only if it was on). Not used by ``iter_frames``, whose caller's code
-    runs between frames.
-
-    >>> with paused_gc():
-    ...     gc.isenabled()
-    False
+    Reference counting still frees every page as soon as it is converted, and
+    :func:`collect_young` (called after each converted batch) frees the young cycles the
+    HTTP stack leaves per response, so memory stays bounded. Nested and concurrent fetches
+    share one pause (the last to finish resumes the collector, and only if it was on). Not
+    used by ``iter_frames``, whose caller's code runs between frames.
     """
     global _gc_holders, _gc_was_enabled
+    if not _gc_pause_wanted():
+        yield
+        return
     with _gc_lock:
         if _gc_holders == 0:
             _gc_was_enabled = gc.isenabled()

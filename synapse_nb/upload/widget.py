@@ -160,7 +160,9 @@ class UploadWidget(widgets.VBox):
             return
         self.plan = self._plan_obj.to_frame()
         ready = self.plan.attrs["ready"]
-        self._say(f"{ready:,} data unit(s) ready, {len(self.plan) - ready:,} row(s) skipped. Press Upload to send them.")
+        notes = "".join(f" Note: {w}." for w in self.plan.attrs.get("warnings", []))
+        self._say(f"{ready:,} data unit(s) ready, {len(self.plan) - ready:,} row(s) skipped. "
+                  f"Press Upload to send them.{notes}")
         self.table.value = _table(self.plan)
 
     def _on_upload(self) -> None:

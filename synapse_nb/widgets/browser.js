@@ -61,7 +61,9 @@ function render({ model, el }) {
         input.type = "text";
         input.placeholder = "any";
         input.value = f.text;
-        input.addEventListener("change", () => send({ event: "filter", key: f.key, text: input.value }));
+        const submit = () => send({ event: "filter", key: f.key, text: input.value });
+        input.addEventListener("change", submit);
+        input.addEventListener("keydown", (ev) => { if (ev.key === "Enter") submit(); });
         wrap.append(input);
       }
       parts.push(wrap);
@@ -70,7 +72,13 @@ function render({ model, el }) {
     search.type = "search";
     search.placeholder = "search…";
     search.value = model.get("search");
-    search.addEventListener("change", () => send({ event: "search", text: search.value }));
+    // Enter, leaving the box, or its clear button: each sends the text once.
+    const submit = () => {
+      if (search.value !== model.get("search")) send({ event: "search", text: search.value });
+    };
+    search.addEventListener("change", submit);
+    search.addEventListener("search", submit);
+    search.addEventListener("keydown", (ev) => { if (ev.key === "Enter") submit(); });
     parts.push(search);
     bar.replaceChildren(...parts);
   }

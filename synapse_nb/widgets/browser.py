@@ -88,6 +88,7 @@ class RecordBrowser(BrowserEvents, W.VBox):
     default_columns: ClassVar[tuple[str, ...]] = ()
     filter_specs: ClassVar[tuple[tuple[str, str], ...]] = ()
     default_server_filters: ClassVar[dict[str, Any]] = {}
+    tag_names: ClassVar[bool] = True  # a ``tags`` column holds task tag ids
 
     def __init__(self, source: pd.DataFrame | Any = None, /, *, client: Any = None,
                  frame: pd.DataFrame | None = None, columns: Sequence[str] | None = None,
@@ -237,11 +238,11 @@ class RecordBrowser(BrowserEvents, W.VBox):
 
     def _value_names(self) -> dict[str, dict[Any, str]]:
         """column -> {value: text} for the filter dropdowns (ids -> names)."""
-        return self.names.value_names(self.query.frame)
+        return self.names.value_names(self.query.frame, tags=self.tag_names)
 
     def _formatters(self) -> dict[str, Callable[[Any], Any]]:
         """column -> function of a cell value giving the text the table shows."""
-        return self.names.formatters(self.query.frame.columns)
+        return self.names.formatters(self.query.frame.columns, tags=self.tag_names)
 
     # -- the public surface -------------------------------------------------------------
 

@@ -140,22 +140,24 @@ class NameResolver:
         names = self.tags()
         return [names[int(t)][0] if int(t) in names else str(t) for t in value]
 
-    def formatters(self, columns: Iterable[str]) -> dict[str, Callable[[Any], Any]]:
-        """column -> cell formatter, for the id columns of ``columns`` that have names."""
+    def formatters(self, columns: Iterable[str], *, tags: bool = True
+                   ) -> dict[str, Callable[[Any], Any]]:
+        """column -> cell formatter, for the id columns of ``columns`` that have names
+        (``tags=False``: a ``tags`` column that does not hold task tags)."""
         out: dict[str, Callable[[Any], Any]] = {}
         columns = list(columns)
         if any(c in USER_COLUMNS for c in columns) and self.users():
             out.update({c: self.format_user for c in columns if c in USER_COLUMNS})
-        if any(c in TAG_COLUMNS for c in columns) and self.tags():
+        if tags and any(c in TAG_COLUMNS for c in columns) and self.tags():
             out.update({c: self.format_tags for c in columns if c in TAG_COLUMNS})
         return out
 
-    def value_names(self, frame: pd.DataFrame) -> dict[str, dict[Any, str]]:
+    def value_names(self, frame: pd.DataFrame, *, tags: bool = True) -> dict[str, dict[Any, str]]:
         """column -> {id: "name (id)"} for the filter dropdowns."""
         out: dict[str, dict[Any, str]] = {}
         if any(c in USER_COLUMNS for c in frame.columns) and self.users():
             users = {i: f"{n} ({i})" for i, n in self.users().items()}
             out.update({c: users for c in frame.columns if c in USER_COLUMNS})
-        if "tags" in frame.columns and self.tags():
+        if tags and "tags" in frame.columns and self.tags():
             out["tags"] = {i: f"{n} ({i})" for i, (n, _p) in self.tags().items()}
         return out

@@ -262,7 +262,7 @@ def _shape_svg(shape: Shape, color: str, stroke: float, font: float) -> str:
         return body
     x, y = shape.box[0], shape.box[1]
     text = _caption(shape)
-    width = font * 0.62 * len(text) + font * 0.6
+    width = font * 0.66 * len(text) + font * 0.6
     top = y - font * 1.3 if y - font * 1.3 >= 0 else y
     return (body + f'<g class="snb-shape-label" data-label="{esc(shape.label)}">'
             f'<rect x="{_num(x)}" y="{_num(top)}" width="{_num(width)}" height="{_num(font * 1.3)}" '

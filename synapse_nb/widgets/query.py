@@ -23,15 +23,15 @@ Example:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
-import orjson
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from synapse_nb.frames.labels import annotations_of, label_mask, row_labels
 
 __all__ = ["LABEL_FILTER", "FrameQuery", "annotations_of", "is_list_column", "row_labels"]
 
@@ -42,32 +42,6 @@ def _is_empty(value: Any) -> bool:
     if value is None or value == "":
         return True
     return isinstance(value, (list, tuple, set, frozenset)) and len(value) == 0
-
-
-def annotations_of(data: Any) -> list[Any]:
-    """The ``annotations`` list of a payload (dict or JSON text); [] when there is none."""
-    if isinstance(data, str):
-        try:
-            data = orjson.loads(data)
-        except orjson.JSONDecodeError:
-            return []
-    anns = data.get("annotations") if isinstance(data, dict) else None
-    return anns if isinstance(anns, list) else []
-
-
-def row_labels(data: Any) -> set[str]:
-    """The labels of the annotation objects in one ``data`` value (dict or JSON text).
-
-    >>> sorted(row_labels('{"annotations": [{"label": "car"}, {"class": "person"}]}'))
-    ['car', 'person']
-    """
-    out: set[str] = set()
-    for ann in annotations_of(data):
-        if isinstance(ann, dict):
-            label = ann.get("label", ann.get("class"))
-            if label is not None:
-                out.add(str(label))
-    return out
 
 
 def _list_column_matches(series: pd.Series, wanted: list[Any]) -> np.ndarray:
@@ -281,31 +255,12 @@ class FrameQuery:
         return mask
 
     def _label_mask(self, wanted: set[str], within: np.ndarray) -> np.ndarray:
-        """Rows (among ``within``) with an annotation labelled one of ``wanted``.
-
-        On JSON text, a substring search for the quoted label picks the candidates first
-        (vectorised), and only those are parsed: on a million rows the cost follows the
-        rows that can match, not the frame's length.
-        """
+        """Rows (among ``within``) with an annotation labelled one of ``wanted``
+        (:func:`synapse_nb.frames.labels.label_mask`: cost follows the candidate rows)."""
         if self._labels is not None or "data" not in self.frame.columns:
             return np.fromiter((bool(s & wanted) for s in self.labels()), dtype=bool,
                                count=len(self.frame))
-        data = self.frame["data"]
-        candidates = np.zeros(len(data), dtype=bool)
-        # Quoted as in the JSON text, whether non-ASCII was written raw or \u-escaped.
-        needles = {json.dumps(label, ensure_ascii=e) for label in wanted for e in (True, False)}
-        is_text = data.dtype != object or pd.api.types.infer_dtype(data, skipna=True) == "string"
-        if is_text:
-            for needle in needles:
-                found = data.str.contains(needle, regex=False)
-                candidates |= found.to_numpy(dtype=bool, na_value=False)
-        else:  # dicts (or a mix) in an object column: check every row
-            candidates[:] = True
-        positions = np.flatnonzero(candidates & within)
-        out = np.zeros(len(data), dtype=bool)
-        values = data.iloc[positions].tolist()
-        out[positions] = [bool(row_labels(v) & wanted) for v in values]
-        return out
+        return label_mask(self.frame["data"], wanted, within)
 
     def _search_mask(self) -> np.ndarray:
         text = self.search

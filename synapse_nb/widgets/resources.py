@@ -126,38 +126,25 @@ class TaskBrowser(RecordBrowser):
         return answer
 
     def _refresh_tags(self, task_ids: list[int], tag_ids: list[int], action: str) -> None:
-        """Show the tasks' tags as the server now has them (re-read), else as applied."""
+        """Show the tagged tasks as the server now has them (the whole rows re-read: tags
+        and ``modified`` change together), else the tags as applied."""
         frame = self.frame
         if "tags" not in frame.columns:
             return
         try:
             from synapse_nb import frames
 
-            new = {}
-            for start in range(0, len(task_ids), 200):  # keep each query string short
-                chunk = task_ids[start:start + 200]
-                fresh = frames.tasks_frame(self.client, id__in=chunk, progress=False)["tags"]
-                new.update({int(i): list(v) if v is not None else [] for i, v in fresh.items()})
-        except Exception:  # frames missing or the re-read failed: apply the change locally
-            new = {}
-            for i, v in frame["tags"].reindex(task_ids).items():
-                current = list(v) if isinstance(v, (list, tuple)) or hasattr(v, "tolist") else []
-                if action == "add":
-                    current += [t for t in tag_ids if t not in current]
-                else:
-                    current = [t for t in current if t not in tag_ids]
-                new[int(i)] = current
-        positions = frame.index.get_indexer(list(new))
-        keep = positions >= 0
-        column = frame["tags"].copy()
-        values = [v for v, k in zip(new.values(), keep) if k]
-        if isinstance(column.dtype, pd.ArrowDtype):
-            column.iloc[positions[keep]] = pd.array(values, dtype=column.dtype)
-        else:
-            column = column.astype(object)
-            for p, v in zip(positions[keep], values):
-                column.iat[p] = v
-        self._replace_frame(frame.assign(tags=column), keep_ids=self.selected.index.tolist())
+            parts = [frames.tasks_frame(self.client, id__in=task_ids[i:i + 200], progress=False)
+                     for i in range(0, len(task_ids), 200)]  # keep each query string short
+            fresh = pd.concat(parts)
+            fresh = fresh[fresh.index.isin(frame.index)]
+            if not set(frame.columns) <= set(fresh.columns):
+                raise KeyError("the frame has columns the server's rows do not")
+            updated = pd.concat([frame[~frame.index.isin(fresh.index)],
+                                 fresh[frame.columns]]).reindex(frame.index)
+        except Exception:  # the re-read failed, or a frame of another shape: apply locally
+            updated = frame.assign(tags=_tags_applied(frame["tags"], task_ids, tag_ids, action))
+        self._replace_frame(updated, keep_ids=self.selected.index.tolist())
 
     def _tag_from_input(self, text: str, action: str) -> None:
         count = len(self.table.selection)
@@ -170,6 +157,30 @@ class TaskBrowser(RecordBrowser):
         self._set_status(f"{verb} {text.strip()!r} {where} {count:,} selected task(s).")
 
 
+def _tags_applied(column: pd.Series, task_ids: list[int], tag_ids: list[int],
+                  action: str) -> pd.Series:
+    """``column`` (task tags) with ``tag_ids`` added to or removed from ``task_ids``."""
+    column = column.copy()
+    positions, values = [], []
+    for position, value in zip(column.index.get_indexer(task_ids), column.reindex(task_ids)):
+        if position < 0:
+            continue
+        current = list(value) if value is not None and hasattr(value, "__iter__") else []
+        if action == "add":
+            current += [t for t in tag_ids if t not in current]
+        else:
+            current = [t for t in current if t not in tag_ids]
+        positions.append(position)
+        values.append(current)
+    if isinstance(column.dtype, pd.ArrowDtype):
+        column.iloc[positions] = pd.array(values, dtype=column.dtype)
+        return column
+    column = column.astype(object)
+    for position, value in zip(positions, values):
+        column.iat[position] = value
+    return column
+
+
 class AssignmentBrowser(RecordBrowser):
     """Assignments: filter by label/review status, project, label; image with shapes."""
 
@@ -179,6 +190,7 @@ class AssignmentBrowser(RecordBrowser):
                        "is_confirmed", "modified")
     filter_specs = (("status_label", "label status"), ("status_review", "review"),
                     ("project", "project"), ("label", "label"))
+    tag_names = False  # assignment tags are not task tags
 
 
 class GroundTruthBrowser(RecordBrowser):

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-__all__ = ["server_list"]
+__all__ = ["member_names", "server_list"]
 
 
 def server_list(server: Any, token: str, resource: str, **params: Any) -> dict[int, dict[str, Any]]:
@@ -23,3 +23,18 @@ def server_list(server: Any, token: str, resource: str, **params: Any) -> dict[i
         tasks.update({t["id"]: t for t in body["results"]})
         url, query = body.get("next"), None
     return tasks
+
+
+def member_names(server: Any, token: str) -> dict[int, str]:
+    """user id -> name from the server's v2 members (``/v2/members/``, cursor pages)."""
+    headers = {"Synapse-Access-Token": f"Token {token}"}
+    names: dict[int, str] = {}
+    url: str | None = f"{server.base_url}/v2/members/"
+    query: dict[str, Any] | None = {"per_page": 100}
+    while url:
+        r = httpx.get(url, params=query, headers=headers, timeout=30, trust_env=False)
+        r.raise_for_status()
+        body = r.json()
+        names.update({m["user_id"]: m["name"] for m in body["data"] if m.get("name")})
+        url, query = (body.get("meta") or {}).get("pagination", {}).get("next_cursor"), None
+    return names

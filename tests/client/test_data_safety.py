@@ -158,3 +158,61 @@ def test_rows_deleted_during_a_walk_lose_no_survivor(mock, deleted):
     report = pages.report
     assert report.recovered == min(deleted, 20) and report.reread_pages == -(-(200 - deleted) // 20)
     assert report.duplicates_dropped == 0 and report.count == 200
+
+
+def _upload_sources(tmp_path, n=4):
+    out = []
+    for i in range(n):  # i + 2 chunks of 1000 bytes each
+        src = tmp_path / f"src{i}.bin"
+        src.write_bytes(bytes([i + 65]) * (1000 * (i + 2)))
+        out.append(src)
+    return out
+
+
+def test_concurrent_uploads_each_keep_their_own_figures(live_server, tmp_path):
+    import threading
+
+    sources = _upload_sources(tmp_path)
+    done = threading.Barrier(len(sources))
+    seen: dict[int, tuple[dict, dict]] = {}
+
+    with SynapseClient(live_server.base_url, access_token=live_server.access_token,
+                       cache_dir=tmp_path / "c") as client:
+        def one(i):
+            up = client.create_chunked_upload(sources[i], chunk_size=1000)
+            done.wait()  # every upload finished before anyone reads its figures
+            seen[i] = (getattr(up, "stats", None), client.last_upload)
+
+        threads = [threading.Thread(target=one, args=(i,)) for i in range(len(sources))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        # single-threaded use still reads last_upload as before
+        client.create_chunked_upload(sources[0], chunk_size=500)
+        assert client.last_upload["chunks"] == 4
+    assert sorted(seen) == list(range(len(sources)))
+    for i, (stats, last) in seen.items():
+        assert last["chunks"] == i + 2 and last["bytes_sent"] == 1000 * (i + 2), \
+            f"upload {i} read another upload's figures"
+        assert stats == last  # and its result carries the same
+
+
+def test_concurrent_async_uploads_each_keep_their_own_figures(live_server, tmp_path):
+    import asyncio
+
+    from synapse_nb.client import AsyncSynapseClient
+
+    sources = _upload_sources(tmp_path)
+
+    async def main():
+        async with AsyncSynapseClient(live_server.base_url, access_token=live_server.access_token,
+                                      cache_dir=tmp_path / "c") as client:
+            async def one(i):
+                up = await client.create_chunked_upload(sources[i], chunk_size=1000)
+                await asyncio.sleep(0.05)  # let the others finish
+                return up.stats, client.last_upload
+            return await asyncio.gather(*(one(i) for i in range(len(sources))))
+
+    for i, (stats, last) in enumerate(asyncio.run(main())):
+        assert stats["chunks"] == i + 2 and last == stats

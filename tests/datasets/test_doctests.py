@@ -8,7 +8,8 @@ import importlib
 
 import pytest
 
-MODULES = ["labels", "splits", "manifest", "records", "export_yolo", "export_voc", "readers"]
+MODULES = ["labels", "splits", "manifest", "records", "export_yolo", "export_voc", "readers",
+           "_progress"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -25,11 +25,14 @@ def _truth(client: Any, version: int) -> pd.DataFrame:
     return annotations_frame(events, of="ground_truth_events")
 
 
-def _boxes_by_unit(ann: pd.DataFrame) -> dict[int, list[tuple[str, float, float, float, float]]]:
-    out: dict[int, list] = {}
-    for row in ann.itertuples():
-        out.setdefault(int(row.data_unit), []).append(
-            (row.label, round(row.x1, 3), round(row.y1, 3), round(row.x2, 3), round(row.y2, 3)))
+def _boxes_by(ann: pd.DataFrame, key: dict[int, Any] | None = None,
+              digits: int = 3) -> dict[Any, list[tuple[str, float, float, float, float]]]:
+    """Sorted (label, x1, y1, x2, y2) per data unit (or per ``key[data_unit]``)."""
+    out: dict[Any, list] = {} if key is None else {k: [] for k in key.values()}
+    for r in ann.itertuples():
+        unit = int(r.data_unit)
+        out.setdefault(unit if key is None else key[unit], []).append(
+            (r.label, *(round(v, digits) for v in (r.x1, r.y1, r.x2, r.y2))))
     return {k: sorted(v) for k, v in out.items()}
 
 
@@ -55,7 +58,7 @@ def test_coco_boxes_read_by_pycocotools(client: Any, boxes: Snapshot, tmp_path: 
                      round(y + h, 3)))
                 ann_ids.append(a["id"])
     assert image_ids == set(truth.data_unit.astype(int))
-    assert {k: sorted(v) for k, v in got.items()} == _boxes_by_unit(truth)
+    assert {k: sorted(v) for k, v in got.items()} == _boxes_by(truth)
     assert len(ann_ids) == len(set(ann_ids)) == len(truth), "annotation ids must be unique"
     # split folders follow the events' categories
     events = ground_truth_events_frame(client, ground_truth_dataset_versions=2, progress=False)
@@ -105,12 +108,7 @@ def _sv_boxes(ds: Any, classes: list[str]) -> dict[str, list]:
 
 
 def _expected(snap: Snapshot, truth: pd.DataFrame) -> dict[str, list]:
-    names = dict(zip(snap.records.data_unit, snap.records.file_name))
-    out: dict[str, list] = {n: [] for n in names.values()}
-    for r in truth.itertuples():
-        out[names[int(r.data_unit)]].append(
-            (r.label, round(r.x1, 2), round(r.y1, 2), round(r.x2, 2), round(r.y2, 2)))
-    return {k: sorted(v) for k, v in out.items()}
+    return _boxes_by(truth, dict(zip(snap.records.data_unit, snap.records.file_name)), digits=2)
 
 
 def test_yolo_detection_read_by_supervision(client: Any, boxes: Snapshot, tmp_path: Path) -> None:

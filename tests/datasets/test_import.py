@@ -105,3 +105,24 @@ def test_import_reports_unmatched_and_unknown_labels(server_client: Any, tmp_pat
         import_annotations(client, coco, format="labelme", project=1)
     with pytest.raises(FileNotFoundError, match="does not exist"):
         import_annotations(client, tmp_path / "missing", format="coco", project=1)
+
+
+def test_as_predictions_keeps_scores_and_leaves_the_task_open(server_client: Any,
+                                                              tmp_path: Path) -> None:
+    _server, client = server_client
+    coco = tmp_path / "pred.json"
+    coco.write_text(
+        '{"images": [{"id": 7, "file_name": "detection_000003_image_1.png", "width": 320,'
+        ' "height": 240}], "categories": [{"id": 1, "name": "car"}],'
+        ' "annotations": [{"id": 1, "image_id": 7, "category_id": 1, "bbox": [10, 20, 30, 40],'
+        ' "score": 0.42}]}')
+    plan = import_annotations(client, coco, format="coco", project=1, as_predictions=True,
+                              dry_run=False)
+    assert plan.attrs["summary"] == {"written": 1}
+    task = tasks_frame(client, project=1, data_unit=[3], progress=False).iloc[0]
+    ann = annotations_frame(tasks_frame(client, project=1, data_unit=[3], progress=False))
+    assert task.status == "in_progress"  # saved, not submitted
+    assert ann[["label", "x1", "y1", "x2", "y2", "confidence"]].values.tolist() == [
+        ["car", 10.0, 20.0, 40.0, 60.0, 0.42]]
+    again = import_annotations(client, coco, format="coco", project=1, as_predictions=True)
+    assert again.attrs["summary"] == {"unchanged": 1}

@@ -108,3 +108,14 @@ def test_failed_files_are_reported_and_the_rest_kept(live_server: Any, tmp_path:
                         progress=False)
         assert all(j.path.exists() for j in good) and not bad.path.exists()
         assert set(Ledger(tmp_path / "state").entries) == {j.name for j in good}
+
+
+def test_progress_bars_for_images_bytes_and_records(live_server: Any, tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    with SynapseClient(live_server.base_url, access_token=live_server.access_token) as client:
+        snap = snapshot(client, tasks=[1, 2, 3], progress=False)
+        snap.export(tmp_path / "x", format="yolo", progress=True)
+    err = capsys.readouterr().err
+    assert "images" in err and "files" in err      # files fetched
+    assert "bytes" in err and "B/s" in err          # bytes fetched
+    assert "annotations" in err                     # records written

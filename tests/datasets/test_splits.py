@@ -95,3 +95,27 @@ def test_snapshot_needs_one_source(client: Any) -> None:
         snapshot(client)
     with pytest.raises(ValueError, match="exactly one"):
         snapshot(client, ground_truth_dataset_version=2, tasks=[1, 2])
+
+
+def test_snapshot_of_a_browser_selection(client: Any) -> None:
+    pytest.importorskip("ipywidgets", reason="browsers need ipywidgets")
+    from synapse_nb.widgets import TaskBrowser
+
+    browser = TaskBrowser(client, project=1)
+    chosen = [int(i) for i in browser.frame.index[:12]]
+    browser.select(chosen)
+    snap = snapshot(client, tasks=browser.selected, progress=False)
+    assert sorted(snap.records.source_id) == sorted(chosen)
+    by_ids = snapshot(client, tasks=chosen, progress=False)  # ids only: fetched again
+    assert by_ids.manifest["hash"] == snap.manifest["hash"]
+
+
+def test_async_client_is_refused_with_a_hint(live_server: Any) -> None:
+    from synapse_nb.client import AsyncSynapseClient
+    from synapse_nb.datasets import import_annotations
+
+    aclient = AsyncSynapseClient(live_server.base_url, access_token=live_server.access_token)
+    with pytest.raises(TypeError, match="sync SynapseClient"):
+        snapshot(aclient, ground_truth_dataset_version=2)
+    with pytest.raises(TypeError, match="sync SynapseClient"):
+        import_annotations(aclient, ".", format="coco", project=1)

@@ -158,8 +158,28 @@ def test_other_resources_use_their_paths():
     assert client.calls[-1][0] == "jobs/"
 
 
-def test_short_fetch_pages_constant_is_five():
-    assert fetch_mod.SHORT_FETCH_PAGES == 5
+@pytest.mark.parametrize("pages, progress, bar", [(4, None, False), (5, None, True),
+                                                  (1, True, True), (9, False, False)])
+def test_progress_bar_only_for_long_fetches_unless_asked(monkeypatch, pages, progress, bar):
+    import tqdm.auto
+
+    made = []
+
+    class Bar:
+        def __init__(self, total=None, **kw):
+            made.append(total)
+
+        def update(self, n):
+            pass
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", Bar)
+    client = FakeClient([make_task(i) for i in range(1, pages * 2 + 1)], page_size=2)
+    df = tasks_frame(client, progress=progress)
+    assert len(df) == pages * 2
+    assert made == ([pages * 2] if bar else []), f"{pages} pages (threshold {fetch_mod.SHORT_FETCH_PAGES})"
 
 
 def test_a_non_client_gets_a_clear_error():

@@ -114,7 +114,7 @@ def test_expanded_data_unit_flattens_and_keeps_ids(client):
 
 def test_empty_result_keeps_shape(client):
     full = tasks_frame(client, project=1, progress=False)
-    empty = tasks_frame(client, project=987654, progress=False)
+    empty = tasks_frame(client, project=1, id__in=[987654], progress=False)  # a project, no rows
     assert len(empty) == 0 and list(empty.columns) == list(full.columns)
     assert empty.dtypes.equals(full.dtypes)
     assert empty.attrs["fetch_report"]["rows"] == 0
@@ -295,3 +295,29 @@ def test_a_frame_written_to_parquet_reads_back_with_plain_pandas(client, tmp_pat
     assert [list(tags) for tags in back["tags"]] == [list(tags) for tags in df["tags"]]
     assert isinstance(back["status"].dtype, pd.CategoricalDtype)
     assert pd.read_parquet(path, dtype_backend="pyarrow")["tags"].dtype == df["tags"].dtype
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_a_project_that_does_not_exist_is_named(live_server, kind):
+    import asyncio
+
+    from synapse_nb.client import AsyncSynapseClient, NotFoundError
+
+    def run(value):
+        return asyncio.run(value) if kind == "async" else value
+
+    async def aclosing_fetch(**filters):
+        async with AsyncSynapseClient(live_server.base_url, access_token=live_server.access_token) as ac:
+            return await frames.tasks_frame_async(ac, progress=False, **filters)
+
+    def fetch(**filters):
+        if kind == "async":
+            return run(aclosing_fetch(**filters))
+        with SynapseClient(live_server.base_url, access_token=live_server.access_token) as c:
+            return tasks_frame(c, progress=False, **filters)
+
+    with pytest.raises(NotFoundError, match=r"project 999 does not exist .*tasks_frame\(project=999\)"):
+        fetch(project=999)
+    # an existing project whose filter matches nothing is an empty frame, not an error
+    empty = fetch(project=1, status="completed", id__in=[10**9])
+    assert len(empty) == 0 and "status" in empty.columns

@@ -68,10 +68,10 @@ def test_async_pump_order_and_error():
     assert asyncio.run(run()) == list(range(20))
 
 
-def test_gc_is_paused_during_a_frame_fetch_and_resumed_after():
+def test_gc_stays_on_during_a_frame_fetch_unless_opted_in(monkeypatch):
     import gc
 
-    from synapse_nb.frames import tasks_frame
+    from synapse_nb.frames import pause_gc_during_fetches, tasks_frame
     from synapse_nb.frames.pump import paused_gc
 
     from .fakes import FakeClient, make_task
@@ -83,9 +83,17 @@ def test_gc_is_paused_during_a_frame_fetch_and_resumed_after():
             seen.append(gc.isenabled())
             return super().paginate(path, params, **kw)
 
+    monkeypatch.delenv("SYNAPSE_NB_PAUSE_GC", raising=False)
     assert gc.isenabled()
+    tasks_frame(Spy([make_task(1)]))  # no process-wide side effect by default
+    assert seen == [True] and gc.isenabled()
+    with pause_gc_during_fetches():  # opted in, for this block only
+        tasks_frame(Spy([make_task(1)]))
+    assert seen == [True, False] and gc.isenabled()
     tasks_frame(Spy([make_task(1)]))
-    assert seen == [False] and gc.isenabled()
+    monkeypatch.setenv("SYNAPSE_NB_PAUSE_GC", "1")  # or for the whole process
+    tasks_frame(Spy([make_task(1)]))
+    assert seen == [True, False, True, False] and gc.isenabled()
     with paused_gc():  # nested pauses: the outer one resumes
         with paused_gc():
             pass

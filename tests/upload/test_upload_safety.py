@@ -230,6 +230,7 @@ def test_xlsx_formulas_without_cached_values_warn_naming_columns(tmp_path: Path)
                                              r"'label' \(1 cell\)"):
         sheet = load_metadata(tmp_path / "meta.xlsx")
     assert sheet.lookup("a") == {"width": 3, "label": "x"}
+    assert len(sheet.warnings) == 1 and "'area' (2 cells)" in sheet.warnings[0]  # for plan.attrs and the widget
 
 
 def test_progress_after_a_resume_shows_sent_and_skipped_apart(fake: FakeClient, tree: Path) -> None:

@@ -65,17 +65,22 @@ def _check(case: Any, base_url: str) -> None:
     assert "request_id" in body["meta"]
 
 
-own_schema = schemathesis.openapi.from_dict(_own)
-
-
-@own_schema.parametrize()
-@settings(max_examples=3, deadline=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))
-def test_own_schema_no_server_errors(case, fuzz_server):
-    _check(case, fuzz_server.base_url + "/v2")
-
-
 _subset = _sdk_subset()
+if _subset is not None:  # fuzz with our own schema only what the backend's does not cover
+    _covered = {(_shape(p), m) for p, ops in _subset["paths"].items() for m in ops}
+    _own["paths"] = {p: {m: op for m, op in ops.items() if (_shape("/v2" + p), m) not in _covered}
+                     for p, ops in _own["paths"].items()}
+    _own["paths"] = {p: ops for p, ops in _own["paths"].items() if ops}
+if _own["paths"]:
+    own_schema = schemathesis.openapi.from_dict(_own)
+
+    @own_schema.parametrize()
+    @settings(max_examples=3, deadline=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    def test_own_schema_no_server_errors(case, fuzz_server):
+        _check(case, fuzz_server.base_url + "/v2")
+
+
 if _subset is not None:
     sdk_schema = schemathesis.openapi.from_dict(_subset)
 

@@ -72,3 +72,18 @@ def test_tag_filter_options_and_cells_use_names_not_ids(fake_client):
     assert tags["options"] == ["any", "reviewed (1)", "hard (2)", "blurry (3)"]
     assert isinstance(b.frame["tags"].iloc[4][0], (int,)) or int(b.frame["tags"].iloc[4][0]) == 2
     assert pd.api.types.is_integer_dtype(b.frame["assignee"].dtype)
+
+
+def test_names_from_the_real_v2_members_over_loopback(live_server):
+    from synapse_nb.client import SynapseClient
+
+    with SynapseClient(live_server.base_url, access_token=live_server.access_token) as client:
+        members = {m["user_id"]: m["name"] for m in client.v2.members.list(list_all=True)}
+        b = AssignmentBrowser(client, project=1, progress=False)
+        column, reviewer = b.table.columns.index("user"), b.table.columns.index("reviewer")
+        frame = b.frame.iloc[:len(cells(b))]
+        for row, (user, rev) in zip(cells(b), zip(frame["user"], frame["reviewer"])):
+            assert row[column] == (members.get(int(user), str(user)) if pd.notna(user) else "")
+            assert row[reviewer] == (members.get(int(rev), str(rev)) if pd.notna(rev) else "")
+        assert any(row[column] in members.values() for row in cells(b))
+        assert pd.api.types.is_integer_dtype(b.frame["user"].dtype)  # the frame keeps ids
