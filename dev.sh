@@ -123,41 +123,47 @@ sdk_venv() {
     echo "$SDK_VERSION" >"$stamp"
 }
 
-command=${1:-}
-[ $# -eq 0 ] || shift
-case "$command" in
-    demo)
-        install notebook
-        exec "$VENV/bin/synapse-nb" demo "$@"
-        ;;
-    test)
-        install test
-        ensure_chromium
-        if pick_python 3.12 3.13 >/dev/null || [ -n "${CI:-}" ]; then
-            sdk_venv  # in CI a missing Python 3.12 is an error: the SDK suite must run there
-            export SYNAPSE_NB_SDK_PYTHON="$SDK_VENV/bin/python"
-        else
-            say "no Python 3.12+ here: the synapse-sdk conformance tests will be skipped"
-        fi
-        exec "$VENV/bin/python" -m pytest tests notebooks \
-            --nbval-lax --nbval-sanitize-with notebooks/sanitize.cfg "$@"
-        ;;
-    sdk-venv)
-        sdk_venv "${1:-}"
-        ;;
-    install)
-        [ $# -eq 1 ] || die "usage: ./dev.sh install EXTRA (notebook, test, server, ...)"
-        install "$1"
-        ;;
-    chromium)
-        ensure_chromium
-        ;;
-    python)
-        project_python
-        ;;
-    *)
-        echo "usage: ./dev.sh demo [--no-browser] | test [pytest args] | sdk-venv [--dry-run]" \
-             "| install EXTRA | chromium | python" >&2
-        exit 2
-        ;;
-esac
+main() {
+    local command=${1:-}
+    [ $# -eq 0 ] || shift
+    case "$command" in
+        demo)
+            install notebook
+            exec "$VENV/bin/synapse-nb" demo "$@"
+            ;;
+        test)
+            install test
+            ensure_chromium
+            if pick_python 3.12 3.13 >/dev/null || [ -n "${CI:-}" ]; then
+                sdk_venv  # in CI a missing Python 3.12 is an error: the SDK suite must run there
+                export SYNAPSE_NB_SDK_PYTHON="$SDK_VENV/bin/python"
+            else
+                say "no Python 3.12+ here: the synapse-sdk conformance tests will be skipped"
+            fi
+            exec "$VENV/bin/python" -m pytest tests notebooks \
+                --nbval-lax --nbval-sanitize-with notebooks/sanitize.cfg "$@"
+            ;;
+        sdk-venv)
+            sdk_venv "${1:-}"
+            ;;
+        install)
+            [ $# -eq 1 ] || die "usage: ./dev.sh install EXTRA (notebook, test, server, ...)"
+            install "$1"
+            ;;
+        chromium)
+            ensure_chromium
+            ;;
+        python)
+            project_python
+            ;;
+        *)
+            echo "usage: ./dev.sh demo [--no-browser] | test [pytest args] | sdk-venv [--dry-run]" \
+                 "| install EXTRA | chromium | python" >&2
+            exit 2
+            ;;
+    esac
+}
+
+# The whole file is read before anything runs: a checkout that changes dev.sh under a
+# running command cannot make bash execute half-old, half-new lines.
+main "$@"; exit

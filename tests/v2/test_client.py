@@ -38,7 +38,7 @@ def test_list_walk_retrieve_bulk(client, live_server):
     events = client.v2.ground_truth_datasets.versions(1).events(2).list(list_all=True)
     assert len(list(events)) > 10
     names = {m["user_id"]: m["name"] for m in client.v2.members.list(list_all=True)}
-    assert names[2] == "Bob"
+    assert names[2] == "Bob" and client.v2.members.names() == names
     with pytest.raises(AttributeError, match="no bulk endpoint"):
         client.v2.models.bulk_fetch([1])
 
@@ -121,3 +121,15 @@ def test_bulk_body_and_error_message():
     with pytest.raises(Exception) as err:
         c.v2.ground_truth_events.bulk_data([5, 6])
     assert bodies == [{"pgh_ids": [5, 6]}] and "At most 200 ids." in str(err.value)
+
+
+def test_member_names_retrieve_what_the_list_leaves_out():
+    """The schema's slim member has no name: names() then asks each member's detail."""
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v2/members/":
+            return httpx.Response(200, json={"data": [{"id": 5, "user_id": 9, "role": "member"}],
+                                             "meta": {"pagination": {"next_cursor": None}}})
+        assert request.url.path == "/v2/members/5/"
+        return httpx.Response(200, json={"data": {"id": 5, "user_id": 9, "name": "Ivan"},
+                                         "meta": {"request_id": "r"}})
+    assert _mock(handler).v2.members.names() == {9: "Ivan"}

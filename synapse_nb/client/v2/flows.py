@@ -29,7 +29,7 @@ from ..base import Answer, Call, Flow, Gather
 from ..methods import LIST_TIMEOUT
 
 __all__ = ["CursorPage", "BULK_MAX_IDS", "unwrap", "cursor_of", "page_flow", "retrieve_flow",
-           "bulk_flow", "probe_flow", "v2_headers"]
+           "bulk_flow", "probe_flow", "member_names_flow", "v2_headers"]
 
 #: ids per bulk call, as the backend caps it (``ids_limit_exceeded`` above)
 BULK_MAX_IDS = 200
@@ -137,3 +137,24 @@ def probe_flow(client: Any) -> Flow:
     if isinstance(answer, Answer):
         return "v1"
     return "v2" if isinstance(unwrap(answer), CursorPage) else "v1"
+
+
+def member_names_flow(client: Any, path: str = "v2/members/") -> Flow:
+    """``{user_id: name}`` of the tenant's members: every page; members whose list item has
+    no name (the schema's slim item has none) are retrieved, concurrently."""
+    members: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        page = yield from page_flow(client, path, {}, cursor, 1000)
+        members += page.results
+        if not page.next or not page.results:
+            break
+        cursor = page.next
+    missing = [m for m in members if not m.get("name")]
+    if missing:
+        details = yield Gather([_call(client, "GET", f"{path}{m['id']}/") for m in missing])
+        by_id = {d["id"]: d for d in map(unwrap, details)}
+        for m in missing:
+            m.update(by_id.get(m["id"], {}))
+    return {m["user_id"]: m.get("name") or m.get("username") or f"user {m['user_id']}"
+            for m in members}

@@ -9,7 +9,7 @@ on an :class:`~synapse_nb.client.AsyncSynapseClient` they are coroutines, and
 1
 >>> for task in client.v2.tasks.list(project=1, list_all=True): ...       # doctest: +SKIP
 >>> client.v2.tasks.bulk_fetch([1, 2, 3])                                 # doctest: +SKIP
->>> {m["user_id"]: m["name"] for m in client.v2.members.list(list_all=True)}  # doctest: +SKIP
+>>> client.v2.members.names()                     # {user_id: name}   # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from __future__ import annotations
 import inspect
 from typing import Any, AsyncIterator, Iterator
 
-from .flows import CursorPage, bulk_flow, page_flow, retrieve_flow
+from .flows import CursorPage, bulk_flow, member_names_flow, page_flow, retrieve_flow
 
 __all__ = ["Resource", "V2", "RESOURCE_PATHS"]
 
@@ -116,6 +116,16 @@ class Versions(Resource):
         return Resource(self._client, f"{self.path}{int(version_id)}/events/")
 
 
+class Members(Resource):
+    def names(self) -> Any:
+        """``{user_id: name}`` for every member of the tenant (what browsers show for ids).
+
+        >>> client.v2.members.names()[1]                     # doctest: +SKIP
+        'Alice'
+        """
+        return self._client._run(member_names_flow(self._client, self.path))
+
+
 class V2:
     """The v2 resources of a client: ``client.v2.tasks``, ``client.v2.members``, ...
 
@@ -126,7 +136,8 @@ class V2:
     def __init__(self, client: Any) -> None:
         self._client = client
         for name, (path, bulk, key) in RESOURCE_PATHS.items():
-            cls = GroundTruthDatasets if name == "ground_truth_datasets" else Resource
+            cls = {"ground_truth_datasets": GroundTruthDatasets, "members": Members}.get(
+                name, Resource)
             setattr(self, name, cls(client, path, bulk, key))
 
     projects: Resource
@@ -143,7 +154,7 @@ class V2:
     exports: Resource
     data_collections: Resource
     data_units: Resource
-    members: Resource
+    members: Members
 
     def __repr__(self) -> str:
         return f"<v2 API of {self._client!r}>"
