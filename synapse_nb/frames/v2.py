@@ -109,6 +109,23 @@ def _id_partitions(client: Any, params: dict[str, Any], path: str = "v2/assignme
     return parts, f"{len(parts)} partitions (id ranges {low}..{high})"
 
 
+def _event_partitions(client: Any, params: dict[str, Any]) -> Any:
+    """One walk per ground-truth dataset version (datasets and versions listed first)."""
+    if "ground_truth_dataset_version" in params:
+        return [params], "one cursor walk (one version)"
+    versions: list[int] = []
+    datasets = yield from page_flow(client, "v2/ground-truth-datasets/", {}, None,
+                                    DEFAULT_PER_PAGE)
+    for dataset in datasets.results:
+        page = yield from page_flow(client, f"v2/ground-truth-datasets/{dataset['id']}/versions/",
+                                    {}, None, DEFAULT_PER_PAGE)
+        versions += [v["id"] for v in page.results]
+    if datasets.next or len(versions) < 2:
+        return [params], "one cursor walk"
+    parts = [{**params, "ground_truth_dataset_version": v} for v in versions]
+    return parts, f"{len(parts)} partitions (dataset versions)"
+
+
 SOURCES: dict[str, V2Source] = {
     "sdk/tasks/": V2Source("v2/tasks/", "v2/tasks/bulk-fetch/",
                            normalize=_drop("has_data", "schema", "workshop_id",
@@ -121,7 +138,8 @@ SOURCES: dict[str, V2Source] = {
                  "status_label": "status_label", "status_review": "status_review"}),
     "sdk/ground_truth_events/": V2Source(
         "v2/ground-truth-events/", "v2/ground-truth-events/bulk-data/", "pgh_ids",
-        normalize=_event, filters={"ground_truth_dataset_versions": "ground_truth_dataset_version",
+        normalize=_event, partitions=_event_partitions,
+        filters={"ground_truth_dataset_versions": "ground_truth_dataset_version",
                                    "project": "project"}),
     "models/": V2Source("v2/models/", normalize=_model,
                         filters={"project": "project", "is_released": "is_released"}),
