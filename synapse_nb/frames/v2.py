@@ -22,7 +22,8 @@ Frames of v2-only resources (always read from ``/v2/``, whatever ``api`` says):
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import orjson
 
@@ -30,12 +31,18 @@ from synapse_nb.client.v2.flows import page_flow
 
 from .adapters import fetch_frame
 from .fetch import is_async_client
-from .schema import (GROUND_TRUTH_CATEGORY, PROJECT_ACCESS_LEVEL, RESOURCES, _C, _PRIMARY,
-                     _annotation_counts, _resource)
+from .schema import _C, _PRIMARY, GROUND_TRUTH_CATEGORY, PROJECT_ACCESS_LEVEL, RESOURCES, _annotation_counts, _resource
 from .v2_read import DEFAULT_PER_PAGE, AsyncV2Pages, V2Pages, V2Source
 
-__all__ = ["experiments_frame", "trains_frame", "reviews_frame", "ground_truths_frame",
-           "members_frame", "v2_pages", "SOURCES"]
+__all__ = [
+    "SOURCES",
+    "experiments_frame",
+    "ground_truths_frame",
+    "members_frame",
+    "reviews_frame",
+    "trains_frame",
+    "v2_pages",
+]
 
 
 # ---- v2 records in v1 shapes -----------------------------------------------------------

@@ -7,11 +7,16 @@ import asyncio
 import pandas as pd
 import pytest
 
-from synapse_nb import (experiments_frame, ground_truths_frame, members_frame, reviews_frame,
-                        trains_frame)
+from synapse_nb import experiments_frame, ground_truths_frame, members_frame, reviews_frame, trains_frame
 from synapse_nb.client import AsyncSynapseClient, SynapseClient
-from synapse_nb.frames import (assignments_frame_async, tasks_frame_async, assignments_frame, ground_truth_events_frame, models_frame,
-                               tasks_frame)
+from synapse_nb.frames import (
+    assignments_frame,
+    assignments_frame_async,
+    ground_truth_events_frame,
+    models_frame,
+    tasks_frame,
+    tasks_frame_async,
+)
 
 
 @pytest.fixture(scope="module")
