@@ -59,14 +59,13 @@ def wire(urls: list[str], workers: int) -> int:
             return sum(pool.map(get, urls))
 
 
-def sdk_style_export(base_url: str, token: str, project: int, ids: list[int], dest: Path) -> int:
+def sdk_style_export(base_url: str, token: str, project: int, dest: Path) -> int:
     """The SDK export plugin's shape: list, then one download after another, COCO in memory."""
     import _sdk_baseline as sdk
 
     headers = sdk.sdk_headers(token)
     session = sdk.sdk_session(base_url, headers)
-    rows, _count = sdk.sdk_list_all(base_url, headers, "sdk/tasks/",
-                                    {"project": project, "id__in": ",".join(map(str, ids))})
+    rows, _count = sdk.sdk_list_all(base_url, headers, "sdk/tasks/", {"project": project})
     coco: dict[str, Any] = {"images": [], "annotations": [], "categories": []}
     names: dict[str, int] = {}
     (dest / "images").mkdir(parents=True)
@@ -97,11 +96,11 @@ def speed(args: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {}
     root = Path(tempfile.mkdtemp(prefix="bench-datasets-"))
     with server_process(root / "synapse.db", args.images * 2, args.latency_ms) as srv:
-        ids = list(range(1, args.images + 1))  # project 1 holds the first half of the tasks
+        # the server holds 2 x images tasks: project 1 gets the first half, exactly --images
         with SynapseClient(srv["base_url"], access_token=srv["access_token"],
                            max_concurrency=args.workers) as client:
             tasks = tasks_frame(client, project=1, progress=False)
-            tasks = tasks[tasks.index.isin(ids)]
+            assert len(tasks) == args.images, len(tasks)
             urls = tasks.primary_file_url.tolist()
             t = time.perf_counter()
             wire(urls, args.workers)
@@ -120,11 +119,24 @@ def speed(args: argparse.Namespace) -> dict[str, Any]:
                 runs["export"].append(time.perf_counter() - t)
             out.update({k: statistics.median(v) for k, v in runs.items()})
             out["bytes"] = nbytes
+        _print_ours(args, out)
         if not args.skip_sdk:
             t = time.perf_counter()
-            sdk_style_export(srv["base_url"], srv["access_token"], 1, ids, root / "sdk")
+            sdk_style_export(srv["base_url"], srv["access_token"], 1, root / "sdk")
             out["sdk"] = time.perf_counter() - t
+            total = out["snapshot"] + out["export"]
+            print(f"  sequential SDK-style        {out['sdk']:8.1f} s   synapse_nb is "
+                  f"{out['sdk'] / total:.1f}x faster", flush=True)
     return out
+
+
+def _print_ours(args: argparse.Namespace, s: dict[str, Any]) -> None:
+    print(f"export of {args.images} images, {args.latency_ms:g} ms latency, {args.workers} "
+          f"workers (median of {args.reps}; cold first pass {s['cold_pass_s']:.1f} s, not counted)")
+    total = s["snapshot"] + s["export"]
+    print(f"  wire limit (fetch only)     {s['wire']:8.1f} s   {s['bytes'] / s['wire'] / 1e6:6.2f} MB/s")
+    print(f"  synapse_nb snapshot+export  {total:8.1f} s   ({s['snapshot']:.1f} + {s['export']:.1f})"
+          f"   {total / s['wire']:.2f}x the wire limit", flush=True)
 
 
 # --- memory --------------------------------------------------------------------------
@@ -216,6 +228,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=16)
     parser.add_argument("--reps", type=int, default=1)
     parser.add_argument("--skip-sdk", action="store_true")
+    parser.add_argument("--skip-speed", action="store_true")
     parser.add_argument("--memory-sizes", default="10000,100000")
     parser.add_argument("--memory-child", nargs=3, metavar=("N", "KIND", "DEST"))
     args = parser.parse_args()
@@ -224,16 +237,8 @@ def main() -> None:
         memory_child(int(n), kind, dest)
         return
 
-    s = speed(args)
-    print(f"export of {args.images} images, {args.latency_ms:g} ms latency, {args.workers} "
-          f"workers (median of {args.reps}; cold first pass {s['cold_pass_s']:.1f} s, not counted)")
-    total = s["snapshot"] + s["export"]
-    print(f"  wire limit (fetch only)     {s['wire']:8.1f} s   {s['bytes'] / s['wire'] / 1e6:6.2f} MB/s")
-    print(f"  synapse_nb snapshot+export  {total:8.1f} s   ({s['snapshot']:.1f} + {s['export']:.1f})"
-          f"   {total / s['wire']:.2f}x the wire limit")
-    if "sdk" in s:
-        print(f"  sequential SDK-style        {s['sdk']:8.1f} s   synapse_nb is "
-              f"{s['sdk'] / total:.1f}x faster")
+    if not args.skip_speed:
+        speed(args)
     print("peak memory, COCO export with images, synthetic records (see the docstring)")
     for n in [int(v) for v in args.memory_sizes.split(",") if v]:
         m = memory(n, "synapse_nb")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from . import FORMATS
 
@@ -59,11 +60,11 @@ def export_dataset(args: argparse.Namespace) -> int:
 
     from .snapshots import snapshot
 
-    filters = parse_filters(args.filter)
+    filters: dict[str, Any] = dict(parse_filters(args.filter))
     if filters and args.project is None:
         raise SystemExit("synapse-nb export-dataset: --filter goes with --project")
     split = parse_split(args.split)
-    with connect() as client:
+    with connect() as client:  # type: ignore[union-attr]
         try:
             if args.project is not None:
                 from synapse_nb.frames import tasks_frame

@@ -111,8 +111,9 @@ class _Shapes:
             area = _none(c["area"][pos])
             if area is None:
                 area = (box[2] - box[0]) * (box[3] - box[1])
+            x1, y1, x2, y2 = (float(v) for v in box)
             out.append(Shape(self.first_id[unit] + k, str(label), self.ids[str(label)],
-                             tuple(float(v) for v in box), pts, float(area),
+                             (x1, y1, x2, y2), pts, float(area),
                              _none(c["confidence"][pos])))
         return out
 

@@ -28,6 +28,7 @@ import pandas as pd
 
 from .._util import md5_file
 from ..frames import tasks_frame
+from ..frames.fetch import is_async_client
 from ..frames.annotations import shape_geometry
 from ._progress import progress_bar
 from .labels import configured_labels
@@ -96,7 +97,7 @@ def _plan_row(found: Found, tasks: pd.DataFrame, by_sum: dict[str, set[int]],
                          "no task of the project holds this image (checksum or file name)")
         return row
     task = next(iter(hits))
-    row.update(task=task, data_unit=int(tasks.at[task, "data_unit"]), matched_by=how)
+    row.update(task=task, data_unit=int(tasks["data_unit"].loc[task]), matched_by=how)
     unknown = [x for x in labels if x not in known]
     annotations = [dict(a) for a in found.annotations]
     if not as_predictions:
@@ -109,7 +110,7 @@ def _plan_row(found: Found, tasks: pd.DataFrame, by_sum: dict[str, set[int]],
     if known and unknown:
         row["status"], row["reason"] = "unknown_label", (
             f"labels not in the project's configuration: {', '.join(unknown)}")
-    elif same_annotations(tasks.at[task, "data"], annotations, not as_predictions):
+    elif same_annotations(tasks["data"].loc[task], annotations, not as_predictions):
         row["status"] = "unchanged"
     else:
         row["status"] = "write"
@@ -147,6 +148,8 @@ def import_annotations(client: Any, path: str | Path, *, format: str, project: i
     >>> plan.status.value_counts()                                      # doctest: +SKIP
     >>> import_annotations(client, "street-coco", format="coco", project=1, dry_run=False)  # doctest: +SKIP
     """
+    if is_async_client(client):
+        raise TypeError("import_annotations() needs a sync SynapseClient")
     if format not in READERS:
         raise ValueError(f"format must be one of {', '.join(READERS)}; got {format!r}")
     source = Path(path).expanduser()
@@ -175,10 +178,12 @@ def _write(client: Any, plan: pd.DataFrame, as_predictions: bool, max_workers: i
     action = "save" if as_predictions else "submit"
     bar = progress_bar(progress, len(todo), desc="annotate", unit="tasks")
 
+    task_of, payload_of = plan["task"].to_dict(), plan["payload"].to_dict()
+
     def one(i: int) -> tuple[int, str | None]:
         try:
-            client.annotate_task_data(int(plan.at[i, "task"]),
-                                      {"action": action, "data": json.loads(plan.at[i, "payload"])})
+            client.annotate_task_data(int(task_of[i]),
+                                      {"action": action, "data": json.loads(payload_of[i])})
         except Exception as err:  # noqa: BLE001 (reported in the plan; the others go on)
             return i, f"{type(err).__name__}: {err}"
         return i, None

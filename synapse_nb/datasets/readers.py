@@ -71,7 +71,7 @@ def read_coco(path: Path) -> list[Found]:
     if not files:
         raise FileNotFoundError(f"no COCO JSON in {path}/annotations; pass the JSON file")
     root = path if path.is_dir() else path.parent
-    out = []
+    out: list[Found] = []
     for file in files:
         doc = json.loads(file.read_text())
         names = {c["id"]: str(c["name"]) for c in doc.get("categories", [])}

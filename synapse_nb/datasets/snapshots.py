@@ -14,6 +14,7 @@ from typing import Any, Mapping, Sequence
 import pandas as pd
 
 from ..frames import annotations_frame, ground_truth_events_frame, tasks_frame
+from ..frames.fetch import is_async_client
 from .labels import label_map
 from .manifest import build_manifest
 from .records import records_from_frame, unit_sizes
@@ -136,6 +137,9 @@ def snapshot(client: Any, *, ground_truth_dataset_version: int | None = None,
     >>> snap = snapshot(client, ground_truth_dataset_version=2, split={"train": 0.9, "val": 0.1})  # doctest: +SKIP
     >>> snap.manifest["split"]["counts"]                                  # doctest: +SKIP
     """
+    if is_async_client(client):
+        raise TypeError("snapshot() needs a sync SynapseClient (its exports fetch on a thread "
+                        "pool); make one with SynapseClient(...) next to the async one")
     if (ground_truth_dataset_version is None) == (tasks is None):
         raise ValueError("give exactly one of ground_truth_dataset_version= or tasks=")
     fractions = check_fractions(split) if split is not None else None

@@ -42,15 +42,15 @@ def check_fractions(fractions: Mapping[str, float]) -> dict[str, float]:
     return out
 
 
-def assign_splits(unit_labels: Mapping[Hashable, Sequence[Any]], fractions: Mapping[str, float],
-                  seed: int = 0) -> dict[Hashable, str]:
+def assign_splits(unit_labels: Mapping[Any, Sequence[Any]], fractions: Mapping[str, float],
+                  seed: int = 0) -> dict[Any, str]:
     """``{unit: split}`` for ``{unit: [labels on it]}`` (see the module docstring)."""
     shares = check_fractions(fractions)
     names = list(shares)
     units = sorted(unit_labels, key=lambda u: (str(type(u)), u))
     random.Random(seed).shuffle(units)
-    label_sets = {u: sorted({str(x) for x in unit_labels[u] if x is not None}) or [None]
-                  for u in units}
+    label_sets: dict[Hashable, list[Any]] = {
+        u: sorted({str(x) for x in unit_labels[u] if x is not None}) or [None] for u in units}
     totals: collections.Counter[Any] = collections.Counter()
     for labels in label_sets.values():
         totals.update(labels)
@@ -78,7 +78,7 @@ def _refine(out: dict[Hashable, str], label_sets: dict[Hashable, list[Any]],
             attempts: int) -> None:
     """Seeded random swaps of two units between splits, kept when they bring the label
     counts closer to the asked shares (split sizes do not change)."""
-    count = {s: collections.Counter() for s in shares}
+    count: dict[str, collections.Counter[Any]] = {s: collections.Counter() for s in shares}
     for unit, split in out.items():
         count[split].update(label_sets[unit])
 

@@ -108,3 +108,14 @@ def test_snapshot_of_a_browser_selection(client: Any) -> None:
     assert sorted(snap.records.source_id) == sorted(chosen)
     by_ids = snapshot(client, tasks=chosen, progress=False)  # ids only: fetched again
     assert by_ids.manifest["hash"] == snap.manifest["hash"]
+
+
+def test_async_client_is_refused_with_a_hint(live_server: Any) -> None:
+    from synapse_nb.client import AsyncSynapseClient
+    from synapse_nb.datasets import import_annotations
+
+    aclient = AsyncSynapseClient(live_server.base_url, access_token=live_server.access_token)
+    with pytest.raises(TypeError, match="sync SynapseClient"):
+        snapshot(aclient, ground_truth_dataset_version=2)
+    with pytest.raises(TypeError, match="sync SynapseClient"):
+        import_annotations(aclient, ".", format="coco", project=1)

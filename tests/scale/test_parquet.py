@@ -86,3 +86,21 @@ def test_written_by_dask_workers(client: SynapseClient, dask_cluster: Any, tmp_p
     back = pd.read_parquet(tmp_path / "ds")
     assert manifest["rows"] == len(expected) == len(back)
     assert sorted(back.id) == sorted(expected.index)
+
+
+def test_spark_reads_the_dataset(client: SynapseClient, tmp_path: Path) -> None:
+    pyspark_sql = pytest.importorskip("pyspark.sql", reason="pyspark is a test dependency")
+    expected = snb.tasks_frame(client, progress=False)
+    snb.to_parquet_dataset(client, "tasks", tmp_path / "ds", partition_rows=2000, progress=False)
+    spark = (pyspark_sql.SparkSession.builder.master("local[1]").appName("synapse-nb-test")
+             .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
+             .getOrCreate())
+    try:
+        frame = spark.read.parquet(str(tmp_path / "ds"))
+        rows = frame.groupBy("project").count().collect()
+        ids = [r.id for r in frame.select("id").collect()]
+    finally:
+        spark.stop()
+    counts = expected.groupby(expected.project.astype(int)).size()
+    assert sorted((int(r["project"]), int(r["count"])) for r in rows) == list(counts.items())
+    assert sorted(ids) == sorted(expected.index)
