@@ -59,7 +59,7 @@ class _WidgetProgress(Progress):
             bar.description = f"{phase} {done:,}/{total:,}" + (f" (+{there:,} there)" if there else "")
 
 
-class UploadWidget(widgets.VBox):
+class UploadWidget(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no types
     """Plan and run a folder upload from a notebook.
 
     ``.plan`` and ``.report`` hold the last frames; ``.status`` the last message.
