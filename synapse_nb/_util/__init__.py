@@ -9,6 +9,7 @@ cache paths.
 - :func:`md5_file`: hex md5 of a file (the server's ``checksum``).
 - :func:`default_cache_dir`, :func:`path_key`: where caches live, and folder names that
   cannot collide.
+- :mod:`.html`: ``esc``, ``cell_text``, ``html_table`` (escaped HTML tables of frames).
 
 >>> import tempfile
 >>> from pathlib import Path
