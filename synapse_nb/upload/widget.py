@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from .._optional import import_optional
-from ..widgets._html import html_table  # the one escaped-HTML table
+from .._util.html import html_table
 from .errors import UploadError
 from .plan import make_plan
 from .folder import run_plan
