@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from .._optional import import_optional
-from ..widgets._html import html_table  # the one escaped-HTML table
+from .._util.html import html_table
 from .errors import UploadError
 from .plan import make_plan
 from .folder import run_plan
@@ -59,7 +59,7 @@ class _WidgetProgress(Progress):
             bar.description = f"{phase} {done:,}/{total:,}" + (f" (+{there:,} there)" if there else "")
 
 
-class UploadWidget(widgets.VBox):
+class UploadWidget(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no types
     """Plan and run a folder upload from a notebook.
 
     ``.plan`` and ``.report`` hold the last frames; ``.status`` the last message.
