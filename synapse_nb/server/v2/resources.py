@@ -24,7 +24,7 @@ from ..render import absolute_files, files_fragment, frag
 from .spec import CMP, Filter, Spec
 from .tables import JOB_UUID_SQL
 
-__all__ = ["SPECS", "NESTED"]
+__all__ = ["NESTED", "SPECS"]
 
 B = bool
 CATEGORY_DISPLAY = {"image": "Image", "video": "Video", "audio": "Audio", "text": "Text",
@@ -279,8 +279,8 @@ def _collection_full(r: tuple, base: str) -> dict[str, Any]:
 def _unit_slim(r: tuple, base: str) -> dict[str, Any]:
     # a unit's checksum is its primary file's
     files = orjson.loads(r[4]) if r[4] else {}
-    primary = next((f for f in files.values() if f.get("is_primary")), None) or \
-        next(iter(files.values()), {})
+    primary: dict[str, Any] = next((f for f in files.values() if f.get("is_primary")),
+                                   next(iter(files.values()), {}))
     return {"id": r[0], "data_collection_id": r[1], "checksum": primary.get("checksum") or "",
             "created": r[2]}
 

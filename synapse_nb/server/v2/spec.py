@@ -10,13 +10,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from ..common import bool_param, int_list, parse_datetime
 from .envelope import V2Error
 
-__all__ = ["Filter", "Spec", "where_clause", "rows_by_ids", "CMP"]
+__all__ = ["CMP", "Filter", "Spec", "rows_by_ids", "where_clause"]
 
 #: suffix -> SQL operator, as django-filter names them
 CMP = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<=", "after": ">=", "before": "<="}
@@ -54,10 +55,8 @@ def _one(name: str, flt: Filter, raw: list[str]) -> tuple[str | None, list[Any]]
     if value == "":
         return None, []
     if flt.kind == "int":
-        (number,) = int_list([value], name)[:1] or [None]
-        if number is None:
-            return None, []
-        return f"{flt.column} {flt.op} ?", [number]
+        numbers = int_list([value], name)
+        return (f"{flt.column} {flt.op} ?", numbers[:1]) if numbers else (None, [])
     if flt.kind == "bool":
         return f"{flt.column} = ?", [int(bool(bool_param(value, name)))]
     if flt.kind == "time":
