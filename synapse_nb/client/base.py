@@ -229,8 +229,11 @@ class BaseClient:
         api_token: str | None = None,
         transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
         api: str = "v1",
+        url_host: str | None = None,
     ) -> None:
         from .v2 import check_api, v2_env  # noqa: PLC0415 (v2 imports this module)
+        # the 2026 SDK's url_host ("internal"): a query parameter on every backend request
+        self._default_params = {"url_host": url_host} if url_host else {}
         self.api = check_api(api)  # "v1" | "v2" | "auto": what frames read (client.v2 always works)
         self._api_resolved: str | None = None if self.api == "auto" else self.api
         self._v2: Any = None
@@ -388,6 +391,8 @@ class BaseClient:
         kwargs: dict[str, Any] = {"method": call.method, "url": url, "headers": headers}
         if call.params:
             kwargs["params"] = _encode_params(call.params)
+        if self._default_params and self._same_origin(url):
+            kwargs["params"] = {**self._default_params, **kwargs.get("params", {})}
         if call.files is not None:
             # multipart: dict form values are JSON-encoded (as the SDK does)
             kwargs["data"] = {k: json.dumps(v) if isinstance(v, (dict, list)) else v
