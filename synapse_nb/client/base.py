@@ -317,6 +317,13 @@ class BaseClient:
         a, b = urlsplit(url), urlsplit(self.config.base_url)
         return (a.scheme, a.netloc) == (b.scheme, b.netloc)
 
+    def _is_upgrade(self, url: str) -> bool:
+        """``url`` is the backend itself over https when ``base_url`` says http (a redirect
+        that upgrades keeps the credentials, as browsers and httpx do)."""
+        a, b = urlsplit(url), urlsplit(self.config.base_url)
+        return (b.scheme, a.scheme) == ("http", "https") and a.hostname == b.hostname and \
+            b.port in (None, 80) and a.port in (None, 443)
+
     def _request_kwargs(self, call: Call) -> dict[str, Any]:
         url = self.config.url(call.path)
         # auth headers only go to our own backend, never to storage hosts of signed URLs
@@ -374,7 +381,7 @@ class BaseClient:
             method = "GET"
             for body in ("json", "data", "files", "content"):
                 kwargs.pop(body, None)
-        trusted = hop.trusted and self._same_origin(url)
+        trusted = hop.trusted and (self._same_origin(url) or self._is_upgrade(url))
         headers = {k: v for k, v in hop.kwargs["headers"].items()
                    if k.lower() not in AUTH_HEADERS and not (method == "GET" and k.lower().startswith("content-"))}
         if trusted:
