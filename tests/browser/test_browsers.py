@@ -143,6 +143,9 @@ def walk(page: Any, view: Any, mirror: Mirror, case: Case) -> int:
         view.locator("select.snb-page-size").select_option(value=str(size))
         mirror.set_page_size(size)
         checked += expect_page(page, view, mirror, f"{size} rows per page")
+    # No "IOPub message rate exceeded" (or any other stderr) in any output.
+    stderr = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+    assert stderr.count() == 0, stderr.first.inner_text()
     search = view.locator("input.snb-search")
     search.fill(case.search)
     search.press("Enter")
