@@ -140,8 +140,18 @@ main() {
             else
                 say "no Python 3.12+ here: the synapse-sdk conformance tests will be skipped"
             fi
+            main lint  # ruff and mypy first: a house-rule failure stops CI before the long run
             exec "$VENV/bin/python" -m pytest tests notebooks \
                 --nbval-lax --nbval-sanitize-with notebooks/sanitize.cfg "$@"
+            ;;
+        lint)
+            # ./dev.sh lint: the house checks, configured in pyproject.toml ([tool.ruff.lint],
+            # [tool.mypy]: plain everywhere, strict on the public modules)
+            install test
+            local failed=0
+            "$VENV/bin/python" -m ruff check synapse_nb tests benchmarks || failed=1
+            "$VENV/bin/python" -m mypy synapse_nb || failed=1
+            [ "$failed" = 0 ] || die "lint failed (ruff --fix mends import order and unused imports)"
             ;;
         sdk-venv)
             sdk_venv "${1:-}"

@@ -30,7 +30,6 @@ from _harness import server_process
 from synapse_nb.client.base import DEFAULT_MAX_CONCURRENCY
 
 
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tasks", type=int, default=100_000)
@@ -40,9 +39,8 @@ def main() -> None:
     parser.add_argument("--api", choices=("v1", "v2", "both"), default="both")
     args = parser.parse_args()
 
-    from synapse_nb.client import SynapseClient
-
     import _sdk_baseline as sdk
+    from synapse_nb.client import SynapseClient
     tmp = Path(tempfile.mkdtemp(prefix="synapse-nb-bench-"))
     t0 = time.perf_counter()
     with server_process(tmp / "synapse.db", args.tasks, args.latency_ms) as server:

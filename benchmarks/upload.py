@@ -32,7 +32,6 @@ from typing import Any
 
 from _harness import server_process
 
-
 # --- the sequential SDK-style baseline ------------------------------------
 
 
@@ -95,10 +94,9 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=16)
     args = ap.parse_args()
 
+    import _sdk_baseline as sdk
     from synapse_nb.client import SynapseClient
     from synapse_nb.upload import upload_folder
-
-    import _sdk_baseline as sdk
     chunk = args.chunk_kb * 1024
     threshold = chunk * 2  # large files take the chunked path, small ones do not
     times: dict[str, list[float]] = {k: [] for k in ("sdk_small", "nb_small", "sdk_large", "nb_large")}

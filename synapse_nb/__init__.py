@@ -97,28 +97,59 @@ _LAZY = {
 __all__ = ["__version__", *_LAZY]
 
 if TYPE_CHECKING:  # the lazy names, typed for mypy and editors (kept in step by a test)
-    from synapse_nb.client import (APIConnectionError, AsyncSynapseClient, AuthenticationError,
-                                   BackendClient, BadRequestError, ClientError, NotFoundError,
-                                   PermissionDeniedError, RateLimitError, RequestTimeoutError,
-                                   ServerError, SynapseClient)
+    from synapse_nb.client import (
+        APIConnectionError,
+        AsyncSynapseClient,
+        AuthenticationError,
+        BackendClient,
+        BadRequestError,
+        ClientError,
+        NotFoundError,
+        PermissionDeniedError,
+        RateLimitError,
+        RequestTimeoutError,
+        ServerError,
+        SynapseClient,
+    )
     from synapse_nb.connection import connect, demo_server
     from synapse_nb.datasets import Snapshot, import_annotations, snapshot
-    from synapse_nb.frames import (experiments_frame, ground_truths_frame, members_frame,
-                                   reviews_frame, trains_frame)
-    from synapse_nb.frames import (annotations_frame, annotations_frame_async, assignments_frame,
-                                   assignments_frame_async, data_units_frame,
-                                   data_units_frame_async, ground_truth_events_frame,
-                                   ground_truth_events_frame_async, iter_frames,
-                                   iter_frames_async, jobs_frame, jobs_frame_async, models_frame,
-                                   models_frame_async, projects_frame, projects_frame_async,
-                                   refresh, refresh_async, task_tags_frame, task_tags_frame_async,
-                                   tasks_frame, tasks_frame_async, to_arrow, to_arrow_async,
-                                   to_parquet, to_parquet_async)
+    from synapse_nb.frames import (
+        annotations_frame,
+        annotations_frame_async,
+        assignments_frame,
+        assignments_frame_async,
+        data_units_frame,
+        data_units_frame_async,
+        experiments_frame,
+        ground_truth_events_frame,
+        ground_truth_events_frame_async,
+        ground_truths_frame,
+        iter_frames,
+        iter_frames_async,
+        jobs_frame,
+        jobs_frame_async,
+        members_frame,
+        models_frame,
+        models_frame_async,
+        projects_frame,
+        projects_frame_async,
+        refresh,
+        refresh_async,
+        reviews_frame,
+        task_tags_frame,
+        task_tags_frame_async,
+        tasks_frame,
+        tasks_frame_async,
+        to_arrow,
+        to_arrow_async,
+        to_parquet,
+        to_parquet_async,
+        trains_frame,
+    )
     from synapse_nb.ml import agreement, evaluate_classification, evaluate_detections
     from synapse_nb.scale import to_dask, to_parquet_dataset, to_ray
     from synapse_nb.upload import UploadWidget, plan_upload, upload_folder
-    from synapse_nb.widgets import (AssignmentBrowser, GroundTruthBrowser, ModelBrowser,
-                                    RecordBrowser, TaskBrowser)
+    from synapse_nb.widgets import AssignmentBrowser, GroundTruthBrowser, ModelBrowser, RecordBrowser, TaskBrowser
 
 
 def __getattr__(name: str) -> Any:

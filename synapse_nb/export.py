@@ -55,8 +55,7 @@ def parse_filters(items: list[str]) -> dict[str, str]:
 
 
 def export(args: argparse.Namespace) -> int:
-    from synapse_nb import frames
-    from synapse_nb import connection
+    from synapse_nb import connection, frames
     from synapse_nb.client import SynapseClient
     from synapse_nb.connection import connect
 

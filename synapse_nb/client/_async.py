@@ -177,6 +177,7 @@ class AsyncSynapseClient(ApiMethods, BaseClient):
                 delay = self._error_delay(call, exc, attempt)
                 if delay is None:
                     raise self._transport_error(call, exc) from None
+            assert delay is not None  # an answer that is not retried was returned or raised above
             await self._sleep(delay)
             attempt += 1
 
@@ -198,7 +199,8 @@ class AsyncSynapseClient(ApiMethods, BaseClient):
         conv = UrlConversion.parse(url_conversion)
 
         async def transform(records: list[Any]) -> list[Any]:
-            return await self._run(convert_flow(self, records, conv))  # type: ignore[arg-type]
+            converted: list[Any] = await self._run(convert_flow(self, records, conv))  # type: ignore[arg-type]
+            return converted
 
         return AsyncPages(plan, fetch, concurrency or self.max_concurrency, transform if conv else None)
 

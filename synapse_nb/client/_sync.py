@@ -176,6 +176,7 @@ class SynapseClient(ApiMethods, BaseClient):
                 delay = self._error_delay(call, exc, attempt)
                 if delay is None:
                     raise self._transport_error(call, exc) from None
+            assert delay is not None  # an answer that is not retried was returned or raised above
             self._sleep(delay)
             attempt += 1
 

@@ -22,14 +22,14 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 import orjson
 
-from .config import ClientConfig, config_from_env
 from synapse_nb._util import private_dir
 
+from ._redact import SecretSet, scrub_value
+from .config import ClientConfig, config_from_env
+from .declare import api
 from .errors import APIConnectionError, ClientError, ContentTypeError, RequestTimeoutError, error_for_status
 from .files import cache_name, safe_join
-from ._redact import SecretSet, scrub_value
 from .retry import RetryPolicy
-from .declare import api
 
 __all__ = ["BaseClient", "Call", "Gather", "Download", "ListAll", "Flow", "api", "MAX_REDIRECTS",
            "UploadResult"]

@@ -14,6 +14,7 @@ methods live by resource in ``methods_annotation``, ``methods_data``, ``methods_
 from __future__ import annotations
 
 from pathlib import Path
+
 from . import base
 from .base import Call, Download, api
 from .methods_annotation import AnnotationMethods

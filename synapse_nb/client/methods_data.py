@@ -11,8 +11,7 @@ from typing import Any, Callable, Mapping
 
 from .base import Call, api
 from .chunked import DEFAULT_CHUNK_SIZE, chunked_upload_flow
-from .methods_common import (LIST_TIMEOUT, Id, Methods, Params, Steps, first_page, list_flow, path_id,
-                             pick)
+from .methods_common import LIST_TIMEOUT, Id, Methods, Params, Steps, first_page, list_flow, path_id, pick
 from .sdk_models import UnitList
 
 __all__ = ["DataMethods"]

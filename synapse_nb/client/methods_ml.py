@@ -11,8 +11,8 @@ from typing import Any, Mapping
 
 from .base import Call, api
 from .chunked import DEFAULT_CHUNK_SIZE, chunked_upload_flow
-from .methods_common import Id, Methods, Params, Steps, convert_flow, first_page, list_flow, path_id, pick
 from .files import UrlConversion
+from .methods_common import Id, Methods, Params, Steps, convert_flow, first_page, list_flow, path_id, pick
 
 __all__ = ["MLMethods"]
 

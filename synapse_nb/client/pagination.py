@@ -298,7 +298,7 @@ class AsyncPages:
             self._first = self.plan.start(await self._fetch(self.plan.first_params()))
         return self
 
-    def __await__(self):  # ``pages = await client.paginate(...)`` also works
+    def __await__(self) -> Generator[Any, None, AsyncPages]:  # ``pages = await client.paginate(...)`` also works
         return self.first().__await__()
 
     @property

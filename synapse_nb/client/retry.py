@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 
 import httpx
 
@@ -61,7 +61,7 @@ class RetryPolicy:
     jitter: float = 0.25
 
     def _backoff(self, attempt: int) -> float:
-        delay = min(self.max_delay, self.initial_delay * (2**attempt))
+        delay = min(self.max_delay, self.initial_delay * 2.0**attempt)
         if self.jitter:
             delay *= 1 - self.jitter * random.random()
         return delay

@@ -136,7 +136,7 @@ def iter_images(rec: pd.DataFrame, shapes: _Shapes, fmt: str, dest: Path, md5: d
             rel = image_path(fmt, split, name)
             if _none(w) is None or _none(h) is None:
                 local = dest / rel
-                w, h = _size_of(local) if local.exists() else fetch_size(url)  # type: ignore[misc]
+                w, h = _size_of(local) if local.exists() else fetch_size(url)
             yield Image(int(unit), name, split, int(w), int(h), rel, md5.get(rel),
                         shapes.of(int(unit)))
 

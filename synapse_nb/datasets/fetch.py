@@ -145,7 +145,7 @@ def fetch_files(client: Any, jobs: Iterable[FileJob], *, state_dir: Path, total:
         md5, size, verified = _fetch_one(client, job, ledger, strict_checksums)
         return md5, size, verified, True
 
-    def done(job: FileJob, future: Future) -> None:
+    def done(job: FileJob, future: Future[tuple[str, int, bool, bool]]) -> None:
         try:
             md5, size, verified, fetched = future.result()
         except Exception as err:  # noqa: BLE001 (reported per file; the others go on)
@@ -164,7 +164,7 @@ def fetch_files(client: Any, jobs: Iterable[FileJob], *, state_dir: Path, total:
 
     try:
         with ThreadPoolExecutor(max_workers, thread_name_prefix="synapse-nb-export") as pool:
-            pending: dict[Future, FileJob] = {}
+            pending: dict[Future[tuple[str, int, bool, bool]], FileJob] = {}
             for job in _named(jobs):
                 if len(pending) >= 2 * max_workers:
                     finished, _ = wait(pending, return_when=FIRST_COMPLETED)

@@ -28,8 +28,8 @@ import pandas as pd
 
 from .._util import md5_file
 from ..frames import tasks_frame
-from ..frames.fetch import is_async_client
 from ..frames.annotations import shape_geometry
+from ..frames.fetch import is_async_client
 from ._progress import progress_bar
 from .labels import configured_labels
 from .readers import READERS, Found
@@ -40,7 +40,7 @@ PLAN_COLUMNS = ["image", "task", "data_unit", "matched_by", "status", "annotatio
                 "reason", "payload"]
 
 
-def _key(ann: dict[str, Any], with_confidence: bool) -> tuple:
+def _key(ann: dict[str, Any], with_confidence: bool) -> tuple[Any, ...]:
     box, points, _ = shape_geometry(ann)
     conf = ann.get("confidence") if with_confidence else None
     return (str(ann.get("type")), str(ann.get("label")),

@@ -61,20 +61,38 @@ Also: ``iter_frames`` (stream frames of N rows), ``to_arrow``, ``to_parquet``,
 from __future__ import annotations
 
 from .annotations import AnnotationConverter
-from .api import (FRAME_FUNCTIONS, AsyncFrameFunction, FrameFunction, annotations_frame,
-                  annotations_frame_async, assignments_frame, assignments_frame_async,
-                  data_units_frame, data_units_frame_async, ground_truth_events_frame,
-                  ground_truth_events_frame_async, jobs_frame, jobs_frame_async, models_frame,
-                  models_frame_async, projects_frame, projects_frame_async, refresh, refresh_async,
-                  task_tags_frame, task_tags_frame_async, tasks_frame, tasks_frame_async)
-from .stream import iter_frames, iter_frames_async, to_arrow, to_arrow_async, to_parquet, to_parquet_async
+from .api import (
+                  FRAME_FUNCTIONS,
+                  AsyncFrameFunction,
+                  FrameFunction,
+                  annotations_frame,
+                  annotations_frame_async,
+                  assignments_frame,
+                  assignments_frame_async,
+                  data_units_frame,
+                  data_units_frame_async,
+                  ground_truth_events_frame,
+                  ground_truth_events_frame_async,
+                  jobs_frame,
+                  jobs_frame_async,
+                  models_frame,
+                  models_frame_async,
+                  projects_frame,
+                  projects_frame_async,
+                  refresh,
+                  refresh_async,
+                  task_tags_frame,
+                  task_tags_frame_async,
+                  tasks_frame,
+                  tasks_frame_async,
+)
 from .cache import FrameCache, FrameChanges, diff_frames
 from .convert import records_to_batch, table_to_frame
 from .expand import expand_json
 from .pump import pause_gc_during_fetches
 from .schema import RESOURCES
-from .v2 import (experiments_frame, ground_truths_frame, members_frame, reviews_frame,
-                 trains_frame)
+from .stream import iter_frames, iter_frames_async, to_arrow, to_arrow_async, to_parquet, to_parquet_async
+from .v2 import experiments_frame, ground_truths_frame, members_frame, reviews_frame, trains_frame
 
 __all__ = [
     "tasks_frame", "assignments_frame", "ground_truth_events_frame", "models_frame",

@@ -33,8 +33,15 @@ from synapse_nb.client.errors import NotFoundError
 from .annotations import AnnotationConverter
 from .cache import FrameCache, FrameChanges, diff_frames, resolve_cache
 from .convert import table_to_frame
-from .fetch import (Converter, PageConsumer, ResourceConverter, aiter_batches, build_params,
-                    is_async_client, iter_batches)
+from .fetch import (
+    Converter,
+    PageConsumer,
+    ResourceConverter,
+    aiter_batches,
+    build_params,
+    is_async_client,
+    iter_batches,
+)
 from .pump import paused_gc
 from .schema import RESOURCES, Resource
 

@@ -70,7 +70,7 @@ _KNOWN_KEYS = frozenset({"id", "type", "label", "class", "coordinates", "points"
                          "score", "annotator", "annotator_id"})
 
 
-def _num(v: Any) -> float | None:
+def _num(v: Any) -> float:
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         raise ValueError(v)
     return float(v)
@@ -151,7 +151,7 @@ class AnnotationConverter:
             anns = data.get("annotations") if isinstance(data, dict) else None
             if not isinstance(anns, list) or not anns:
                 continue
-            meta = data.get("metadata")
+            meta = data.get("metadata") if isinstance(data, dict) else None
             default_annotator = meta.get("annotator_id") if isinstance(meta, dict) else None
             url = rec.get("primary_file_url") or _primary_file_url(rec)
             for i, ann in enumerate(anns):

@@ -23,8 +23,8 @@ import pandas as pd
 
 from .adapters import _converter, fetch_frame
 from .adapters import refresh as _refresh
-from .cache import FrameChanges
 from .annotations import ANNOTATION_COLUMNS
+from .cache import FrameChanges
 from .fetch import is_async_client
 from .labels import keep_label, take_label
 from .schema import RESOURCES

@@ -219,8 +219,7 @@ def _primary_columns(records: list[dict[str, Any]], memo: PageMemo) -> tuple[lis
                 if isinstance(unit, dict):
                     files = unit.get("files")
             if files.__class__ is dict and len(files) == 1:
-                for entry in files.values():
-                    pass
+                (entry,) = files.values()
                 if entry.__class__ is not dict:
                     entry = primary_file(files)
             else:

@@ -91,7 +91,7 @@ def _match_boxes(a: ShapeTable, ia: np.ndarray, b: ShapeTable, ib: np.ndarray,
     return ia, np.where(cols >= 0, ib[np.maximum(cols, 0)], -1), best
 
 
-def _pair_scores(t: ShapeTable, a_rows: dict, b_rows: dict, units: list,
+def _pair_scores(t: ShapeTable, a_rows: dict[Any, Any], b_rows: dict[Any, Any], units: list[Any],
                  threshold: float, ref: ShapeTable | None = None) -> dict[str, Any]:
     """Match A's boxes against B's (or the reference table's) unit by unit."""
     other = ref if ref is not None else t
@@ -125,7 +125,8 @@ def _box_agreement(frame: pd.DataFrame, unit: str, threshold: float,
     rows = {name: _groups(t.images[idx], idx) for name, idx in
             _groups(frame["annotator"].to_numpy(dtype=object), np.arange(len(frame))).items()}
     names = sorted(rows, key=str)
-    pair_rows, label_totals = [], {}
+    pair_rows: list[dict[str, Any]] = []
+    label_totals: dict[Any, list[int]] = {}
     for a, b in combinations(names, 2):
         common = sorted(set(rows[a]) & set(rows[b]), key=str)
         s = _pair_scores(t, rows[a], rows[b], common, threshold)

@@ -14,6 +14,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
@@ -55,7 +56,7 @@ def shape_iou(a: ShapeTable, ia: np.ndarray, b: ShapeTable, ib: np.ndarray,
     w = int(np.ceil(boxes[:, 2].max())) + 1
     h = int(np.ceil(boxes[:, 3].max())) + 1
 
-    def rles(t: ShapeTable, idx: np.ndarray) -> list:
+    def rles(t: ShapeTable, idx: np.ndarray) -> list[Any]:
         out = []
         for i in idx:
             poly = t.polygons[i]
@@ -99,7 +100,7 @@ def group_rows(keys: np.ndarray) -> dict[object, np.ndarray]:
     return {uniques[codes[part[0]]]: part for part in np.split(order, bounds)}
 
 
-def _factorize(keys: np.ndarray) -> tuple[np.ndarray, list]:
+def _factorize(keys: np.ndarray) -> tuple[np.ndarray, list[Any]]:
     import pandas as pd
 
     codes, uniques = pd.factorize(pd.Series(keys, dtype=object), sort=False)

@@ -126,11 +126,12 @@ def log_model(client: Any, name: str, file: str | Path, *, ground_truth_dataset_
                "file_name": path.name,
                "evaluated_on": ground_truth_dataset_version if evaluation is not None else None,
                "logged_with": f"synapse_nb {__version__}"}
-    return client.create_model({
+    model: dict[str, Any] = client.create_model({
         "name": name, "description": description, "category": category, "project": project,
         "version": version, "configuration": {**dict(config or {}), "lineage": lineage},
         "metrics": stored, "ground_truth_dataset_version": ground_truth_dataset_version,
         "file": str(path)})
+    return model
 
 
 def compare_models(client: Any, **filters: Any) -> pd.DataFrame:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import orjson
 import pandas as pd
@@ -41,7 +41,7 @@ def _r(v: Any) -> float:
 
 def _object(row: Mapping[str, Any]) -> dict[str, Any]:
     obj: dict[str, Any] = {"label": str(row["label"])}
-    points = row.get("points")
+    points: Any = row.get("points")
     kind = row.get("type")
     if not missing(points) and len(points):
         obj.update(type="polygon" if missing(kind) or kind == "polygon" else str(kind),
@@ -50,7 +50,7 @@ def _object(row: Mapping[str, Any]) -> dict[str, Any]:
         obj.update(type="bbox", coordinates=[_r(row[c]) for c in ("x1", "y1", "x2", "y2")])
     else:
         obj["type"] = "classification"
-    conf = row.get("confidence")
+    conf: Any = row.get("confidence")
     if not missing(conf):
         obj["confidence"] = round(float(conf), 4)
     return obj
@@ -112,7 +112,7 @@ def prediction_payloads(client: Any, predictions: pd.DataFrame, *, project: int,
         by_unit = by_unit[~by_unit.index.duplicated()]
         frame = frame.assign(task=frame["data_unit"].map(by_unit))
     rows = []
-    records = frame.to_dict("records")
+    records = cast(list[dict[str, Any]], frame.to_dict("records"))  # the columns are names
     grouped: dict[Any, list[dict[str, Any]]] = {}
     for rec in records:
         grouped.setdefault(rec.get("task"), []).append(rec)
@@ -197,10 +197,11 @@ def _send(client: Any, plan: pd.DataFrame, batch_size: int, progress: bool | Non
     batches = [todo[i:i + batch_size] for i in range(0, len(todo), batch_size)]
     bar = tqdm(total=len(todo), unit="task", desc="pre-annotations",
                disable=not (progress if progress is not None else len(batches) > 1))
+    at: Any = plan.at  # cells of mixed columns: the stubs' scalar union does not convert to int
     try:
         for rows in batches:
-            items = [{"task": int(plan.at[r, "task"]), "model": plan.at[r, "model"],
-                      "data": plan.at[r, "data"]} for r in rows]
+            items = [{"task": int(at[r, "task"]), "model": at[r, "model"],
+                      "data": at[r, "data"]} for r in rows]
             for item in items:
                 item["model"] = None if pd.isna(item["model"]) else int(item["model"])
             try:

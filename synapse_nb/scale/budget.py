@@ -66,9 +66,9 @@ class DaskBudget:
     """A budget shared by every worker of a Dask cluster (``distributed.Semaphore``)."""
 
     def __init__(self, requests: int = DEFAULT_REQUESTS_IN_FLIGHT, *, name: str | None = None) -> None:
-        from distributed import Semaphore  # noqa: PLC0415 (the [dask] extra)
-
         import uuid  # noqa: PLC0415
+
+        from distributed import Semaphore  # noqa: PLC0415 (the [dask] extra)
 
         self.requests = requests
         self.semaphore = Semaphore(max_leases=requests,  # type: ignore[no-untyped-call]

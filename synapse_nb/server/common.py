@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timezone
-from typing import Any, Iterable
+from typing import Annotated, Any, Iterable
 
 import orjson
 from fastapi import Path, Response
-from typing import Annotated
 
 __all__ = [
     "PK", "APIError", "not_found", "json_response", "now_iso", "parse_datetime", "int_list",
@@ -61,13 +60,13 @@ def parse_datetime(value: str, name: str) -> str:
     try:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace(" ", "+"))
     except ValueError:
-        raise APIError(400, {name: [f"Enter a valid date/time (ISO 8601), not {value[:40]!r}."]})
+        raise APIError(400, {name: [f"Enter a valid date/time (ISO 8601), not {value[:40]!r}."]}) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     try:
         return format_time(moment)
     except (OverflowError, ValueError):
-        raise APIError(400, {name: ["Date/time out of range."]})
+        raise APIError(400, {name: ["Date/time out of range."]}) from None
 
 
 def _int(text: str, name: str) -> int:
@@ -75,7 +74,7 @@ def _int(text: str, name: str) -> int:
     try:
         number = int(text)
     except ValueError:
-        raise APIError(400, {name: [f"A valid integer is required, not {text[:40]!r}."]})
+        raise APIError(400, {name: [f"A valid integer is required, not {text[:40]!r}."]}) from None
     if not -(2**63) < number < 2**63:
         raise APIError(400, {name: ["Integer out of range."]})
     return number

@@ -12,8 +12,8 @@ request's rows land or none do. JSON columns are stored as text and sent out as 
 from __future__ import annotations
 
 import sqlite3
-from array import array
 import threading
+from array import array
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Sequence

@@ -34,7 +34,7 @@ def page_args(request: Request) -> tuple[int, int]:
             try:
                 page = int(raw_page)
             except ValueError:
-                raise APIError(404, "Invalid page: page must be a positive integer.")
+                raise APIError(404, "Invalid page: page must be a positive integer.") from None
             if page < 1:
                 raise APIError(404, "Invalid page: page must be a positive integer.")
     size = settings.default_page_size
@@ -42,7 +42,7 @@ def page_args(request: Request) -> tuple[int, int]:
         try:
             size = int(raw_size)
         except ValueError:
-            raise APIError(400, {"page_size": ["A valid integer is required."]})
+            raise APIError(400, {"page_size": ["A valid integer is required."]}) from None
         if size < 1:
             raise APIError(400, {"page_size": ["Ensure this value is greater than 0."]})
         size = min(size, settings.max_page_size)

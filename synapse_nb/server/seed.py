@@ -40,6 +40,7 @@ def signer_for(db: Database) -> Signer:
             con.execute("INSERT OR IGNORE INTO server_meta VALUES ('signing_key', ?)",
                         (secrets.token_hex(32),))
         key = db.get_meta("signing_key")
+    assert key is not None  # inserted just above (or by another process first)
     return Signer(bytes.fromhex(key))
 
 
@@ -333,7 +334,7 @@ def _ground_truth(con: Any, scale: int) -> None:
     versions = [(1, 1, "v1.0", 0.6, ranges[1], "detection"),
                 (2, 1, "v1.1", 1.0, ranges[1], "detection"),
                 (3, 2, "v1.0", 1.0, ranges[2], "segmentation")]
-    for version_id, dataset, label, share, ids, kind in versions:
+    for version_id, dataset, label, share, _ids, kind in versions:
         done = con.execute("SELECT data_unit_id FROM tasks WHERE tenant_id = 1 AND project_id = ?"
                            " AND status = 'completed' AND is_discarded = 0 ORDER BY id",
                            (dataset,)).fetchall()

@@ -23,11 +23,11 @@ from typing import Any, Mapping
 
 import pandas as pd
 
+from .._util import md5_file
 from .adopt import Kind, chunks, create_or_adopt
 from .journal import FolderJournal, JournalLock, backend_identity, canonical_ref, journal_path
 from .plan import CHUNKED_THRESHOLD, MAX_FILE_SIZE, PlannedUnit, UploadPlan, make_plan
 from .progress import Progress, make_progress
-from .._util import md5_file
 from .transfer import error_reason, send_file
 
 __all__ = ["upload_folder", "run_plan", "REPORT_COLUMNS"]

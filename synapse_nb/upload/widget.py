@@ -11,8 +11,8 @@ import pandas as pd
 from .._optional import import_optional
 from .._util.html import html_table
 from .errors import UploadError
-from .plan import make_plan
 from .folder import run_plan
+from .plan import make_plan
 from .progress import PHASES, Progress
 
 widgets: Any = import_optional("ipywidgets", "lab")

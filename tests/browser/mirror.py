@@ -149,5 +149,5 @@ def expect_page(page: Any, view: Any, mirror: Mirror, step: str, timeout_ms: int
         assert got["ids"] == want["ids"], f"after {step}: rows {got['ids'][:8]} != {want['ids'][:8]}"
         for i, (g, w) in enumerate(zip(got["cells"], want["cells"])):
             assert g == w, f"after {step}: row {got['ids'][i]} shows {g}, the frame says {w}"
-        raise AssertionError(f"after {step}: {json.dumps(got)[:300]} != {json.dumps(want)[:300]}")
+        raise AssertionError(f"after {step}: {json.dumps(got)[:300]} != {json.dumps(want)[:300]}") from None
     return len(want["ids"])

@@ -25,7 +25,7 @@ from .api import member_names, server_list
 from .chromium import RENDER_TIMEOUT_MS, new_page, open_notebook, run_all_cells, screenshot
 from .conftest import ENV_BASE_URL, ENV_TOKEN
 from .lab import JupyterLab, write_notebook
-from .mirror import Mirror, dom_page, expect_page
+from .mirror import Mirror, expect_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 

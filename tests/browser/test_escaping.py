@@ -20,10 +20,10 @@ from typing import Any
 
 import pytest
 
+from .api import server_list
 from .chromium import RENDER_TIMEOUT_MS, open_notebook, run_all_cells
 from .conftest import ENV_BASE_URL, ENV_OTHER_TOKEN
 from .lab import JupyterLab, write_notebook
-from .api import server_list
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 

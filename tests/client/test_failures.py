@@ -7,13 +7,11 @@ the live server's transport so the server really stores the chunk whose answer i
 from __future__ import annotations
 
 import hashlib
-import json
 
 import httpx
 import pytest
 
-from synapse_nb.client import (APIConnectionError, RateLimitError, RequestTimeoutError, ServerError,
-                               BadRequestError)
+from synapse_nb.client import APIConnectionError, BadRequestError, RateLimitError, RequestTimeoutError, ServerError
 
 from .conftest import Driver
 

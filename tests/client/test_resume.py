@@ -52,7 +52,7 @@ def test_killed_upload_resumes_in_new_process(make_server, tmp_path):
     proc2 = _child(server, state, src)
     out, err = proc2.communicate(timeout=120)
     assert proc2.returncode == 0, err
-    result = json.loads(next(l for l in out.splitlines() if l.startswith("result "))[len("result "):])
+    result = json.loads(next(line for line in out.splitlines() if line.startswith("result "))[len("result "):])
     up, stats = result["upload"], result["stats"]
     assert stats["resumed_from"] >= seen and stats["bytes_sent"] <= SIZE - seen + CHUNK
     assert up["checksum"] == hashlib.md5(src.read_bytes()).hexdigest() and up["size"] == SIZE

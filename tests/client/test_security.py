@@ -12,7 +12,6 @@ from synapse_nb.client import AsyncSynapseClient, AuthenticationError, ClientErr
 from synapse_nb.client.files import cache_name, safe_join
 from synapse_nb.server.demo import AGENT_TOKEN
 
-
 ACCESS = "syn_leakcheck_ACCESS_777"
 USER = "drf_leakcheck_USER_888"
 AGENT = "agt_leakcheck_AGENT_999"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from synapse_nb.client import BackendClient, ClientError, SynapseClient
+from synapse_nb.client import BackendClient, SynapseClient
 from synapse_nb.server.demo import AGENT_TOKEN
 
 

@@ -8,9 +8,17 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from synapse_nb.frames import (assignments_frame, iter_frames, iter_frames_async, jobs_frame, tasks_frame,
-                               tasks_frame_async, to_arrow, to_arrow_async, to_parquet)
-
+from synapse_nb.frames import (
+    assignments_frame,
+    iter_frames,
+    iter_frames_async,
+    jobs_frame,
+    tasks_frame,
+    tasks_frame_async,
+    to_arrow,
+    to_arrow_async,
+    to_parquet,
+)
 from synapse_nb.frames import fetch as fetch_mod
 from synapse_nb.frames.fetch import build_params
 from synapse_nb.frames.schema import RESOURCES

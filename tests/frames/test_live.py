@@ -18,8 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from synapse_nb import frames
-from synapse_nb.frames import (annotations_frame, iter_frames, refresh, tasks_frame, tasks_frame_async,
-                               to_parquet)
+from synapse_nb.frames import annotations_frame, iter_frames, refresh, tasks_frame, tasks_frame_async, to_parquet
 from synapse_nb.frames.schema import RESOURCES
 
 client_mod = pytest.importorskip(

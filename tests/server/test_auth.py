@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
-
-from synapse_nb.server.demo import (AGENT_TOKEN, DEMO_ACCESS_TOKEN, OTHER_ACCESS_TOKEN,
-                                    USER_TOKENS)
-
 from server_helpers import sdk_client
+
+from synapse_nb.server.demo import AGENT_TOKEN, DEMO_ACCESS_TOKEN, OTHER_ACCESS_TOKEN, USER_TOKENS
 
 
 @pytest.mark.parametrize("headers", [

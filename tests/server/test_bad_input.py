@@ -6,12 +6,11 @@ import asyncio
 
 import httpx
 import pytest
+from server_helpers import sdk_client, walk
 
 from synapse_nb.server import Settings
 from synapse_nb.server.demo import DEMO_ACCESS_TOKEN
 from synapse_nb.server.testing import serve_in_thread
-
-from server_helpers import sdk_client, walk
 
 JSON_POSTS = [
     ("post", "tasks/"), ("post", "tasks/set_tags/"), ("post", "assignments/set_tags/"),

@@ -10,13 +10,12 @@ import time
 import httpx
 import pytest
 from PIL import Image
+from server_helpers import sdk_client
 
 from synapse_nb.server import Settings
 from synapse_nb.server.app import open_database
 from synapse_nb.server.demo import GLOBEX_TASKS, project_ranges
 from synapse_nb.server.scenes import HEIGHT, WIDTH
-
-from server_helpers import sdk_client
 
 
 def test_projects_collections_and_counts_for_a_scale(make_server):

@@ -6,7 +6,6 @@ import os
 
 import httpx
 import pytest
-
 from server_helpers import chunked_upload, md5, sdk_client, walk
 
 

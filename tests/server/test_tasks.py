@@ -5,10 +5,9 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from server_helpers import sdk_client, walk
 
 from synapse_nb.server.demo import HTML_TAG_NAME, project_ranges
-
-from server_helpers import sdk_client, walk
 
 
 @pytest.fixture

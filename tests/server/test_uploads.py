@@ -7,10 +7,9 @@ import time
 
 import httpx
 import pytest
+from server_helpers import chunked_upload, md5, sdk_client
 
 from synapse_nb.server.demo import OTHER_ACCESS_TOKEN
-
-from server_helpers import chunked_upload, md5, sdk_client
 
 
 @pytest.fixture

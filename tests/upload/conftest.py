@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-
 from upload_helpers import FakeClient, make_tree, sync_client_class
 
 

@@ -6,10 +6,10 @@ import os
 from pathlib import Path
 
 import pytest
+from upload_helpers import SPECS, make_tree, write
 
 from synapse_nb.upload import FolderError
 from synapse_nb.upload.discovery import FileSpec, discover_files, specs_from_collection
-from upload_helpers import SPECS, make_tree, write
 
 SPEC_OBJS = specs_from_collection({"file_specifications": SPECS})
 

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
-
 from upload_helpers import write
 
 CHILD = Path(__file__).with_name("upload_child.py")

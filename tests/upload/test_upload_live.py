@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from upload_helpers import write
 
 from synapse_nb.upload import FolderError, MetadataError, UploadError, plan_upload, upload_folder
-from synapse_nb.upload.plan import make_plan
 from synapse_nb.upload.folder import run_plan
-from upload_helpers import write
+from synapse_nb.upload.plan import make_plan
 
 openpyxl = pytest.importorskip("openpyxl", reason="the Excel metadata test needs the 'excel' extra")
 

@@ -8,9 +8,9 @@ import io
 from pathlib import Path
 
 import pytest
+from upload_helpers import FakeClient
 
 from synapse_nb.upload import FolderJournal, TqdmProgress, UploadError, upload_folder
-from upload_helpers import FakeClient
 
 MODULES = ["discovery", "errors", "journal", "metadata", "progress", "transfer", "plan", "folder", "adopt"]
 

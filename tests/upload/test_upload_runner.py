@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from upload_helpers import FakeClient, FakeError, make_tree, write
 
 from synapse_nb.upload import Progress, plan_upload, upload_folder
-from upload_helpers import FakeClient, FakeError, make_tree, write
 
 
 def test_plan_lists_units_meta_and_skips_without_uploading(fake: FakeClient, tree: Path) -> None:

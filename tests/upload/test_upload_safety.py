@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from upload_helpers import FakeClient, make_tree, sync_client_class, write
 
 from synapse_nb.upload import FolderJournal, Progress, upload_folder
-from upload_helpers import FakeClient, make_tree, sync_client_class, write
 
 CHILD = Path(__file__).with_name("upload_child.py")
 SHELF, SHELF_PROJECT = 3, 3

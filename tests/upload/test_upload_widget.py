@@ -8,8 +8,9 @@ import pytest
 
 pytest.importorskip("ipywidgets", reason="the widget needs ipywidgets (extra 'lab')")
 
-from synapse_nb.upload import UploadWidget  # noqa: E402
 from upload_helpers import FakeClient, write  # noqa: E402
+
+from synapse_nb.upload import UploadWidget  # noqa: E402
 
 
 class ListingClient(FakeClient):

@@ -43,4 +43,5 @@ def connect_agent(auth: Auth, db: DB, token: str) -> Response:
         if not changed:
             raise not_found("agent")
     row = db.one(f"SELECT {SELECT} FROM agents WHERE token_hash = ?", (digest,))
+    assert row is not None  # updated just above
     return json_response(agent_dict(row))

@@ -64,7 +64,8 @@ def list_assignments_files(request: Request, auth: Auth, db: DB, project: Q = No
 
 def _list(request: Request, auth: Any, db: Database, fields: str | None,
           with_files: bool = False) -> Response:
-    where, params = ["a.tenant_id = ?"], [auth.tenant_id]
+    where = ["a.tenant_id = ?"]
+    params: list[Any] = [auth.tenant_id]
     for name, column in (("project", "a.project_id"), ("task", "a.task_id"),
                          ("user", "a.user_id"), ("id__in", "a.id")):
         values = int_list(request.query_params.getlist(name) or None, name)
@@ -72,10 +73,10 @@ def _list(request: Request, auth: Any, db: Database, fields: str | None,
             where.append(f"{column} IN ({','.join('?' * len(values))})")
             params += values
     for name, allowed in (("status_label", LABEL_STATUSES), ("status_review", REVIEW_STATUSES)):
-        values = _choices(request, name, allowed)
-        if values:
-            where.append(f"a.{name} IN ({','.join('?' * len(values))})")
-            params += values
+        choices = _choices(request, name, allowed)
+        if choices:
+            where.append(f"a.{name} IN ({','.join('?' * len(choices))})")
+            params += choices
     base = base_url(request)
     keep = field_list(fields)
     if with_files:

@@ -41,10 +41,10 @@ def _save(request: Request, db: Database, auth: AuthContext, source: Any, filena
         rel, checksum, size = store_copy(settings.data_dir, auth.tenant_id, source, filename,
                                          settings.max_upload_bytes)
     except ValueError:
-        raise APIError(413, f"File too large: at most {settings.max_upload_bytes} bytes.")
+        raise APIError(413, f"File too large: at most {settings.max_upload_bytes} bytes.") from None
     except FileNotFoundError:  # a finished upload whose stored data was removed
         raise APIError(410, {"chunked_upload": ["The upload's data is no longer on the server; "
-                                                "upload the file again."]})
+                                                "upload the file again."]}) from None
     status = 200
     with db.write() as con:
         row = con.execute(f"SELECT {SELECT} FROM data_files WHERE tenant_id = ? AND checksum = ?",

@@ -31,7 +31,8 @@ MAX_UNITS = 10000
 def list_data_units(request: Request, auth: Auth, db: DB, data_collection: Q = None,
                     checksum: Q = None, id__in: Q = None, page: Q = None,
                     page_size: Q = None) -> Response:
-    where, params = ["du.tenant_id = ?"], [auth.tenant_id]
+    where = ["du.tenant_id = ?"]
+    params: list[Any] = [auth.tenant_id]
     query = request.query_params
     for name, column in (("data_collection", "du.data_collection_id"), ("id__in", "du.id")):
         values = int_list(query.getlist(name) or None, name)

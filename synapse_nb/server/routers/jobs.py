@@ -57,7 +57,8 @@ def log_dict(row: tuple) -> dict[str, Any]:
 @router.get("/jobs/", response_model=Page, summary="list_jobs")
 def list_jobs(request: Request, auth: Auth, db: DB, status: Q = None, plugin: Q = None,
               page: Q = None, page_size: Q = None) -> Response:
-    where, params = ["tenant_id = ?"], [auth.tenant_id]
+    where = ["tenant_id = ?"]
+    params: list[Any] = [auth.tenant_id]
     statuses = [job_status(s) for raw in request.query_params.getlist("status")
                 for s in raw.split(",") if s]
     if statuses:

@@ -87,7 +87,8 @@ def create_serve_application(auth: Auth, db: DB, body: ServeApplicationIn) -> Re
 @router.get("/serve_applications/", response_model=Page, summary="list_serve_applications")
 def list_serve_applications(request: Request, auth: Auth, db: DB, job: Q = None, status: Q = None,
                             page: Q = None, page_size: Q = None) -> Response:
-    where, params = ["tenant_id = ?"], [auth.tenant_id]
+    where = ["tenant_id = ?"]
+    params: list[Any] = [auth.tenant_id]
     jobs = int_list(request.query_params.getlist("job") or None, "job")
     if jobs:
         where.append(f"job_id IN ({','.join('?' * len(jobs))})")

@@ -102,4 +102,5 @@ def create_model(request: Request, auth: Auth, db: DB, body: ModelCreate) -> Res
                         (orjson.dumps({"path": rel, "url": state.signer.relative(rel)}).decode(),
                          pk))
     row = db.one(f"SELECT {SELECT} FROM models WHERE id = ?", (pk,))
+    assert row is not None  # written just above
     return json_response(model_dict(row, base_url(request)), status_code=201)

@@ -8,9 +8,8 @@ is given (the seed docs' example sends none).
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-
 import re
+from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -154,8 +153,9 @@ def run_plugin(auth: Auth, db: DB, ref: Ref, body: PluginRun) -> Response:
             " ?, ?, 'pending', '{}', '{}', ?, ?, NULL)",
             (auth.tenant_id, pk, release[0] if release else None, body.agent, str(action),
              orjson.dumps(params).decode(), now, now)).lastrowid
-    return json_response(job_dict(db.one(f"SELECT {JOB_SELECT} FROM jobs WHERE id = ?", (job,))),
-                         status_code=201)
+    row = db.one(f"SELECT {JOB_SELECT} FROM jobs WHERE id = ?", (job,))
+    assert row is not None  # written just above
+    return json_response(job_dict(row), status_code=201)
 
 
 @router.get("/plugin_releases/", response_model=Page, summary="list_plugin_releases")
@@ -212,7 +212,7 @@ async def create_release(request: Request, auth: Auth, db: DB) -> Response:
         try:
             body = orjson.loads(await request.body())
         except orjson.JSONDecodeError:
-            raise APIError(400, "Send a JSON object or multipart/form-data.")
+            raise APIError(400, "Send a JSON object or multipart/form-data.") from None
         if not isinstance(body, dict):
             raise APIError(400, "Send a JSON object.")
         fields: dict[str, Any] = body
@@ -222,7 +222,7 @@ async def create_release(request: Request, auth: Auth, db: DB) -> Response:
         try:
             config = orjson.loads(fields.get("config") or "{}")
         except orjson.JSONDecodeError:
-            raise APIError(400, {"config": ["Value must be valid JSON."]})
+            raise APIError(400, {"config": ["Value must be valid JSON."]}) from None
     version = str(fields.get("version") or "").strip()
     if not version or len(version) > 50:
         raise APIError(400, {"version": ["This field is required (at most 50 characters)."]})
@@ -236,12 +236,13 @@ async def create_release(request: Request, auth: Auth, db: DB) -> Response:
                 store_copy, settings.data_dir, auth.tenant_id, upload.file,
                 upload.filename or "plugin.zip", settings.max_upload_bytes)
         except ValueError:
-            raise APIError(413, f"File too large: at most {settings.max_upload_bytes} bytes.")
+            raise APIError(413, f"File too large: at most {settings.max_upload_bytes} bytes.") from None
     with db.write() as con:
         pk = con.execute("INSERT INTO plugin_releases (tenant_id, plugin_id, version, readme, "
                          "config, file, created) VALUES (?, ?, ?, ?, ?, ?, ?)",
                          (auth.tenant_id, plugin, version, str(fields.get("readme") or ""),
                           orjson.dumps(config).decode(), rel, now_iso())).lastrowid
     row = db.one(f"SELECT {RELEASE_SELECT} FROM plugin_releases WHERE id = ?", (pk,))
+    assert row is not None  # written just above
     return json_response(release_dict(row, base_url(request), request.app.state.signer),
                          status_code=201)

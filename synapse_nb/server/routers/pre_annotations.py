@@ -109,7 +109,7 @@ def create_pre_annotations(auth: Auth, db: DB, body: Annotated[Any, Body()]) -> 
     items = _items(body)
     tenant = auth.tenant_id
     keys = [pre_annotation_key(i.task, i.model, i.data) for i in items]
-    results = []
+    results: list[dict[str, Any]] = []
     with db.write() as con:
         task_ids = sorted({i.task for i in items})
         tasks = {r[0]: (r[1], r[2]) for r in con.execute(

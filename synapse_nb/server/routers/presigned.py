@@ -124,7 +124,7 @@ def _confirm_one(request: Request, db: Database, auth: AuthContext, f: _FileDone
     row = db.one("SELECT filename, size FROM presigned_uploads WHERE file_key = ? AND tenant_id = ?",
                  (f.file_key, auth.tenant_id))
     staged = None if row is None else safe_path(request.app.state.settings.data_dir / STAGING, f.file_key)
-    if staged is None or not staged.is_file():
+    if row is None or staged is None or not staged.is_file():
         out["error"] = "No file was uploaded for this file_key."
         return out
     sha1 = hashlib.sha1()

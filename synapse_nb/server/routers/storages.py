@@ -37,7 +37,8 @@ CATEGORIES = ("internal", "external")
 def list_storages(request: Request, auth: Auth, db: DB, category: Q = None, provider: Q = None,
                   is_default: Q = None, page: Q = None, page_size: Q = None) -> Response:
     """Storages, filtered by ``category`` (internal/external), ``provider``, ``is_default``."""
-    where, params = ["tenant_id = ?"], [auth.tenant_id]
+    where = ["tenant_id = ?"]
+    params: list[Any] = [auth.tenant_id]
     for name in ("category", "provider"):
         values = [v.strip() for raw in request.query_params.getlist(name) for v in raw.split(",")
                   if v.strip()]
@@ -73,4 +74,5 @@ def create_storage(auth: Auth, db: DB, body: StorageCreate) -> Response:
                           orjson.dumps(body.configuration).decode(), int(body.is_default),
                           now_iso())).lastrowid
     row = db.one(f"SELECT {SELECT} FROM storages WHERE id = ?", (pk,))
+    assert row is not None  # written just above
     return json_response(storage_dict(row, True), status_code=201)

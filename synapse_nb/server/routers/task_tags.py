@@ -28,7 +28,8 @@ def tag_dict(row: tuple) -> dict[str, Any]:
 @router.get("/task_tags/", response_model=Page, summary="list_task_tags")
 def list_task_tags(request: Request, auth: Auth, db: DB, project: Q = None, search: Q = None,
                    color: Q = None, page: Q = None, page_size: Q = None) -> Response:
-    where, params = ["tenant_id = ?"], [auth.tenant_id]
+    where = ["tenant_id = ?"]
+    params: list[Any] = [auth.tenant_id]
     projects = int_list(request.query_params.getlist("project") or None, "project")
     if projects:
         where.append(f"project_id IN ({','.join('?' * len(projects))})")
@@ -63,5 +64,6 @@ def create_task_tag(auth: Auth, db: DB, body: TaskTagCreate) -> Response:
                          "color, category, created) VALUES (?, ?, ?, ?, ?, 'project', ?)",
                          (auth.tenant_id, body.project, body.name, body.description,
                           body.color, now_iso())).lastrowid
-    return json_response(tag_dict(db.one(f"SELECT {SELECT} FROM task_tags WHERE id = ?", (pk,))),
-                         status_code=201)
+    row = db.one(f"SELECT {SELECT} FROM task_tags WHERE id = ?", (pk,))
+    assert row is not None  # written just above
+    return json_response(tag_dict(row), status_code=201)

@@ -5,17 +5,25 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import orjson
-from orjson import Fragment
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from orjson import Fragment
 
 from ..auth import Auth, get_db
-from ..common import PK, APIError, bool_param, field_list, int_list, json_response, not_found, \
-    now_iso, parse_datetime
+from ..common import PK, APIError, bool_param, field_list, int_list, json_response, not_found, now_iso, parse_datetime
 from ..db import Database
 from ..pagination import paginate
-from ..render import ASSIGNMENT_SELECT, TASK_FROM, TASK_JSON_SQL, TASK_SELECT, \
-    assignment_dict, files_list, only_fields, task_dict, url_prefix
+from ..render import (
+    ASSIGNMENT_SELECT,
+    TASK_FROM,
+    TASK_JSON_SQL,
+    TASK_SELECT,
+    assignment_dict,
+    files_list,
+    only_fields,
+    task_dict,
+    url_prefix,
+)
 from ..schemas import AnnotateTaskData, Page, SetTags, TaskCreate, TaskCreateBatch, TaskOut
 from ..urls import base_url
 
@@ -216,7 +224,7 @@ def create_tasks(request: Request, auth: Auth, db: DB,
     with db.write() as con:
         _check_ids(con, "projects", auth.tenant_id, {i.project for i in items}, "project")
         _check_ids(con, "data_units", auth.tenant_id, {i.data_unit for i in items}, "data_unit")
-        ids = []
+        ids: list[Any] = []
         for item in items:
             status = "completed" if item.data else "pending"
             cur = con.execute(

@@ -91,7 +91,7 @@ def decode_cursor(cursor: str) -> tuple[int, bool]:
         reverse = fields.get("r", ["0"])[0] == "1"
     except (binascii.Error, UnicodeError, ValueError, KeyError, IndexError):
         raise V2Error(400, "INVALID_CURSOR", "Invalid cursor.",
-                      [{"field": "cursor", "message": "Use a cursor from a previous page."}])
+                      [{"field": "cursor", "message": "Use a cursor from a previous page."}]) from None
     if not -(2**63) < position < 2**63:
         raise V2Error(400, "INVALID_CURSOR", "Invalid cursor.")
     return position, reverse
@@ -119,7 +119,7 @@ def page_args(request: Request, default_descending: bool = False,
             per_page = int(raw)
         except ValueError:
             raise V2Error(400, "VALIDATION_ERROR", "per_page must be an integer.",
-                          [{"field": "per_page", "message": "A valid integer is required."}])
+                          [{"field": "per_page", "message": "A valid integer is required."}]) from None
         if per_page < 1:
             raise V2Error(400, "VALIDATION_ERROR", "per_page must be positive.",
                           [{"field": "per_page", "message": "Ensure this value is >= 1."}])
