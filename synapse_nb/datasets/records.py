@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
-from ..frames.schema import primary_file
+from ..frames.computed import primary_file
 
 __all__ = ["records_from_frame", "export_names", "unit_sizes"]
 

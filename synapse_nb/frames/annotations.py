@@ -35,8 +35,9 @@ from typing import Any, Iterable
 
 import pyarrow as pa
 
+from .computed import _primary_file_url
 from .convert import ConversionStats, column_array
-from .schema import Column, _primary_file_url
+from .schema import Column
 
 __all__ = ["ANNOTATION_COLUMNS", "ANNOTATION_TYPES", "ANNOTATION_SOURCES", "AnnotationConverter",
            "shape_geometry"]

@@ -8,7 +8,7 @@ import importlib
 
 import pytest
 
-MODULES = ["schema", "convert", "annotations", "fetch", "pump", "cache", "expand", "adapters", "api"]
+MODULES = ["schema", "computed", "convert", "arrays", "annotations", "fetch", "pump", "cache", "expand", "adapters", "api"]
 
 
 @pytest.mark.parametrize("name", MODULES)
