@@ -70,11 +70,14 @@ def make_data(images: int, boxes: int, seed: int = 1) -> tuple[pd.DataFrame, pd.
 def coco_dicts(gt: pd.DataFrame, pred: pd.DataFrame) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     cats = {name: i + 1 for i, name in enumerate(sorted(LABELS))}
     images = [{"id": int(i), "width": 640, "height": 480} for i in sorted(gt["data_unit"].unique())]
-    anns = [{"id": k + 1, "image_id": int(r.data_unit), "category_id": cats[r.label], "iscrowd": 0,
-             "bbox": [r.x1, r.y1, r.x2 - r.x1, r.y2 - r.y1], "area": (r.x2 - r.x1) * (r.y2 - r.y1)}
-            for k, r in enumerate(gt.itertuples(index=False))]
-    res = [{"image_id": int(r.data_unit), "category_id": cats[r.label], "score": float(r.confidence),
-            "bbox": [r.x1, r.y1, r.x2 - r.x1, r.y2 - r.y1]} for r in pred.itertuples(index=False)]
+    # plain Python numbers (numpy scalars would slow the engines' conversion down)
+    anns = [{"id": k + 1, "image_id": int(u), "category_id": cats[lab], "iscrowd": 0,
+             "bbox": [x1, y1, x2 - x1, y2 - y1], "area": (x2 - x1) * (y2 - y1)}
+            for k, (u, lab, x1, y1, x2, y2) in enumerate(gt[["data_unit", "label", "x1", "y1", "x2", "y2"]]
+                                                         .itertuples(index=False, name=None))]
+    res = [{"image_id": int(u), "category_id": cats[lab], "score": float(c), "bbox": [x1, y1, x2 - x1, y2 - y1]}
+           for u, lab, x1, y1, x2, y2, c in pred[["data_unit", "label", "x1", "y1", "x2", "y2", "confidence"]]
+           .astype({"data_unit": int}).itertuples(index=False, name=None)]
     return {"images": images, "annotations": anns,
             "categories": [{"id": v, "name": k} for k, v in cats.items()]}, res
 

@@ -49,7 +49,7 @@ class CocoPair:
     """A ground-truth COCO dataset and the matching detection results list."""
 
     ground_truth: dict[str, Any]
-    results: list[dict[str, Any]]
+    results: list[dict[str, Any]] | np.ndarray  # boxes: COCO's [image, x, y, w, h, score, class]
     image_keys: list[Any]
     labels: list[str]
     iou_type: str
@@ -78,17 +78,21 @@ class CocoPair:
             anns.append(ann)
         d_img = [img_id[k] for k in dt.images.tolist()]
         d_cat = [cat_id[n] for n in dt.labels.tolist()]
-        results = []
-        for i, (image_id, category, score) in enumerate(zip(d_img, d_cat, dt.scores.tolist())):
-            res: dict[str, Any] = {"image_id": image_id, "category_id": category, "score": score}
-            if mask is not None:  # results carry RLE, as COCO's results format says
+        results: list[dict[str, Any]] | np.ndarray
+        if mask is None:  # boxes go in as COCO's N x 7 array: no dict per prediction
+            xywh = dt.boxes.astype(float, copy=True).reshape(-1, 4)
+            xywh[:, 2:] -= xywh[:, :2]
+            results = np.column_stack([np.asarray(d_img, dtype=float).reshape(-1, 1), xywh,
+                                       dt.scores.astype(float).reshape(-1, 1),
+                                       np.asarray(d_cat, dtype=float).reshape(-1, 1)])
+        else:  # results carry RLE, as COCO's results format says
+            results = []
+            for i, (image_id, category, score) in enumerate(zip(d_img, d_cat,
+                                                                dt.scores.tolist())):
                 image = images[image_id - 1]
-                res["segmentation"] = mask.merge(mask.frPyObjects([_polygon_of(dt, i)],
-                                                                  image["height"], image["width"]))
-            results.append(res)
-        if mask is None:
-            for res, box in zip(results, _xywh(dt.boxes)):
-                res["bbox"] = box
+                results.append({"image_id": image_id, "category_id": category, "score": score,
+                                "segmentation": mask.merge(mask.frPyObjects(
+                                    [_polygon_of(dt, i)], image["height"], image["width"]))})
         dataset = {"images": images, "annotations": anns,
                    "categories": [{"id": cat_id[n], "name": n} for n in labels]}
         return cls(dataset, results, keys, labels, iou_type)
@@ -143,7 +147,7 @@ def run_cocoeval(pair: CocoPair, *, iou_thresholds: Sequence[float],
     gt = coco_cls()
     gt.dataset = pair.ground_truth
     gt.createIndex()
-    if pair.results:
+    if len(pair.results):
         dt = gt.loadRes(pair.results)
     else:  # loadRes refuses an empty list; an empty result set scores zero
         dt = coco_cls()

@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from .._util import md5_file
+from .sources import require_sync
 
 __all__ = [
     "LEADERBOARD_METRICS",
@@ -104,6 +105,7 @@ def log_model(client: Any, name: str, file: str | Path, *, ground_truth_dataset_
     >>> snb.log_model(client, "yolov8m-street", "best.pt", ground_truth_dataset_version=2,
     ...               evaluation=ev, snapshot=snap)                    # doctest: +SKIP
     """
+    require_sync(client, "log_model")
     path = Path(file)
     if not path.is_file():
         raise FileNotFoundError(f"model file {path} does not exist")
@@ -149,6 +151,7 @@ def compare_models(client: Any, **filters: Any) -> pd.DataFrame:
     """
     from synapse_nb.frames import expand_json, models_frame
 
+    require_sync(client, "compare_models")
     models = models_frame(client, progress=False, **filters)
     wide = expand_json(models, "metrics", depth=1)
     metric_cols = [c for c in wide.columns if c.startswith("metrics.")

@@ -149,6 +149,9 @@ def test_upload_predictions_plan_send_and_repeat(make_server):
         n = plan.attrs["summary"]["new"]
         assert sent.attrs["summary"].get("created") == n
         assert c.list_pre_annotations({"model": 1})["count"] == 30 + n
+        with pytest.raises(TypeError, match="synchronous"):
+            snb.upload_predictions(snb.AsyncSynapseClient(server.base_url, access_token=server.access_token),
+                                   pred, project=1, model=1)
         twice = snb.upload_predictions(c, pred, project=1, model=1, dry_run=False)
         assert set(twice["status"]) == {"exists"}
         assert c.list_pre_annotations({"model": 1})["count"] == 30 + n
