@@ -139,8 +139,8 @@ def compare_models(client: Any, **filters: Any) -> pd.DataFrame:
     """A leaderboard: one row per model, its numeric metrics as columns, best first.
 
     ``filters`` are ``models_frame``'s (``project=1``, ``category=...``). The frame keeps
-    ``name``, ``version``, ``category``, ``project``, ``ground_truth_dataset_version`` and
-    the ``lineage.*`` columns; ``attrs["metric"]`` names the column it is sorted by (the
+    ``name``, ``version``, ``category``, ``project``, ``ground_truth_dataset_version``, the
+    ``lineage.*`` columns and ``metrics`` (the JSON text, last); ``attrs["metric"]`` names the column it is sorted by (the
     first of ``LEADERBOARD_METRICS`` present). ``snb.ModelBrowser(board, client=client)``
     browses it; :func:`plot_leaderboard` draws it.
 
@@ -163,6 +163,7 @@ def compare_models(client: Any, **filters: Any) -> pd.DataFrame:
     board = wide[keep].copy()
     for c in metric_cols:
         board[c.removeprefix("metrics.")] = pd.to_numeric(wide[c], errors="coerce").astype(float)
+    board["metrics"] = models["metrics"]  # kept whole: ModelBrowser compares versions from it
     metric = next((m for m in LEADERBOARD_METRICS if m in board.columns), None)
     if metric is not None:
         board = board.sort_values(metric, ascending=False, na_position="last", kind="stable")

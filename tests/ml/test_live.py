@@ -132,6 +132,8 @@ def test_log_model_round_trip_and_leaderboard(make_server, tmp_path):
     assert len(ax.patches) == board["mAP50-95"].notna().sum()
     browser = snb.ModelBrowser(board, client=client, columns=["id", "name", "version", "mAP50-95", "mAP50"])
     assert len(browser.frame) == len(board)
+    browser.table.click(0)  # the best model's pane compares it with its other versions
+    assert "snb-metrics" in browser.detail.value and board.iloc[0]["name"] in browser.detail.value
     client.close()
 
 
