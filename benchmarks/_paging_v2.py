@@ -43,7 +43,7 @@ print(json.dumps({"walk": walk, "two_phase": two, "n": len(set(ids)), "full": le
 
 def _sdk_python() -> Path | None:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from tests.sdk_runner import sdk_python  # noqa: PLC0415 (one place knows where it lives)
+    from tests.sdk_runner import sdk_python
     return sdk_python()
 
 

@@ -1,44 +1,58 @@
-"""Benchmark: turning pages, filtering and sorting in a TaskBrowser over a big frame,
-against the straightforward way, side by side.
+"""Benchmark: the browser's table in JupyterLab + Chromium, the old one and the new one side
+by side: time from running the display cell to the first page painted, and per page turn.
 
-Workload: a tasks-shaped frame of ``--rows`` rows (default 1,000,000) built in memory
-(categorical status and priority, integer project and assignee, Arrow list tags, a
-timestamp, file names), filtered to ``status == "completed"`` and sorted by ``modified``
-descending, page size 20.
+Workload: a tasks-shaped frame of 1,000 and of 1,000,000 rows (categorical status and
+priority, integer project and assignee, Arrow list tags, a timestamp, file names), shown
+by ``TaskBrowser(df, page_size=...)`` (default 20 rows a page).
 
-- (a) baseline, what a notebook user writes by hand: on every page turn, filter the
-  frame with a boolean mask, ``sort_values`` the result, slice the page and render it
-  with ``DataFrame.to_html()``.
-- (b) ``TaskBrowser(df)``: the filter mask and the sort order are computed when the
-  filter or sort changes (timed separately), then a page turn is one ``iloc`` of 20 rows
-  written into the table's fixed pool of 20 row widgets.
+- (a) the old table: ``synapse_nb/widgets`` as of commit ``573c72c`` (read from git into
+  a temporary package, nothing copied into the tree): a pool of ``page_size`` ipywidgets
+  rows, a ``Button`` per cell (about 700 widget models at 20 rows).
+- (b) the new one: one anywidget drawing the page from a compact payload.
 
-Contenders are interleaved per repetition (a, b, a, b, ...) so that noise on this shared
-machine hits both; the table shows medians over repetitions (each repetition's figure is
-itself the median of ``--turns`` page turns). Widgets are not connected to a frontend
-here, so the times are the kernel's side of the work.
+"Painted" means: every row of the page is in the DOM with its id cell reading the id
+expected for that page (page ``k`` of the unfiltered frame holds ids ``k*size+1`` ...), as
+seen by ``requestAnimationFrame`` polling. A display is timed from Shift+Enter on the cell
+(the kernel builds the browser, the frontend creates its views); a page turn from a DOM
+click on "next" until the whole next page reads right. Contenders are interleaved per repetition
+(a, b, a, b, ...), medians are printed with the ratio a/b.
 
-    .venv/bin/python benchmarks/widgets.py                    # 1M rows, 3 reps, 20 turns
-    .venv/bin/python benchmarks/widgets.py --rows 200000 --reps 3 --turns 10
+    python benchmarks/widgets.py                       # 1k and 1M rows, 3 reps, 10 turns
+    python benchmarks/widgets.py --rows 1000 --reps 2 --turns 5 --page-size 100
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
-from typing import Callable
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-PAGE = 20
+REPO = Path(__file__).resolve().parents[1]
+OLD_COMMIT = "573c72c"  # main before the browser became one anywidget
+sys.path.insert(0, str(REPO))
+
+from tests.browser.chromium import launch_chromium, new_page, open_notebook  # noqa: E402
+from tests.browser.lab import JupyterLab, write_notebook  # noqa: E402
+
+TIMEOUT_MS = 180_000
 
 
 def make_frame(rows: int, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    tags = pa.array([[int(i % 7)] if i % 3 else [] for i in range(rows)], pa.list_(pa.int64()))
+    i = np.arange(rows)
+    has = i % 3 != 0
+    offsets = np.concatenate([[0], np.cumsum(has)]).astype(np.int32)
+    tags = pa.ListArray.from_arrays(pa.array(offsets), pa.array((i % 7)[has], pa.int64()))
     modified = pd.Timestamp("2025-01-01", tz="UTC") + pd.to_timedelta(
         rng.integers(0, 86400 * 365, rows), unit="s")
     return pd.DataFrame({
@@ -49,95 +63,120 @@ def make_frame(rows: int, seed: int = 0) -> pd.DataFrame:
         "assignee": rng.integers(1, 50, rows),
         "tags": pd.arrays.ArrowExtensionArray(tags),
         "annotation_count": rng.integers(0, 9, rows),
-        "primary_file_name": pd.array([f"img_{i}.png" for i in range(rows)], dtype="string"),
+        "primary_file_name": pd.array([f"img_{k}.png" for k in range(rows)], dtype="string"),
         "modified": modified,
     }, index=pd.Index(np.arange(1, rows + 1), name="id"))
 
 
-def timed(fn: Callable[[], object]) -> float:
+def extract_old_widgets(dest: Path) -> None:
+    """``synapse_nb/widgets`` at ``OLD_COMMIT`` as the package ``old_snb_widgets``."""
+    package = dest / "old_snb_widgets"
+    package.mkdir(parents=True)
+    names = subprocess.run(["git", "-C", str(REPO), "ls-tree", "--name-only", OLD_COMMIT,
+                            "synapse_nb/widgets/"], check=True, capture_output=True,
+                           text=True).stdout.split()
+    for name in names:
+        text = subprocess.run(["git", "-C", str(REPO), "show", f"{OLD_COMMIT}:{name}"],
+                              check=True, capture_output=True, text=True).stdout
+        (package / Path(name).name).write_text(text, encoding="utf-8")
+
+
+# The id cell of every table row in the given output, in order (old rows are ipywidgets
+# HBoxes of Buttons, new rows <tr>s; both carry .snb-row and .snb-cell).
+ROW_IDS_JS = """(cell) => [...cell.querySelectorAll('.snb-row')]
+    .filter(r => r.offsetParent !== null && !r.closest('.snb-detail'))
+    .map(r => (r.querySelector('.snb-cell') || {}).textContent?.trim())"""
+PAINTED_JS = f"""([cell, want]) => JSON.stringify(({ROW_IDS_JS})(cell)) === JSON.stringify(want)"""
+
+
+def run_cell(page: Any, index: int) -> None:
+    """Select cell ``index`` in command mode and press Shift+Enter."""
+    cell = page.locator(".jp-NotebookPanel .jp-CodeCell").nth(index)
+    cell.locator(".jp-InputPrompt").click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("Shift+Enter")
+
+
+def wait_page(page: Any, index: int, ids: list[str]) -> None:
+    cell = page.locator(".jp-NotebookPanel .jp-CodeCell").nth(index).element_handle()
+    page.wait_for_function(PAINTED_JS, arg=[cell, ids], polling="raf", timeout=TIMEOUT_MS)
+
+
+def measure(page: Any, index: int, size: int, turns: int) -> tuple[float, list[float]]:
+    """Display time and page-turn times (seconds) for the browser in cell ``index``."""
+    first = [str(k) for k in range(1, size + 1)]
     start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
-
-
-def baseline_turns(df: pd.DataFrame, pages: list[int]) -> list[float]:
-    def turn(page: int) -> str:
-        sub = df[df["status"] == "completed"].sort_values("modified", ascending=False)
-        return sub.iloc[page * PAGE:(page + 1) * PAGE].to_html()
-    return [timed(lambda p=p: turn(p)) for p in pages]
-
-
-def browser_run(df: pd.DataFrame, pages: list[int]) -> dict[str, object]:
-    from synapse_nb.widgets import TaskBrowser
-
-    out: dict[str, object] = {}
-    holder: dict[str, TaskBrowser] = {}
-    out["build"] = timed(lambda: holder.setdefault("b", TaskBrowser(df, page_size=PAGE)))
-    b = holder["b"]
-    out["filter"] = timed(lambda: b.set_filter("status", "completed"))
-    out["sort"] = timed(lambda: b.sort_by("modified", ascending=False))
-    out["turns"] = [timed(lambda p=p: b.go_to(p + 1)) for p in pages]
-    out["rows_rendered"] = len(b.view.table["cells"])
-    out["row_widgets"] = 1  # one DOM widget draws the page
-    import ipywidgets
-
-    ipywidgets.Widget.close_all()  # drop the widget registry's references between reps
-    return out
+    run_cell(page, index)
+    wait_page(page, index, first)
+    shown = time.perf_counter() - start
+    cell = page.locator(".jp-NotebookPanel .jp-CodeCell").nth(index)
+    times = []
+    for turn in range(1, turns + 1):
+        want = [str(k) for k in range(turn * size + 1, (turn + 1) * size + 1)]
+        start = time.perf_counter()
+        # A DOM click (no Playwright actionability waits): the widget's time, not the driver's.
+        cell.evaluate("c => c.querySelector('.snb-page-next').click()")
+        wait_page(page, index, want)
+        times.append(time.perf_counter() - start)
+    return shown, times
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--rows", type=int, nargs="+", default=[1_000, 1_000_000])
     parser.add_argument("--reps", type=int, default=3)
-    parser.add_argument("--turns", type=int, default=20)
+    parser.add_argument("--turns", type=int, default=10)
+    parser.add_argument("--page-size", type=int, default=20)
     args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
 
-    t0 = time.perf_counter()
-    df = make_frame(args.rows)
-    print(f"frame: {len(df):,} rows, {df.memory_usage(deep=True).sum() / 1e6:.0f} MB, "
-          f"built in {time.perf_counter() - t0:.1f} s")
-    rng = np.random.default_rng(1)
-    n_pages = max(1, int((df["status"] == "completed").sum()) // PAGE)
-    base_turn, ours_turn, build, filt, sort = [], [], [], [], []
-    rendered = widgets = 0
-    for _rep in range(args.reps):
-        pages = rng.integers(0, n_pages, args.turns).tolist()
-        base_turn.append(statistics.median(baseline_turns(df, pages)))
-        run = browser_run(df, pages)
-        ours_turn.append(statistics.median(run["turns"]))  # type: ignore[arg-type]
-        build.append(run["build"])
-        filt.append(run["filter"])
-        sort.append(run["sort"])
-        rendered, widgets = run["rows_rendered"], run["row_widgets"]
+    size = args.page_size
+    with tempfile.TemporaryDirectory() as tmp_dir:
+        tmp = Path(tmp_dir)
+        extract_old_widgets(tmp / "lib")
+        setup = (f"import sys; sys.path[:0] = [{str(tmp / 'lib')!r}, {str(REPO)!r}]\n"
+                 "import numpy as np, pandas as pd, pyarrow as pa\n"
+                 "from old_snb_widgets import TaskBrowser as OldTaskBrowser\n"
+                 "from synapse_nb.widgets import TaskBrowser\n"
+                 + inspect.getsource(make_frame)
+                 + "".join(f"df_{n} = make_frame({n})\n" for n in args.rows))
+        cells = [setup]
+        for n in args.rows:
+            cells += [f"OldTaskBrowser(df_{n}, page_size={size})", f"TaskBrowser(df_{n}, page_size={size})"]
+        write_notebook(tmp / "notebooks" / "bench.ipynb", cells)
+        lab = JupyterLab.start(root=tmp / "notebooks", workdir=tmp / "lab")
+        try:
+            with sync_playwright() as p:
+                browser = launch_chromium(p, "/usr/bin/chromium")
+                context, page, _watch = new_page(browser)
+                context.set_default_timeout(TIMEOUT_MS)
+                open_notebook(page, lab, "bench.ipynb")
+                start = time.perf_counter()
+                run_cell(page, 0)
+                page.locator(".jp-NotebookPanel .jp-CodeCell").nth(0).locator(
+                    ".jp-InputPrompt").filter(has_text="1").wait_for(timeout=TIMEOUT_MS)
+                print(f"setup (frames of {args.rows} rows): {time.perf_counter() - start:.1f} s")
+                results: dict[tuple[int, str], dict[str, list[float]]] = {}
+                for _rep in range(args.reps):
+                    for k, n in enumerate(args.rows):
+                        for j, name in enumerate(("old", "new")):
+                            shown, turns = measure(page, 1 + 2 * k + j, size, args.turns)
+                            slot = results.setdefault((n, name), {"display": [], "turn": []})
+                            slot["display"].append(shown)
+                            slot["turn"].append(statistics.median(turns))
+                context.close()
+                browser.close()
+        finally:
+            lab.stop()
 
-    def ms(values: list) -> str:
-        return f"{statistics.median(values) * 1000:9.1f} ms"
-
-    print(f"\nmedians over {args.reps} reps ({args.turns} page turns each), page size {PAGE}")
-    print(f"{'':38s}{'median':>12s}")
-    print(f"{'(a) baseline page turn (filter+sort+to_html)':38s}{ms(base_turn)}")
-    print(f"{'(b) TaskBrowser page turn':38s}{ms(ours_turn)}")
-    print(f"{'    ratio a/b':38s}{statistics.median(base_turn) / statistics.median(ours_turn):9.1f} x")
-    print(f"{'(b) TaskBrowser build (once)':38s}{ms(build)}")
-    print(f"{'(b) filter change (once per change)':38s}{ms(filt)}")
-    print(f"{'(b) sort change (once per change)':38s}{ms(sort)}")
-    print(f"rows rendered per page: {rendered}; row widgets in the table: {widgets}")
-
-    # Memory the browser adds on top of the frame (Python and numpy allocations, which is
-    # where its state lives: the filter mask and the sorted positions), one untimed run.
-    import tracemalloc
-
-    from synapse_nb.widgets import TaskBrowser
-
-    tracemalloc.start()
-    b = TaskBrowser(df, page_size=PAGE)
-    b.set_filter("status", "completed")
-    b.sort_by("modified", ascending=False)
-    b.go_to(3)
-    current, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    print(f"browser memory over the frame ({df.memory_usage(deep=True).sum() / 1e6:.0f} MB): "
-          f"{current / 1e6:.1f} MB held, {peak / 1e6:.1f} MB peak")
+    print(f"\nJupyterLab + Chromium, {size} rows a page; medians over {args.reps} reps "
+          f"({args.turns} page turns each)")
+    print(f"{'rows':>10s} {'measure':>22s} {'(a) old table':>14s} {'(b) new table':>14s} {'a/b':>7s}")
+    for n in args.rows:
+        for what, label in (("display", "display to first page"), ("turn", "page turn")):
+            a = statistics.median(results[(n, "old")][what])
+            b = statistics.median(results[(n, "new")][what])
+            print(f"{n:>10,} {label:>22s} {a * 1000:11.0f} ms {b * 1000:11.0f} ms {a / b:6.1f}x")
 
 
 if __name__ == "__main__":

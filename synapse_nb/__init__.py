@@ -78,6 +78,12 @@ _LAZY = {
     "evaluate_detections": "synapse_nb.ml",
     "evaluate_classification": "synapse_nb.ml",
     "agreement": "synapse_nb.ml",
+    "log_model": "synapse_nb.ml",
+    "compare_models": "synapse_nb.ml",
+    "plot_leaderboard": "synapse_nb.ml",
+    "predictions_frame": "synapse_nb.ml",
+    "annotator_annotations": "synapse_nb.ml",
+    "upload_predictions": "synapse_nb.ml",
     # upload
     "plan_upload": "synapse_nb.upload",
     "upload_folder": "synapse_nb.upload",

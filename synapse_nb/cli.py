@@ -23,10 +23,11 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Sequence
 
-__all__ = ["main", "build_parser"]
+__all__ = ["build_parser", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -125,7 +126,6 @@ def _demo(args: argparse.Namespace) -> int:
     from synapse_nb.server import Settings
     from synapse_nb.server.testing import serve_in_thread
 
-    _stop_on_signals()
     notebooks = args.notebooks or (Path.cwd() / "notebooks")
     if not notebooks.is_dir():
         raise SystemExit(
@@ -144,7 +144,7 @@ def _demo(args: argparse.Namespace) -> int:
 
     settings = Settings.for_demo(scale=args.scale)
     print(f"Preparing the demo data ({args.scale} tasks)...", file=sys.stderr, flush=True)
-    with serve_in_thread(settings, host=args.host, port=port) as server:
+    with _signals_stop_us(), serve_in_thread(settings, host=args.host, port=port) as server:
         lab_token = secrets.token_hex(16)
         env = dict(os.environ)
         env.update(
@@ -245,14 +245,20 @@ def _wait_listening(host: str, port: int, process: subprocess.Popen, timeout: fl
     return False
 
 
-def _stop_on_signals() -> None:
-    """SIGTERM and SIGHUP (``kill PID``, a closed terminal) stop the demo as Ctrl-C does."""
+@contextmanager
+def _signals_stop_us() -> Iterator[None]:
+    """While the demo runs, SIGTERM and SIGHUP (``kill PID``, a closed terminal) stop it as
+    Ctrl-C does, so its cleanup runs; the previous handlers come back after."""
     def interrupt(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
-    for name in ("SIGTERM", "SIGHUP"):
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), interrupt)
+    names = [name for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    previous = {name: signal.signal(getattr(signal, name), interrupt) for name in names}
+    try:
+        yield
+    finally:
+        for name, handler in previous.items():
+            signal.signal(getattr(signal, name), handler)
 
 
 def _descendants(pid: int) -> list[tuple[int, str]]:

@@ -55,8 +55,9 @@ def parse_filters(items: list[str]) -> dict[str, str]:
 
 
 def export(args: argparse.Namespace) -> int:
-    import synapse_nb.frames as frames
+    from synapse_nb import frames
     from synapse_nb import connection
+    from synapse_nb.client import SynapseClient
     from synapse_nb.connection import connect
 
     fmt = _FORMATS.get(args.output.suffix.lower())
@@ -72,9 +73,10 @@ def export(args: argparse.Namespace) -> int:
         filters["project"] = args.project
     frame_function = getattr(frames, RESOURCES[args.resource])
     try:
-        client = connect()
+        client = connect(asynchronous=False)
     except (ValueError, ImportError) as err:  # token without host, no server extra
         raise SystemExit(f"synapse-nb export: {err}") from None
+    assert isinstance(client, SynapseClient)  # asynchronous=False
     with client:
         try:
             df = frame_function(client, **filters)

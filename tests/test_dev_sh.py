@@ -40,7 +40,7 @@ def bin_dir(tmp_path: Path) -> Path:
 
 def run_dev(bin_dir: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     full_env = {"PATH": str(bin_dir), "HOME": str(bin_dir.parent / "home"), **env}
-    return subprocess.run(["bash", str(DEV_SH), *args], capture_output=True, text=True,
+    return subprocess.run(["bash", str(DEV_SH), *args], check=False, capture_output=True, text=True,
                           env=full_env, timeout=60)
 
 

@@ -9,8 +9,10 @@ cache paths.
 - :func:`md5_file`: hex md5 of a file (the server's ``checksum``).
 - :func:`default_cache_dir`, :func:`path_key`: where caches live, and folder names that
   cannot collide.
+- :mod:`.html`: ``esc``, ``cell_text``, ``html_table`` (escaped HTML tables of frames).
 
 >>> import tempfile
+>>> from pathlib import Path
 >>> root = Path(tempfile.mkdtemp())
 >>> p = atomic_write(root / "a" / "b.txt", "hi")
 >>> p.read_text(), oct(p.stat().st_mode & 0o777), oct(p.parent.stat().st_mode & 0o777)
@@ -20,8 +22,6 @@ True
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from .files import atomic_file, atomic_path, atomic_write, md5_file, private_dir
 from .paths import default_cache_dir, path_key

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any, AsyncIterator, Callable, Mapping
 
 import httpx
@@ -90,6 +90,8 @@ class AsyncSynapseClient(ApiMethods, BaseClient):
                     op = gen.send(result)
         except StopIteration as stop:
             return stop.value
+        except ClientError as err:  # also errors a flow raised itself from an answer it accepted
+            raise self._scrub(err) from err.__cause__
 
     async def _do(self, op: Any) -> Any:
         if isinstance(op, Call):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
 import httpx
@@ -93,6 +93,8 @@ class SynapseClient(ApiMethods, BaseClient):
                     op = gen.send(result)
         except StopIteration as stop:
             return stop.value
+        except ClientError as err:  # also errors a flow raised itself from an answer it accepted
+            raise self._scrub(err) from err.__cause__
 
     def _do(self, op: Any) -> Any:
         if isinstance(op, Call):

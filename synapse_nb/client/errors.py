@@ -25,7 +25,7 @@ and ``.status_code`` / ``.detail`` (2026); ``.response`` always keeps the body.
 from __future__ import annotations
 
 from http import HTTPStatus
-from typing import Any, Iterable
+from typing import Any
 
 __all__ = [
     "ClientError",
@@ -39,22 +39,9 @@ __all__ = [
     "APIConnectionError",
     "ContentTypeError",
     "error_for_status",
-    "redact",
 ]
 
 _MAX_MESSAGE = 500
-
-
-def redact(text: str, secrets: Iterable[str | None]) -> str:
-    """Replace every known secret in ``text`` with ``***``.
-
-    >>> redact("token abc leaked", ["abc"])
-    'token *** leaked'
-    """
-    for secret in secrets:
-        if secret and len(secret) >= 3:
-            text = text.replace(secret, "***")
-    return text
 
 
 class ClientError(Exception):

@@ -32,6 +32,7 @@ True
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import re
 import warnings
@@ -134,7 +135,7 @@ class UrlConversion:
         parts = dotted.split(".")
         nodes = [record]
         for part in parts[:-1]:
-            nxt = []
+            nxt: list[Any] = []
             for node in nodes:
                 value = node.get(part) if isinstance(node, dict) else None
                 if isinstance(value, list):
@@ -189,7 +190,8 @@ class UrlConversion:
                     rec[head] = copy.deepcopy(rec[head])
                 for holder, key in self._holders(rec, dotted):
                     if self.download:
-                        holder[key] = self._visit(holder[key], lambda u, f=dotted: _path_or_none(u, f, paths, errors))
+                        holder[key] = self._visit(holder[key], functools.partial(
+                            _path_or_none, dotted=dotted, paths=paths, errors=errors))
                     else:
                         holder[key] = self._visit(holder[key], self.rewrite[dotted])
             if errors and isinstance(rec, dict):

@@ -89,3 +89,23 @@ class MLMethods(Methods):
     def list_ground_truth_versions(self, params: Params = None) -> Steps[dict[str, Any]]:
         """``GET ground_truth_dataset_versions/`` (``ground_truth_dataset``, ``is_archived``)."""
         return (yield from first_page(self, "ground_truth_dataset_versions/", params))
+
+    # -- pre-annotations: a reference-server addition (synapse_nb.ml.upload_predictions) ----
+    @api
+    def list_pre_annotations(self, params: Params = None, list_all: bool = False,
+                             page_size: int = 100) -> Steps[ListAnswer]:
+        """``GET pre_annotations/`` (``project``, ``task``, ``model``, ``data_unit``)."""
+        return (yield from list_flow(self, "pre_annotations/", params, None, list_all, page_size))
+
+    @api
+    def create_pre_annotations(self, data: Any) -> Steps[dict[str, Any]]:
+        """``POST pre_annotations/``: up to 1000 ``{task, model, data}``, all or nothing;
+        idempotent (an item whose key is stored is not written again). Returns ``{created,
+        existing, results}``."""
+        return (yield Call("POST", "pre_annotations/", json=list(data), idempotent=True))  # type: ignore[no-any-return]
+
+    @api
+    def pre_annotations_verify_keys(self, keys: list[str]) -> Steps[dict[str, Any]]:
+        """``POST pre_annotations/verify_keys/``: ``{existing, missing}`` among ``keys``."""
+        return (yield Call("POST", "pre_annotations/verify_keys/",  # type: ignore[no-any-return]
+                           json={"keys": list(keys)}, idempotent=True))

@@ -40,7 +40,7 @@ import time
 from collections import deque
 from concurrent.futures import Executor, Future
 from dataclasses import asdict, dataclass, field
-from typing import Any, AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from typing import Any, AsyncIterator, Awaitable, Callable, Generator, Iterator, Mapping
 
 __all__ = ["FetchReport", "PagePlan", "Pages", "AsyncPages", "EMPTY_PAGE", "MAX_REREADS"]
 
@@ -101,7 +101,7 @@ class PagePlan:
         return self.page_params(1)
 
     def page_params(self, page: int) -> dict[str, Any]:
-        return {**self.params, "page": page, "page_size": self.page_size}
+        return {**(self.params or {}), "page": page, "page_size": self.page_size}
 
     def start(self, body: Mapping[str, Any]) -> Records:
         """Take page 1; returns its records."""
@@ -248,7 +248,7 @@ class Pages:
         while again := self.plan.reread_pages():  # rows were deleted during the walk
             yield from self._pages(again, reread=True)
 
-    def _pages(self, numbers: list[int], *, reread: bool) -> Iterator[Records]:
+    def _pages(self, numbers: list[int], *, reread: bool) -> Generator[Records, None, Any]:
         """Fetch these pages (concurrently when a pool is given), yield them in order;
         returns the last body (None when there was no page)."""
         last_body: Any = None

@@ -109,7 +109,7 @@ def fetch_frame(client: Any, kind: str, *, progress: bool | None = None,
         return _resolved(old) if asynchronous else old
     consumer = PageConsumer(converter, resource=kind, progress=progress, page_size=page_size)
     holder: dict[str, Any] = {}
-    fetch = dict(page_size=page_size, concurrency=concurrency, holder=holder)
+    fetch: dict[str, Any] = dict(page_size=page_size, concurrency=concurrency, holder=holder)
 
     def build(batches: list[pa.RecordBatch]) -> pd.DataFrame:
         df, dups = frame_from_batches(batches, converter)

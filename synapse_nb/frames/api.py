@@ -151,7 +151,7 @@ def _frame_function(kind: str) -> FrameFunction:
         df = fetch_frame(client, kind, progress=progress, page_size=page_size,
                          concurrency=concurrency, params=params, cache=cache, refresh=refresh,
                          filters=filters)
-        return df if label is None else keep_label(df, label)  # type: ignore[no-any-return]
+        return df if label is None else keep_label(df, label)
     frame.__name__ = frame.__qualname__ = f"{kind}_frame"
     frame.__doc__ = _doc(kind, False)
     return frame
@@ -167,7 +167,7 @@ def _async_frame_function(kind: str) -> AsyncFrameFunction:
         df = await fetch_frame(client, kind, progress=progress, page_size=page_size,
                                concurrency=concurrency, params=params, cache=cache,
                                refresh=refresh, filters=filters)
-        return df if label is None else keep_label(df, label)  # type: ignore[no-any-return]
+        return df if label is None else keep_label(df, label)
     frame.__name__ = frame.__qualname__ = f"{kind}_frame_async"
     frame.__doc__ = _doc(kind, True)
     return frame

@@ -37,7 +37,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from synapse_nb._util import atomic_path, atomic_write, default_cache_dir as _root_cache_dir, path_key
+from synapse_nb._util import atomic_path, atomic_write, path_key
+from synapse_nb._util import default_cache_dir as _root_cache_dir
 
 from .convert import table_to_frame
 from .schema import Column

@@ -48,9 +48,16 @@ BATCH_ROWS = 4000
 class Converter(Protocol):
     """What turns one page of records into one batch (resource rows or annotation rows)."""
 
-    schema: pa.Schema
-    columns: Sequence[Column]
-    index: str | None
+    # read-only members: a converter may hold them as class or instance attributes,
+    # as a list or a tuple
+    @property
+    def schema(self) -> pa.Schema: ...
+
+    @property
+    def columns(self) -> Sequence[Column]: ...
+
+    @property
+    def index(self) -> str | None: ...
 
     def convert(self, records: Any, stats: ConversionStats | None = None) -> pa.RecordBatch: ...
 

@@ -357,6 +357,10 @@ MODELS = _resource("models", "models/", [
     _C("description", "str"),
     _C("created", "ts"),
     _C("file", "str"),
+    # lineage written by synapse_nb.ml.log_model into configuration["lineage"]
+    _C("lineage.snapshot_manifest_hash", "str", "configuration.lineage.snapshot_manifest_hash"),
+    _C("lineage.evaluated_on", "int", "configuration.lineage.evaluated_on"),
+    _C("lineage.file_md5", "str", "configuration.lineage.file_md5"),
     _C("configuration", "json"),
     _C("metrics", "json"),
 ], ("project", "category", "is_released", *_COMMON_PAGING), ("expand", "fields"))

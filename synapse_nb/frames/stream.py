@@ -20,6 +20,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from synapse_nb._util import atomic_path
+
 from .adapters import _converter, iter_resource_frames
 from .api import check_client
 from .fetch import PageConsumer, aiter_batches, build_params, iter_batches
@@ -189,12 +191,11 @@ def to_parquet(source: SynapseClient | pd.DataFrame, path: str | os.PathLike[str
         return dest
     check_client("to_parquet", source, False)
     src, converter, query, consumer = _reader(resource, progress, page_size, params, filters)
-    tmp = dest.with_name(dest.name + ".part")
-    with paused_gc(), pq.ParquetWriter(tmp, converter.schema) as writer:
+    # atomic (synapse_nb._util): a failed fetch leaves no half-written file under the name
+    with paused_gc(), atomic_path(dest, mode=0o644) as tmp, pq.ParquetWriter(tmp, converter.schema) as writer:
         for batch in iter_batches(source, src, query, consumer, page_size=page_size,
                                   concurrency=concurrency):
             writer.write_batch(batch)
-    os.replace(tmp, dest)
     return dest
 
 
@@ -209,10 +210,8 @@ async def to_parquet_async(client: AsyncSynapseClient, path: str | os.PathLike[s
     check_client("to_parquet_async", client, True)
     dest = Path(path)
     src, converter, query, consumer = _reader(resource, progress, page_size, params, filters)
-    tmp = dest.with_name(dest.name + ".part")
-    with paused_gc(), pq.ParquetWriter(tmp, converter.schema) as writer:
+    with paused_gc(), atomic_path(dest, mode=0o644) as tmp, pq.ParquetWriter(tmp, converter.schema) as writer:
         async for batch in aiter_batches(client, src, query, consumer, page_size=page_size,
                                          concurrency=concurrency):
             writer.write_batch(batch)
-    os.replace(tmp, dest)
     return dest

@@ -22,7 +22,8 @@ Frames of v2-only resources (always read from ``/v2/``, whatever ``api`` says):
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import orjson
 
@@ -30,12 +31,18 @@ from synapse_nb.client.v2.flows import page_flow
 
 from .adapters import fetch_frame
 from .fetch import is_async_client
-from .schema import (GROUND_TRUTH_CATEGORY, PROJECT_ACCESS_LEVEL, RESOURCES, _C, _PRIMARY,
-                     _annotation_counts, _resource)
+from .schema import _C, _PRIMARY, GROUND_TRUTH_CATEGORY, PROJECT_ACCESS_LEVEL, RESOURCES, _annotation_counts, _resource
 from .v2_read import DEFAULT_PER_PAGE, AsyncV2Pages, V2Pages, V2Source
 
-__all__ = ["experiments_frame", "trains_frame", "reviews_frame", "ground_truths_frame",
-           "members_frame", "v2_pages", "SOURCES"]
+__all__ = [
+    "SOURCES",
+    "experiments_frame",
+    "ground_truths_frame",
+    "members_frame",
+    "reviews_frame",
+    "trains_frame",
+    "v2_pages",
+]
 
 
 # ---- v2 records in v1 shapes -----------------------------------------------------------
@@ -109,6 +116,23 @@ def _id_partitions(client: Any, params: dict[str, Any], path: str = "v2/assignme
     return parts, f"{len(parts)} partitions (id ranges {low}..{high})"
 
 
+def _event_partitions(client: Any, params: dict[str, Any]) -> Any:
+    """One walk per ground-truth dataset version (datasets and versions listed first)."""
+    if "ground_truth_dataset_version" in params:
+        return [params], "one cursor walk (one version)"
+    versions: list[int] = []
+    datasets = yield from page_flow(client, "v2/ground-truth-datasets/", {}, None,
+                                    DEFAULT_PER_PAGE)
+    for dataset in datasets.results:
+        page = yield from page_flow(client, f"v2/ground-truth-datasets/{dataset['id']}/versions/",
+                                    {}, None, DEFAULT_PER_PAGE)
+        versions += [v["id"] for v in page.results]
+    if datasets.next or len(versions) < 2:
+        return [params], "one cursor walk"
+    parts = [{**params, "ground_truth_dataset_version": v} for v in versions]
+    return parts, f"{len(parts)} partitions (dataset versions)"
+
+
 SOURCES: dict[str, V2Source] = {
     "sdk/tasks/": V2Source("v2/tasks/", "v2/tasks/bulk-fetch/",
                            normalize=_drop("has_data", "schema", "workshop_id",
@@ -121,7 +145,8 @@ SOURCES: dict[str, V2Source] = {
                  "status_label": "status_label", "status_review": "status_review"}),
     "sdk/ground_truth_events/": V2Source(
         "v2/ground-truth-events/", "v2/ground-truth-events/bulk-data/", "pgh_ids",
-        normalize=_event, filters={"ground_truth_dataset_versions": "ground_truth_dataset_version",
+        normalize=_event, partitions=_event_partitions,
+        filters={"ground_truth_dataset_versions": "ground_truth_dataset_version",
                                    "project": "project"}),
     "models/": V2Source("v2/models/", normalize=_model,
                         filters={"project": "project", "is_released": "is_released"}),

@@ -22,12 +22,13 @@ import asyncio
 import queue
 import threading
 import time
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Callable, Iterator
+from typing import Any
 
 from synapse_nb.client.v2.flows import BULK_MAX_IDS, bulk_flow, page_flow, retrieve_flow
 
-__all__ = ["V2Source", "V2Pages", "AsyncV2Pages", "DEFAULT_PER_PAGE"]
+__all__ = ["DEFAULT_PER_PAGE", "AsyncV2Pages", "V2Pages", "V2Source"]
 
 #: slim page size asked for (the server clamps it to its cap)
 DEFAULT_PER_PAGE = 1000
@@ -161,7 +162,7 @@ class V2Pages(_Pages):
                         break
                     cursor = page.next
                 out.put(_END)
-            except BaseException as err:  # raised in the consumer
+            except BaseException as err:  # noqa: BLE001 (raised in the consumer)
                 out.put(err)
 
         threads = [threading.Thread(target=walk, args=(p,), daemon=True,
@@ -219,7 +220,7 @@ class AsyncV2Pages(_Pages):
                 out.put_nowait(_END)
             except asyncio.CancelledError:
                 raise
-            except BaseException as err:
+            except BaseException as err:  # noqa: BLE001 (raised in the consumer)
                 out.put_nowait(err)
 
         walkers = [asyncio.ensure_future(walk(p)) for p in parts]

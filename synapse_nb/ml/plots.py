@@ -92,7 +92,8 @@ def per_class(table: pd.DataFrame, ax: Any = None) -> Any:
     if "ground_truth" in table.columns:
         for yi, n in zip(y, table["ground_truth"]):
             ax.text(1.01, yi, f"n={int(n)}", va="center", fontsize=8, color="#555")
-    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16 - 0.3 / max(1, len(table))),
+              ncol=2, fontsize=8, frameon=False)
     return ax
 
 

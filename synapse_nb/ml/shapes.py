@@ -62,8 +62,13 @@ def _image_column(frame: pd.DataFrame, role: str) -> str:
                      f"(its columns are {', '.join(map(str, frame.columns[:12]))})")
 
 
+def missing(value: Any) -> bool:
+    """True for None, NaN and pandas' NA (a list or array is never missing)."""
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
 def _flat(points: Any) -> list[float] | None:
-    if points is None or (isinstance(points, float) and math.isnan(points)):
+    if missing(points):
         return None
     flat = [float(v) for p in points for v in (p[0], p[1])]
     return flat if len(flat) >= 6 else None

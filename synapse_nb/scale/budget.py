@@ -71,7 +71,8 @@ class DaskBudget:
         import uuid  # noqa: PLC0415
 
         self.requests = requests
-        self.semaphore = Semaphore(max_leases=requests, name=name or f"synapse-nb-{uuid.uuid4().hex}")
+        self.semaphore = Semaphore(max_leases=requests,  # type: ignore[no-untyped-call]
+                                   name=name or f"synapse-nb-{uuid.uuid4().hex}")
 
     def slot(self) -> Any:
         return self.semaphore
@@ -87,7 +88,7 @@ class RayBudget:
         import ray  # noqa: PLC0415 (the [ray] extra)
 
         self.requests = requests
-        self.actor = ray.remote(_SlotCounter).options(max_concurrency=1000).remote(requests)
+        self.actor: Any = ray.remote(_SlotCounter).options(max_concurrency=1000).remote(requests)
 
     @contextmanager
     def slot(self) -> Iterator[None]:

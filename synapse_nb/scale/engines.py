@@ -29,7 +29,7 @@ def dask_budget(requests: int) -> Any:
     try:
         from distributed import default_client  # noqa: PLC0415
 
-        default_client()
+        default_client()  # type: ignore[no-untyped-call]
     except (ImportError, ValueError):
         return LocalBudget(requests)  # the threaded scheduler: one process
     return DaskBudget(requests)

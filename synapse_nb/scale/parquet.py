@@ -87,6 +87,7 @@ def _done(root: Path) -> dict[int, dict[str, Any]]:
 def _run(engine: Any, spec: ClientSpec, todo: list[Partition], dest: str,
          partition_by: Sequence[str], requests: int, progress: Any) -> list[dict[str, Any]]:
     """Write ``todo`` with the engine; results in any order."""
+    budget: Any
     if engine is None:
         budget = LocalBudget(requests)
         with ThreadPoolExecutor(max_workers=min(4, requests)) as pool:
@@ -107,11 +108,11 @@ def _run(engine: Any, spec: ClientSpec, todo: list[Partition], dest: str,
 
     from .budget import DaskBudget  # noqa: PLC0415
 
-    dask_client = default_client() if engine == "dask" else engine
+    dask_client = default_client() if engine == "dask" else engine  # type: ignore[no-untyped-call]
     budget = DaskBudget(requests)
     futures = [dask_client.submit(write_partition, spec, p, dest, list(partition_by), budget,
                                   pure=False, retries=3) for p in todo]
-    return [progress(f.result()) for f in as_completed(futures)]
+    return [progress(f.result()) for f in as_completed(futures)]  # type: ignore[no-untyped-call]
 
 
 def to_parquet_dataset(client: Any, resource: str, dest: str | os.PathLike[str], *,

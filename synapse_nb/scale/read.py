@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from synapse_nb.frames.annotations import AnnotationConverter
 from synapse_nb.frames.convert import table_to_frame
-from synapse_nb.frames.fetch import Converter, ResourceConverter
+from synapse_nb.frames.fetch import ResourceConverter
 
 from .plan import Partition, resource_of
 from .spec import ClientSpec
@@ -23,7 +23,7 @@ from .spec import ClientSpec
 __all__ = ["read_partition", "read_partition_frame", "converter_for", "get_page", "empty_frame"]
 
 
-def converter_for(kind: str) -> Converter:
+def converter_for(kind: str) -> AnnotationConverter | ResourceConverter:
     """The frames' converter for a kind (``tasks``, ``annotations:tasks``, ...)."""
     resource, kind = resource_of(kind)
     if kind.startswith("annotations:"):

@@ -123,9 +123,9 @@ class ClientSpec:
         from synapse_nb.client import SynapseClient  # noqa: PLC0415 (workers import lazily)
 
         token = self.credential.reveal()
-        auth = {"access_token": token} if self.kind == "access" else {"token": token}
-        return SynapseClient(self.base_url, tenant=self.tenant, timeout=self.timeout,
-                             max_concurrency=1, max_retries=self.max_retries, **auth)
+        access, drf = (token, None) if self.kind == "access" else (None, token)
+        return SynapseClient(self.base_url, access_token=access, token=drf, tenant=self.tenant,
+                             timeout=self.timeout, max_concurrency=1, max_retries=self.max_retries)
 
 
 def client_spec(client: Any, credential: Credential | None = None) -> ClientSpec:

@@ -131,6 +131,12 @@ CREATE TABLE IF NOT EXISTS job_console_logs (
     id INTEGER PRIMARY KEY, tenant_id INTEGER NOT NULL, job_id INTEGER NOT NULL,
     level TEXT NOT NULL, event TEXT NOT NULL, message TEXT NOT NULL, created TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS jcl_job ON job_console_logs (job_id, id);
+CREATE TABLE IF NOT EXISTS pre_annotations (
+    id INTEGER PRIMARY KEY, tenant_id INTEGER NOT NULL, project_id INTEGER NOT NULL,
+    task_id INTEGER NOT NULL, data_unit_id INTEGER NOT NULL, model_id INTEGER,
+    key TEXT NOT NULL, data TEXT NOT NULL, created TEXT NOT NULL, UNIQUE (tenant_id, key));
+CREATE INDEX IF NOT EXISTS pa_model ON pre_annotations (tenant_id, model_id, id);
+CREATE INDEX IF NOT EXISTS pa_task ON pre_annotations (tenant_id, task_id, id);
 CREATE TABLE IF NOT EXISTS logs (
     id INTEGER PRIMARY KEY, tenant_id INTEGER NOT NULL, message TEXT NOT NULL,
     level TEXT NOT NULL, context TEXT NOT NULL, file TEXT, created TEXT NOT NULL);

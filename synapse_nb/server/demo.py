@@ -47,6 +47,17 @@ acme contents (ids fixed whatever the scale)
 - Models: 1 "yolov8n-street" (project 1, gt version 1), 2 "yolov8s-street" (gt version 2,
   released), 3 "segformer-aerial" (project 2, gt version 3), 4 "resnet50-shelf" (project 3,
   external); each with ``metrics`` and a small downloadable ``file``.
+- Labels are not balanced (``scenes.WEIGHTS``: person and car common, traffic lights rare)
+  and box sizes are log-uniform, so COCO's small, medium and large objects all occur.
+- Pre-annotations (``pre_annotations/``, see ``routers/pre_annotations.py``): every model
+  has its predictions stored on each unit of its ground-truth version (task i is on unit
+  i; model 4, which has no ground-truth version, on project 3's completed tasks), with the errors of ``scenes.MODEL_PROFILES``: misses (more of small objects), label
+  confusions (car/truck, person/bicycle, ...), loose and jittered boxes, false positives
+  with low confidence. Model 2 makes fewer errors than model 1.
+- Multi-annotator tasks: about one completed task in six of projects 1 and 3 has a second
+  assignment (status completed) by another labeler, one in eighteen a third; each labeler
+  has habits (``scenes.ANNOTATOR_PROFILES``: carol misses small objects, dave confuses
+  labels, erin draws loose boxes), so agreement has something to show.
 - Plugins: 1 "yolov8" (neural_net), 2 "coco-export" (export), 3 "folder-upload" (upload);
   releases 1-4. Jobs 1-5 in statuses succeeded, failed, running, pending, stopped, with
   console logs. Storages: 1 "Synapse internal" (internal, minio, default),

@@ -10,13 +10,16 @@ True
 
 from __future__ import annotations
 
+import math
 import random
 from functools import lru_cache
 from typing import Any
 
 import orjson
 
-__all__ = ["KINDS", "LABELS", "WIDTH", "HEIGHT", "scene", "scene_json", "POOL"]
+__all__ = ["KINDS", "LABELS", "WEIGHTS", "WIDTH", "HEIGHT", "scene", "scene_json", "POOL",
+           "pool_index", "predicted_scene_json", "annotator_scene_json", "MODEL_PROFILES",
+           "ANNOTATOR_PROFILES"]
 
 WIDTH, HEIGHT = 320, 240
 POOL = 1024
@@ -29,25 +32,44 @@ LABELS: dict[str, list[str]] = {
 KINDS = tuple(LABELS)
 
 
-def _bbox(rng: random.Random, labels: list[str]) -> dict[str, Any]:
-    w, h = rng.randint(20, 120), rng.randint(20, 110)
+# Classes are not balanced (the label-quality questions need answers): the first labels are
+# common, the last rare; box sizes are log-uniform, so small (< 32 px), medium and large
+# objects all occur, with traffic lights small and tall.
+WEIGHTS: dict[str, list[float]] = {
+    "detection": [0.38, 0.3, 0.12, 0.12, 0.08],
+    "segmentation": [0.4, 0.25, 0.25, 0.1],
+    "classification": [0.34, 0.26, 0.18, 0.14, 0.08],
+    "documents": [0.3, 0.3, 0.2, 0.2],
+}
+
+
+def _label(rng: random.Random, kind: str) -> str:
+    return rng.choices(LABELS[kind], weights=WEIGHTS[kind])[0]
+
+
+def _bbox(rng: random.Random, kind: str) -> dict[str, Any]:
+    label = _label(rng, kind)
+    w = int(math.exp(rng.uniform(math.log(14), math.log(160))))
+    h = int(w * rng.uniform(0.6, 1.4))
+    if label == "traffic_light":
+        w, h = max(6, w // 3), max(12, min(w, 60))
+    h = max(8, min(h, HEIGHT - 2))
     x, y = rng.randint(0, WIDTH - w - 1), rng.randint(0, HEIGHT - h - 1)
-    return {"type": "bbox", "coordinates": [x, y, x + w, y + h], "label": rng.choice(labels),
+    return {"type": "bbox", "coordinates": [x, y, x + w, y + h], "label": label,
             "confidence": round(rng.uniform(0.55, 0.99), 2)}
 
 
-def _polygon(rng: random.Random, labels: list[str]) -> dict[str, Any]:
+def _polygon(rng: random.Random, kind: str) -> dict[str, Any]:
     cx, cy = rng.randint(40, WIDTH - 40), rng.randint(40, HEIGHT - 40)
     n = rng.randint(4, 7)
-    radius = rng.randint(18, 38)
+    radius = int(math.exp(rng.uniform(math.log(8), math.log(45))))
     points = []
     for k in range(n):
-        import math
         angle = 2 * math.pi * k / n + rng.uniform(-0.3, 0.3)
         r = radius * rng.uniform(0.7, 1.2)
         points.append([round(min(WIDTH - 1, max(0, cx + r * math.cos(angle))), 1),
                        round(min(HEIGHT - 1, max(0, cy + r * math.sin(angle))), 1)])
-    return {"type": "polygon", "points": points, "label": rng.choice(labels)}
+    return {"type": "polygon", "points": points, "label": _label(rng, kind)}
 
 
 @lru_cache(maxsize=None)
@@ -57,12 +79,12 @@ def _pool(kind: str) -> tuple[dict[str, Any], ...]:
     out = []
     for _ in range(POOL):
         if kind == "classification":
-            anns = [{"type": "classification", "label": rng.choice(labels),
+            anns = [{"type": "classification", "label": _label(rng, kind),
                      "confidence": round(rng.uniform(0.6, 0.99), 2)}]
         elif kind == "segmentation":
-            anns = [_polygon(rng, labels) for _ in range(rng.randint(1, 4))]
+            anns = [_polygon(rng, kind) for _ in range(rng.randint(1, 4))]
         else:
-            anns = [_bbox(rng, labels) for _ in range(rng.randint(1, 5))]
+            anns = [_bbox(rng, kind) for _ in range(rng.randint(1, 5))]
         if kind == "documents":  # every globex annotation carries the HTML label
             anns[0]["label"] = labels[3]
         out.append({"annotations": anns})
@@ -74,14 +96,130 @@ def _pool_json(kind: str) -> tuple[str, ...]:
     return tuple(orjson.dumps(entry).decode() for entry in _pool(kind))
 
 
-def _index(unit_id: int) -> int:
+def pool_index(unit_id: int) -> int:
+    """Which pooled scene a unit shows (derived scenes are pooled the same way)."""
     return (unit_id * 2654435761) % POOL
 
 
 def scene(kind: str, unit_id: int) -> dict[str, Any]:
     """The annotation (``{"annotations": [...]}``) of demo unit ``unit_id``."""
-    return _pool(kind)[_index(unit_id)]
+    return _pool(kind)[pool_index(unit_id)]
 
 
 def scene_json(kind: str, unit_id: int) -> str:
-    return _pool_json(kind)[_index(unit_id)]
+    return _pool_json(kind)[pool_index(unit_id)]
+
+
+# ---------------------------------------------------------------------------------------
+# Derived scenes: what a demo model predicted, and what a second annotator drew.
+# Both are pooled like the scenes (one entry per pooled scene), so seeding stays cheap.
+
+#: plausible mix-ups, for model confusions and annotator slips
+CONFUSIONS = {"car": "truck", "truck": "car", "person": "bicycle", "bicycle": "person",
+              "traffic_light": "person", "building": "road", "road": "building",
+              "vegetation": "water", "water": "vegetation", "beverage": "dairy",
+              "dairy": "beverage", "snack": "household", "household": "snack",
+              "empty_shelf": "household"}
+
+#: error profile per demo model id: miss rate (doubled-ish for small objects), label
+#: confusion rate, box jitter (share of the size), loose-box rate, false positives per image
+MODEL_PROFILES: dict[int, dict[str, float]] = {
+    1: {"miss": 0.2, "small_miss": 0.45, "confuse": 0.1, "jitter": 0.07, "loose": 0.15, "fp": 1.1},
+    2: {"miss": 0.1, "small_miss": 0.3, "confuse": 0.06, "jitter": 0.045, "loose": 0.08, "fp": 0.6},
+    3: {"miss": 0.15, "small_miss": 0.35, "confuse": 0.08, "jitter": 0.06, "loose": 0.1, "fp": 0.5},
+    4: {"miss": 0.0, "small_miss": 0.0, "confuse": 0.12, "jitter": 0.0, "loose": 0.0, "fp": 0.0},
+}
+#: error profile of the second and third annotators (users 2-6)
+ANNOTATOR_PROFILES: dict[str, dict[str, float]] = {
+    "bob": {"miss": 0.02, "small_miss": 0.05, "confuse": 0.02, "jitter": 0.02, "loose": 0.0, "fp": 0.02},
+    "carol": {"miss": 0.08, "small_miss": 0.4, "confuse": 0.04, "jitter": 0.04, "loose": 0.05, "fp": 0.05},
+    "dave": {"miss": 0.03, "small_miss": 0.1, "confuse": 0.2, "jitter": 0.03, "loose": 0.02, "fp": 0.05},
+    "erin": {"miss": 0.03, "small_miss": 0.08, "confuse": 0.03, "jitter": 0.08, "loose": 0.25, "fp": 0.1},
+    "frank": {"miss": 0.05, "small_miss": 0.15, "confuse": 0.08, "jitter": 0.04, "loose": 0.05, "fp": 0.1},
+}
+
+
+def _clip_box(x1: float, y1: float, x2: float, y2: float) -> list[float]:
+    x1, x2 = max(0.0, min(x1, WIDTH - 2.0)), max(0.0, min(x2, WIDTH - 1.0))
+    y1, y2 = max(0.0, min(y1, HEIGHT - 2.0)), max(0.0, min(y2, HEIGHT - 1.0))
+    return [round(x1, 1), round(y1, 1), round(max(x2, x1 + 1), 1), round(max(y2, y1 + 1), 1)]
+
+
+def _moved(ann: dict[str, Any], rng: random.Random, p: dict[str, float]) -> dict[str, Any]:
+    out = {k: v for k, v in ann.items() if k != "confidence"}
+    if ann["type"] == "bbox":
+        x1, y1, x2, y2 = ann["coordinates"]
+        w, h = x2 - x1, y2 - y1
+        j = [rng.gauss(0, p["jitter"]) for _ in range(4)]
+        x1, y1, x2, y2 = x1 + j[0] * w, y1 + j[1] * h, x2 + j[2] * w, y2 + j[3] * h
+        if rng.random() < p["loose"]:  # a loose box: grown by 15-35 % on each side
+            g = rng.uniform(0.15, 0.35)
+            x1, y1, x2, y2 = x1 - g * w, y1 - g * h, x2 + g * w, y2 + g * h
+        out["coordinates"] = _clip_box(x1, y1, x2, y2)
+    elif ann["type"] == "polygon":
+        xs = [q[0] for q in ann["points"]]
+        size = max(4.0, max(xs) - min(xs))
+        out["points"] = [[round(min(WIDTH - 1, max(0, x + rng.gauss(0, p["jitter"] * size))), 1),
+                          round(min(HEIGHT - 1, max(0, y + rng.gauss(0, p["jitter"] * size))), 1)]
+                         for x, y in ann["points"]]
+    return out
+
+
+def _small(ann: dict[str, Any]) -> bool:
+    if ann["type"] == "bbox":
+        x1, y1, x2, y2 = ann["coordinates"]
+        return (x2 - x1) * (y2 - y1) < 32 * 32
+    if ann["type"] == "polygon":
+        xs, ys = [q[0] for q in ann["points"]], [q[1] for q in ann["points"]]
+        return (max(xs) - min(xs)) * (max(ys) - min(ys)) < 40 * 40
+    return False
+
+
+def _derived(kind: str, source: dict[str, Any], rng: random.Random, p: dict[str, float],
+             scored: bool) -> dict[str, Any]:
+    """A perturbed copy of a scene: misses, confusions, jitter, loose boxes, extra shapes."""
+    anns = []
+    for ann in source["annotations"]:
+        if ann["type"] != "classification" and rng.random() < (
+                p["small_miss"] if _small(ann) else p["miss"]):
+            continue
+        new = _moved(ann, rng, p)
+        confused = rng.random() < p["confuse"]
+        if confused:
+            new["label"] = CONFUSIONS.get(ann["label"], ann["label"])
+        if scored:
+            a, b = (3, 3) if confused else (7, 2)
+            new["confidence"] = round(rng.betavariate(a, b), 3)
+        anns.append(new)
+    extra = p["fp"] if kind != "classification" else 0.0  # one label per photo
+    while rng.random() < extra:  # false positives (geometric count, mean about fp)
+        extra -= min(extra, 1)
+        shape = (_polygon(rng, kind) if kind == "segmentation" else _bbox(rng, kind))
+        shape.pop("confidence", None)
+        if scored:
+            shape["confidence"] = round(rng.betavariate(2, 5), 3)
+        anns.append(shape)
+    for ann in anns:  # numbers as floats, as a predictions frame holds them
+        if "coordinates" in ann:
+            ann["coordinates"] = [float(v) for v in ann["coordinates"]]
+        if "points" in ann:
+            ann["points"] = [[float(x), float(y)] for x, y in ann["points"]]
+    return {"annotations": anns}
+
+
+@lru_cache(maxsize=None)
+def _derived_pool(kind: str, who: str, scored: bool) -> tuple[str, ...]:
+    profile = MODEL_PROFILES[int(who)] if scored else ANNOTATOR_PROFILES[who]
+    rng = random.Random(f"synapse-nb-demo-{kind}-{who}")
+    return tuple(orjson.dumps(_derived(kind, entry, rng, profile, scored)).decode()
+                 for entry in _pool(kind))
+
+
+def predicted_scene_json(kind: str, unit_id: int, model_id: int) -> str:
+    """What demo model ``model_id`` predicted on unit ``unit_id`` (JSON text, with confidences)."""
+    return _derived_pool(kind, str(model_id), True)[pool_index(unit_id)]
+
+
+def annotator_scene_json(kind: str, unit_id: int, annotator: str) -> str:
+    """What ``annotator`` (a demo labeler's username) drew on unit ``unit_id`` (JSON text)."""
+    return _derived_pool(kind, annotator, False)[pool_index(unit_id)]

@@ -146,9 +146,13 @@ class PluginUpdate(_In):
 
 
 class PluginRun(_In):
+    """2026: ``{agent, action, params, version, storage_id, job_id, debug, language}``; the
+    2025 docs send ``{parameters, context}`` (no action: the plugin's first one runs)."""
+
     agent: int | None = Field(default=None, ge=1, lt=2**62)
-    action: str = Field(min_length=1, max_length=100)
-    params: dict[str, Any] = Field(default_factory=dict)
+    action: str | None = Field(default=None, min_length=1, max_length=100)
+    params: dict[str, Any] | None = None
+    parameters: dict[str, Any] | None = None
     version: str | None = Field(default=None, max_length=50)
 
 

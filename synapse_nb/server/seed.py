@@ -20,7 +20,7 @@ import orjson
 from . import demo
 from .common import format_time, token_hash
 from .db import Database
-from .scenes import LABELS, scene, scene_json
+from .scenes import LABELS, annotator_scene_json, predicted_scene_json, scene, scene_json
 from .urls import Signer
 
 __all__ = ["seed_database", "signer_for"]
@@ -58,6 +58,7 @@ def seed_database(db: Database, data_dir: Path, demo_data: bool, scale: int) -> 
                 _bulk(con, signer, scale)
                 _globex(con, signer, scale)
                 _ground_truth(con, scale)
+                _ml_demo(con, scale)
             con.execute("INSERT OR REPLACE INTO server_meta VALUES ('demo_scale', ?)",
                         (str(scale if demo_data else 0),))
     finally:
@@ -357,3 +358,68 @@ def _ground_truth(con: Any, scale: int) -> None:
                      1 if version_id != 1 else 0,
                      _dumps({**stats, "event_count": len(rows), "classes": classes_total}),
                      _t(160000 + version_id * 3600)))
+
+
+# ---------------------------------------------------------------------------------------
+# ML demo data (owned by synapse_nb.ml): stored model predictions, tasks labelled by more
+# than one annotator. Kept apart from the functions above.
+
+
+def _ml_demo(con: Any, scale: int) -> None:
+    _demo_predictions(con)
+    _extra_annotators(con)
+
+
+def _demo_predictions(con: Any) -> None:
+    """Each demo model's predictions, as pre-annotations, on the units of its ground-truth
+    version (the external classifier, which has none: on its project's completed tasks)."""
+    from ..ml.keys import pre_annotation_key
+
+    models = con.execute("SELECT id, project_id, ground_truth_dataset_version_id FROM models "
+                         "WHERE tenant_id = 1 ORDER BY id").fetchall()
+    kinds = {pk: kind for pk, (_t_, _c, kind, _s) in demo.PROJECTS.items()}
+    for model_id, project, version in models:
+        kind = kinds[project]
+        if version is not None:
+            units = con.execute("SELECT data_unit_id FROM ground_truth_events WHERE tenant_id = 1 "
+                                "AND version_id = ? ORDER BY id", (version,)).fetchall()
+        else:
+            units = con.execute("SELECT data_unit_id FROM tasks WHERE tenant_id = 1 AND "
+                                "project_id = ? AND status = 'completed' AND is_discarded = 0 "
+                                "ORDER BY id", (project,)).fetchall()
+        created = _t(170000 + model_id * 3600)
+        rows = []
+        for (unit_id,) in units:  # task i is on unit i
+            text = predicted_scene_json(kind, unit_id, model_id)
+            key = pre_annotation_key(unit_id, model_id, orjson.loads(text))
+            rows.append((1, project, unit_id, unit_id, model_id, key, text, created))
+        con.executemany("INSERT INTO pre_annotations (tenant_id, project_id, task_id, "
+                        "data_unit_id, model_id, key, data, created) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+def _extra_annotators(con: Any) -> None:
+    """About one completed task in six of projects 1 and 3 gets a second labeler's assignment,
+    one in eighteen a third, each drawn with that labeler's habits (see scenes)."""
+    tasks = con.execute("SELECT id, project_id, assignee, created, modified FROM tasks "
+                        "WHERE tenant_id = 1 AND project_id IN (1, 3) AND status = 'completed' "
+                        "AND is_discarded = 0 AND assignee IS NOT NULL ORDER BY id").fetchall()
+    kinds = {pk: kind for pk, (_t_, _c, kind, _s) in demo.PROJECTS.items()}
+    rows = []
+    for task_id, project, assignee, created, modified in tasks:
+        h = (task_id * 2246822519) % 18
+        if h >= 3:
+            continue
+        others = [u for u in range(2, 7) if u != assignee]
+        start = task_id % len(others)
+        for k in range(2 if h == 0 else 1):
+            user = others[(start + k) % len(others)]
+            name = demo.USERNAMES[user - 1]
+            data = (annotator_scene_json(kinds[project], task_id, name)[:-1]
+                    + f',"metadata":{{"annotator_id":"{name}","timestamp":"{modified}"}}}}')
+            rows.append((1, project, task_id, user, None, "completed", "stand_by", 0, 0, data,
+                         "[]", created, modified))
+    con.executemany("INSERT INTO assignments (tenant_id, project_id, task_id, user_id, "
+                    "reviewer_id, status_label, status_review, is_confirmed, is_discarded, data, "
+                    "tags, created, modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    rows)

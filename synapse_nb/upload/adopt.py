@@ -4,7 +4,8 @@ Each row needs one server object (a data unit for a group of files, a task for a
 unit). :func:`create_or_adopt` decides, for every row, in this order:
 
 1. A journaled id is trusted only once the server confirms, in batched lookups by
-   id, that it holds what the row refers to (a unit with exactly these checksums, a
+   id (``id__in``; where that lookup fails, the row is looked up as in 2.), that it
+   holds what the row refers to (a unit with exactly these checksums, a
    task on exactly this unit). A journal copied along with its folder, or a backend
    whose database was reset, cannot make tasks land on unrelated units.
 2. A pending entry (a POST whose answer was lost, or a killed process), a stale
@@ -101,9 +102,8 @@ def create_or_adopt(rows: list[R], kind: Kind[R], journal: FolderJournal, pool: 
     for batch, asked in confirming:
         try:
             held = asked.result()
-        except Exception as err:
-            for r, _ in batch:
-                failed(r, f"could not check the server for the journaled {kind.noun}: {error_reason(err)}")
+        except Exception:  # e.g. a backend without the id__in filter: look each row up instead
+            to_find += [r for r, _ in batch]
             continue
         stale = [r for r, i in batch if held.get(i) != kind.ref(r)]
         journal.drop(kind.phase, [kind.key(r) for r in stale])

@@ -97,13 +97,14 @@ class _Runner:
         """The file's md5, and the journal row to write when it was not journaled yet."""
         st = path.stat()
         rel = self.plan.rel(path)
-        cached = self.journal.cached_checksum(rel, st.st_size, st.st_mtime_ns)
+        cached = self.known.get((rel, st.st_size, st.st_mtime_ns))
         if cached:
             return cached, None
         digest = md5_file(path)
         return digest, (rel, st.st_size, st.st_mtime_ns, digest, False)
 
     def hash_all(self) -> None:
+        self.known = self.journal.checksums()
         jobs = [(r, spec, p) for r in self.rows if r.status == "pending" for spec, p in r.unit.files.items()]
         futures = [(r, spec, p, self.pool.submit(self._hash, p)) for r, spec, p in jobs]
         new: list[tuple[str, int, int, str, bool]] = []

@@ -183,13 +183,12 @@ class FolderJournal:
             raise _unwritable(self.path, err) from err
 
     # files ---------------------------------------------------------------
-    def cached_checksum(self, rel: str, size: int, mtime_ns: int) -> str | None:
-        """The md5 recorded for ``rel`` if the file is unchanged since."""
+    def checksums(self) -> dict[tuple[str, int, int], str]:
+        """Every journaled md5, by ``(relative path, size, mtime_ns)``: unchanged files are not hashed again."""
         with self._lock:
-            row = self._con.execute("SELECT size, mtime_ns, checksum FROM files WHERE rel = ?", (rel,)).fetchone()
-        if row and row[0] == size and row[1] == mtime_ns and isinstance(row[2], str) and len(row[2]) == 32:
-            return row[2]
-        return None
+            rows = self._con.execute("SELECT rel, size, mtime_ns, checksum FROM files").fetchall()
+        return {(rel, size, mtime): checksum for rel, size, mtime, checksum in rows
+                if isinstance(checksum, str) and len(checksum) == 32}
 
     def set_file(self, rel: str, size: int, mtime_ns: int, checksum: str, stored: bool = False) -> None:
         """Record a file's md5 (and that the server stored it, once it did)."""

@@ -50,6 +50,7 @@ class MetadataSheet:
     rows: dict[str, dict[str, Any]]
     source: str = "DataFrame"
     columns: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # also raised as MetadataWarning
     _by_stem: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -207,11 +208,11 @@ def _from_excel(path: Path) -> MetadataSheet:
     if not rows:
         raise MetadataError(f"metadata sheet {path.name} is empty; the first row must start with 'filename'")
     sheet = _build(list(rows[0]), rows[1:], path.name)
-    _warn_uncached_formulas(openpyxl, path, rows)
+    sheet.warnings += _warn_uncached_formulas(openpyxl, path, rows)
     return sheet
 
 
-def _warn_uncached_formulas(openpyxl: Any, path: Path, values: list[tuple[Any, ...]]) -> None:
+def _warn_uncached_formulas(openpyxl: Any, path: Path, values: list[tuple[Any, ...]]) -> list[str]:
     """Warn, naming the columns, about formula cells saved without a computed value.
 
     A workbook written by a program (not Excel or LibreOffice) keeps formulas but no
@@ -222,18 +223,20 @@ def _warn_uncached_formulas(openpyxl: Any, path: Path, values: list[tuple[Any, .
         formulas = wb.worksheets[0].iter_rows(values_only=True)
         header = [("" if h is None else str(h).strip()) for h in next(formulas, ())]
         hit: dict[str, int] = {}
-        for line, (row, vals) in enumerate(zip(formulas, values[1:]), start=2):
+        for row, vals in zip(formulas, values[1:]):
             for col, (f, v) in enumerate(zip(row, vals)):
                 if v is None and isinstance(f, str) and f.startswith("="):
                     name = header[col] if col < len(header) and header[col] else f"column {col + 1}"
                     hit[name] = hit.get(name, 0) + 1
     finally:
         wb.close()
-    if hit:
-        cols = ", ".join(f"{name!r} ({n} cell{'s' * (n > 1)})" for name, n in hit.items())
-        warnings.warn(f"metadata sheet {path.name}: formula cells without a saved value in {cols} are left "
-                      "blank; open and save the workbook in Excel or LibreOffice to store their values",
-                      MetadataWarning, stacklevel=4)
+    if not hit:
+        return []
+    cols = ", ".join(f"{name!r} ({n} cell{'s' * (n > 1)})" for name, n in hit.items())
+    message = (f"metadata sheet {path.name}: formula cells without a saved value in {cols} are left "
+               "blank; open and save the workbook in Excel or LibreOffice to store their values")
+    warnings.warn(message, MetadataWarning, stacklevel=4)
+    return [message]
 
 
 def _from_csv(path: Path) -> MetadataSheet:

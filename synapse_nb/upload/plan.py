@@ -96,6 +96,7 @@ class UploadPlan:
         df.attrs["ready"] = int((df["status"] == "ready").sum())
         df.attrs["metadata"] = self.metadata.source if self.metadata else None
         df.attrs["unmatched_metadata"] = list(self.unmatched_metadata)
+        df.attrs["warnings"] = list(self.metadata.warnings) if self.metadata else []
         return df
 
 

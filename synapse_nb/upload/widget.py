@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from .._optional import import_optional
+from .._util.html import html_table
 from .errors import UploadError
 from .plan import make_plan
 from .folder import run_plan
@@ -23,8 +24,7 @@ _MAX_ROWS = 200  # bounded payload to the frontend
 
 def _table(df: pd.DataFrame) -> str:
     """Escaped HTML table of at most _MAX_ROWS rows (file names and meta come from users)."""
-    shown = df.head(_MAX_ROWS)
-    out = shown.to_html(index=False, escape=True, max_cols=12, border=0, classes="synapse-nb-table")
+    out = html_table(df.head(_MAX_ROWS), index_name=None)
     if len(df) > _MAX_ROWS:
         out += f"<p>… {len(df) - _MAX_ROWS:,} more rows; see <code>.plan</code> / <code>.report</code></p>"
     return out
@@ -59,7 +59,7 @@ class _WidgetProgress(Progress):
             bar.description = f"{phase} {done:,}/{total:,}" + (f" (+{there:,} there)" if there else "")
 
 
-class UploadWidget(widgets.VBox):
+class UploadWidget(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no types
     """Plan and run a folder upload from a notebook.
 
     ``.plan`` and ``.report`` hold the last frames; ``.status`` the last message.
@@ -160,7 +160,9 @@ class UploadWidget(widgets.VBox):
             return
         self.plan = self._plan_obj.to_frame()
         ready = self.plan.attrs["ready"]
-        self._say(f"{ready:,} data unit(s) ready, {len(self.plan) - ready:,} row(s) skipped. Press Upload to send them.")
+        notes = "".join(f" Note: {w}." for w in self.plan.attrs.get("warnings", []))
+        self._say(f"{ready:,} data unit(s) ready, {len(self.plan) - ready:,} row(s) skipped. "
+                  f"Press Upload to send them.{notes}")
         self.table.value = _table(self.plan)
 
     def _on_upload(self) -> None:

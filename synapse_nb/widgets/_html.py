@@ -1,4 +1,5 @@
-"""Small HTML helpers shared by the browsers: escaping, cell text, tables, JSON, links.
+"""Small HTML helpers of the browsers: JSON, links, style; escaping, cell text and tables
+come from :mod:`synapse_nb._util.html` (their one home) and are re-exported here.
 
 Every value that comes from a record goes through :func:`esc` (``html.escape`` with
 quotes) before it is put in markup; :func:`safe_href` lets only ``http(s)`` URLs become
@@ -11,21 +12,23 @@ Example:
 
 from __future__ import annotations
 
-import html
 import json
-import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from synapse_nb._util.html import MAX_CELL_CHARS, cell_text, esc, html_table, is_missing
+
 __all__ = [
+    "MAX_CELL_CHARS",
     "STYLE",
     "cell_text",
     "esc",
     "html_table",
+    "is_missing",
     "join_lines",
     "json_details",
     "link",
@@ -33,85 +36,15 @@ __all__ = [
     "safe_href",
 ]
 
-MAX_CELL_CHARS = 80
 
-# Scoped to our own classes so the page's other widgets are untouched.
+# For the static HTML (no widget frontend); scoped to our own classes.
 STYLE = """<style>
-.snb-browser .snb-row, .snb-browser .snb-header {gap: 0; margin: 0;}
-.snb-browser .snb-cell {margin: 0; border-radius: 0; text-align: left; font-size: 12px;
-  height: 26px; padding: 0 6px; border: 0; border-bottom: 1px solid #e0e0e0;
-  background: transparent;}
-.snb-browser .snb-header .snb-cell {font-weight: 600; border-bottom: 2px solid #bbb;}
-.snb-browser .snb-row:hover .snb-cell {background: #f0f6ff;}
-.snb-browser .snb-row.snb-row-selected .snb-cell {background: #dbe9ff !important;}
-.snb-browser .snb-row.snb-row-current .snb-cell {background: #b9d4ff !important;
-  font-weight: 600;}
 .snb-legend {display: flex; flex-wrap: wrap; gap: 8px; font-size: 12px; margin: 4px 0;}
 .snb-legend-swatch {display: inline-block; width: 10px; height: 10px; margin-right: 3px;}
 .snb-table {border-collapse: collapse; font-size: 12px;}
 .snb-table td, .snb-table th {border-bottom: 1px solid #ddd; padding: 2px 6px; text-align: left;}
 .snb-json pre {max-height: 320px; overflow: auto; font-size: 11px;}
 </style>"""
-
-
-def esc(value: Any) -> str:
-    """HTML-escaped text of any value (quotes too, so it is safe inside attributes)."""
-    return html.escape(value if isinstance(value, str) else str(value), quote=True)
-
-
-def is_missing(value: Any) -> bool:
-    """None, NA, NaT or a float NaN."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    return isinstance(value, float) and math.isnan(value)
-
-
-def cell_text(value: Any, limit: int = MAX_CELL_CHARS) -> str:
-    """Short plain text for a table cell (not escaped: callers escape or use text nodes).
-
-    >>> cell_text([3, 1]), cell_text(None), cell_text(0.123456789)
-    ('3, 1', '', '0.1235')
-    """
-    if isinstance(value, np.ndarray):
-        value = value.tolist()
-    if isinstance(value, (list, tuple)):
-        text = ", ".join(cell_text(v, limit) for v in value)
-    elif is_missing(value):
-        return ""
-    elif isinstance(value, (pd.Timestamp, datetime)):
-        text = value.strftime("%Y-%m-%d %H:%M")
-    elif isinstance(value, (float, np.floating)):
-        text = f"{value:.4g}"
-    elif isinstance(value, dict):
-        text = json.dumps(value, default=str)
-    else:
-        text = str(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def html_table(frame: pd.DataFrame, columns: Sequence[str] | None = None, *,
-               caption: str | None = None, index_name: str | None = "id") -> str:
-    """An escaped HTML table of ``frame`` (all of it: callers pass one page).
-
-    Rows carry ``class="snb-row"`` and ``data-id`` (the index value).
-
-    >>> html_table(pd.DataFrame({"label": ["<b>"]}, index=pd.Index([7], name="id")))[:40]
-    '<table class="snb-table"><thead><tr><th>'
-    """
-    cols = [c for c in (columns or list(frame.columns)) if c in frame.columns]
-    parts = ['<table class="snb-table">']
-    if caption:
-        parts.append(f"<caption>{esc(caption)}</caption>")
-    head = ([index_name or ""] if index_name is not None else []) + cols
-    parts.append("<thead><tr>" + "".join(f"<th>{esc(h)}</th>" for h in head) + "</tr></thead><tbody>")
-    values = [frame[c].tolist() for c in cols]
-    for i, key in enumerate(frame.index.tolist()):
-        cells = [key] if index_name is not None else []
-        cells += [v[i] for v in values]
-        parts.append(f'<tr class="snb-row" data-id="{esc(key)}">'
-                     + "".join(f"<td>{esc(cell_text(c))}</td>" for c in cells) + "</tr>")
-    parts.append("</tbody></table>")
-    return "".join(parts)
 
 
 def _jsonable(value: Any) -> Any:

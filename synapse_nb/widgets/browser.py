@@ -58,14 +58,14 @@ def _default_columns(frame: pd.DataFrame) -> list[str]:
     """The index plus the first few short columns (JSON blobs and URLs are for the pane);
     for an ``annotations_frame``, what says which object it is: label, type, area."""
     if {"label", "area"} <= set(frame.columns):
-        return [frame.index.name or "id", *(c for c in ANNOTATION_COLUMNS if c in frame.columns)]
+        return [str(frame.index.name or "id"), *(c for c in ANNOTATION_COLUMNS if c in frame.columns)]
     skip = {"data", "meta", "files", "extra", "configuration", "metrics", "primary_file_url",
             "points"}
-    cols = [c for c in frame.columns if c not in skip]
-    return [frame.index.name or "id", *cols][:MAX_DEFAULT_COLUMNS]
+    cols = [str(c) for c in frame.columns if c not in skip]
+    return [str(frame.index.name or "id"), *cols][:MAX_DEFAULT_COLUMNS]
 
 
-class RecordBrowser(BrowserEvents, W.VBox):
+class RecordBrowser(BrowserEvents, W.VBox):  # type: ignore[misc]  # ipywidgets is untyped
     """Browse a frame: filter, search, sort, page, look, select, act (module docstring).
 
     Arguments: a frame or a client (first argument, or ``frame=`` / ``client=``);
@@ -174,7 +174,8 @@ class RecordBrowser(BrowserEvents, W.VBox):
             raise TypeError(f"{type(self).__name__} needs the sync client (SynapseClient); "
                             "widgets call it from their click handlers")
         function = getattr(frames, f"{self.resource}_frame")
-        return function(self.client, progress=progress, **self.server_filters)
+        frame: pd.DataFrame = function(self.client, progress=progress, **self.server_filters)
+        return frame
 
     def reload(self) -> None:
         """Fetch the frame again with the same server filters; keeps the bar's filters."""
@@ -198,12 +199,12 @@ class RecordBrowser(BrowserEvents, W.VBox):
         self.query.sort = sort
         self.filter_bar.rebuild()
         index = frame.index
-        self.table.set_selection([int(p) for p in index.get_indexer(list(keep_ids)) if p >= 0])
+        self.table.set_selection([int(p) for p in index.get_indexer(pd.Index(list(keep_ids))) if p >= 0])
         if only:
             self.query.set_only(self.table.selected_mask())
         self.query.set_page(page)
         self.table.current = (None if current_id is None or current_id not in index
-                              else int(index.get_indexer([current_id])[0]))
+                              else int(index.get_indexer(pd.Index([current_id]))[0]))
         self.table.refresh()
         self._push()
         self._render_detail()
@@ -290,7 +291,7 @@ class RecordBrowser(BrowserEvents, W.VBox):
                    f"page {q.page + 1} of {q.page_count}, {q.count:,} rows")
         columns = [c for c in self.table.columns if c in q.frame.columns]
         table = html_table(q.page_frame(), columns, caption=caption,
-                           index_name=q.frame.index.name or "id")
+                           index_name=str(q.frame.index.name or "id"))
         return f'<div class="snb-browser-static">{STYLE}{table}</div>'
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:

@@ -126,10 +126,12 @@ class DetailRenderer:
 
     def image_section(self, row: pd.Series) -> str:
         url, data = row.get("primary_file_url"), shapes_payload(row)
-        has_url = isinstance(url, str) and bool(url)
-        if not has_url and data is None:
+        image: bytes | None = None
+        note: str | None = "This record has no image."
+        if isinstance(url, str) and url:
+            image, note = self.image_bytes(url)
+        elif data is None:
             return ""
-        image, note = self.image_bytes(url) if has_url else (None, "This record has no image.")
         return f'<div class="snb-image-pane">{overlay_html(image, data, palette=self.palette, note=note)}</div>'
 
     def thumbnail(self, row: pd.Series, *, checked: bool = False) -> str:

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import pandas as pd
 
 if TYPE_CHECKING:
-
     from .detail import DetailRenderer
     from .filters import FilterBar
     from .query import FrameQuery
@@ -42,7 +43,7 @@ class BrowserEvents:
     filter_bar: FilterBar
     view: BrowserView
     renderer: DetailRenderer
-    resource: Any
+    resource: ClassVar[str | None]
     server_filters: dict[str, Any]
     mode: str
     _title: str | None
@@ -113,7 +114,7 @@ class BrowserEvents:
         self._push()
 
     def _positions_of(self, ids: Sequence[Any]) -> list[int]:
-        positions = self.query.frame.index.get_indexer(list(ids))
+        positions = self.query.frame.index.get_indexer(pd.Index(list(ids)))
         if (positions < 0).any():
             missing = [i for i, p in zip(ids, positions) if p < 0]
             raise KeyError(f"no record(s) with id {missing} in this browser")
@@ -126,7 +127,8 @@ class BrowserEvents:
         kind = event["event"]
         try:
             if kind == "focus":
-                self.table.focus_slot(int(event["slot"]))
+                seq = event.get("seq")
+                self.table.focus_slot(int(event["slot"]), None if seq is None else int(seq))
             elif kind == "check":
                 self.table.check(int(event["slot"]), bool(event.get("value")),
                                  shift=bool(event.get("shift")))

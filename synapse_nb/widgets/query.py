@@ -67,8 +67,8 @@ def _list_column_matches(series: pd.Series, wanted: list[Any]) -> np.ndarray:
 def is_list_column(series: pd.Series) -> bool:
     """True for a column of lists (Arrow list dtype, or objects that are lists)."""
     if isinstance(series.dtype, pd.ArrowDtype):
-        return pa.types.is_list(series.dtype.pyarrow_dtype) or pa.types.is_large_list(
-            series.dtype.pyarrow_dtype)
+        return bool(pa.types.is_list(series.dtype.pyarrow_dtype)
+                    or pa.types.is_large_list(series.dtype.pyarrow_dtype))
     if series.dtype == object and len(series):
         first = series.dropna().head(50)
         return bool(len(first)) and all(isinstance(v, (list, tuple, np.ndarray)) for v in first)
@@ -80,8 +80,9 @@ def _is_text_column(series: pd.Series) -> bool:
     if isinstance(dtype, pd.CategoricalDtype):
         return True
     if isinstance(dtype, pd.ArrowDtype):
-        return pa.types.is_string(dtype.pyarrow_dtype) or pa.types.is_large_string(
-            dtype.pyarrow_dtype) or pa.types.is_dictionary(dtype.pyarrow_dtype)
+        return bool(pa.types.is_string(dtype.pyarrow_dtype)
+                    or pa.types.is_large_string(dtype.pyarrow_dtype)
+                    or pa.types.is_dictionary(dtype.pyarrow_dtype))
     return pd.api.types.is_string_dtype(dtype) and not is_list_column(series)
 
 

@@ -121,7 +121,8 @@ class TaskBrowser(RecordBrowser):
         if not task_ids:
             raise ValueError("no tasks selected: tick some rows first (a click only looks)")
         tag_ids = self.resolve_tags(tags)
-        answer = self.client.set_tags_tasks({"ids": task_ids, "tags": tag_ids, "action": action})
+        answer: dict[str, Any] = self.client.set_tags_tasks(
+            {"ids": task_ids, "tags": tag_ids, "action": action})
         self._refresh_tags(task_ids, tag_ids, action)
         return answer
 
@@ -161,8 +162,10 @@ def _tags_applied(column: pd.Series, task_ids: list[int], tag_ids: list[int],
                   action: str) -> pd.Series:
     """``column`` (task tags) with ``tag_ids`` added to or removed from ``task_ids``."""
     column = column.copy()
-    positions, values = [], []
-    for position, value in zip(column.index.get_indexer(task_ids), column.reindex(task_ids)):
+    positions: list[int] = []
+    values: list[list[Any]] = []
+    for found, value in zip(column.index.get_indexer(pd.Index(task_ids)), column.reindex(task_ids)):
+        position = int(found)
         if position < 0:
             continue
         current = list(value) if value is not None and hasattr(value, "__iter__") else []
@@ -173,11 +176,11 @@ def _tags_applied(column: pd.Series, task_ids: list[int], tag_ids: list[int],
         positions.append(position)
         values.append(current)
     if isinstance(column.dtype, pd.ArrowDtype):
-        column.iloc[positions] = pd.array(values, dtype=column.dtype)
+        column.iloc[positions] = pd.array(values, dtype=column.dtype)  # type: ignore[call-overload]
         return column
     column = column.astype(object)
     for position, value in zip(positions, values):
-        column.iat[position] = value
+        column.iat[position] = value  # type: ignore[assignment]
     return column
 
 

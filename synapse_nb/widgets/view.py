@@ -42,14 +42,14 @@ class BrowserView(anywidget.AnyWidget):
 
     title = traitlets.Unicode("").tag(sync=True)
     subtitle = traitlets.Unicode("").tag(sync=True)
-    filters = traitlets.List().tag(sync=True)
+    filters: traitlets.List[dict[str, Any]] = traitlets.List().tag(sync=True)
     search = traitlets.Unicode("").tag(sync=True)
     table = traitlets.Dict().tag(sync=True)
     selection = traitlets.Dict({"count": 0, "only": False}).tag(sync=True)
-    actions = traitlets.Dict({"input": None, "buttons": []}).tag(sync=True)
+    actions: traitlets.Dict[str, Any] = traitlets.Dict({"input": None, "buttons": []}).tag(sync=True)
     status = traitlets.Dict({"text": "", "error": False}).tag(sync=True)
     mode = traitlets.Unicode("table").tag(sync=True)
-    gallery = traitlets.List().tag(sync=True)
+    gallery: traitlets.List[dict[str, Any]] = traitlets.List().tag(sync=True)
     detail = traitlets.Unicode("").tag(sync=True)
 
     def __init__(self, **kwargs: Any) -> None:

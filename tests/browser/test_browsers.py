@@ -143,6 +143,9 @@ def walk(page: Any, view: Any, mirror: Mirror, case: Case) -> int:
         view.locator("select.snb-page-size").select_option(value=str(size))
         mirror.set_page_size(size)
         checked += expect_page(page, view, mirror, f"{size} rows per page")
+    # No "IOPub message rate exceeded" (or any other stderr) in any output.
+    stderr = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+    assert stderr.count() == 0, stderr.first.inner_text()
     search = view.locator("input.snb-search")
     search.fill(case.search)
     search.press("Enter")
@@ -210,6 +213,13 @@ def test_task_browser_steps_keyboard_gallery_and_tagging(notebook: Any, client: 
     view.locator(".snb-selection-info", has_text="0 selected").wait_for(timeout=RENDER_TIMEOUT_MS)
     page.keyboard.press("t")
     assert page.evaluate("() => document.activeElement.classList.contains('snb-tag-input')")
+    # Shift-click ticks a range: rows 2 to 4 (the anchor is the last row ticked).
+    rows.nth(1).locator(".snb-row-check input").check()
+    rows.nth(3).locator(".snb-row-check input").click(modifiers=["Shift"])
+    view.locator(".snb-selection-info", has_text="3 selected").wait_for(timeout=RENDER_TIMEOUT_MS)
+    assert view.locator(".snb-row-selected").count() == 3
+    view.locator(".snb-clear-selection").click()
+    view.locator(".snb-selection-info", has_text="0 selected").wait_for(timeout=RENDER_TIMEOUT_MS)
 
     selected = [int(i) for i in look_without_selecting(view, case.filter_column)]
     looked = int(view.locator(".snb-row-current").get_attribute("data-id") or 0)

@@ -5,9 +5,7 @@ status, rows deleted during a walk never take surviving rows with them."""
 from __future__ import annotations
 
 import socket
-import warnings
 from pathlib import Path
-from urllib.parse import parse_qs
 
 import httpx
 import pytest
@@ -94,7 +92,7 @@ def test_download_cache_is_keyed_by_the_whole_url(mock, tmp_path):
     a = api.download(f"{HOST}/media/v.png?v=1", tmp_path / "d")
     b = api.download(f"{HOST}/media/v.png?v=2", tmp_path / "d")
     assert a != b and a.read_bytes().endswith(b"v=1") and b.read_bytes().endswith(b"v=2")
-    assert a.stat().st_mode & 0o777 == 0o600
+    assert a.stat().st_mode & 0o777 == 0o600 and (tmp_path / "d").stat().st_mode & 0o777 == 0o700
 
 
 def _read_timeouts(requests):

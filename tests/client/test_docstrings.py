@@ -11,12 +11,14 @@ import pkgutil
 
 import pytest
 
+import synapse_nb._util as util
 import synapse_nb.client as package
 
-MODULES = sorted(m.name for m in pkgutil.iter_modules(package.__path__, package.__name__ + "."))
+MODULES = sorted(m.name for p in (package, util)
+                 for m in pkgutil.iter_modules(p.__path__, p.__name__ + "."))
 
 
-@pytest.mark.parametrize("name", [package.__name__, *MODULES])
+@pytest.mark.parametrize("name", [package.__name__, util.__name__, *MODULES])
 def test_docstring_examples(name):
     module = importlib.import_module(name)
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)

@@ -145,3 +145,22 @@ def test_a_token_echoed_by_the_server_is_scrubbed_from_the_error(cls):
     assert err.status_code == 400 and "bad header" in str(err.detail)
     _assert_clean(repr(err.detail) + repr(err.response) + str(err) + repr(err.args))
     assert err.response["got"][1] == {"t": "Token ***"}  # the shape stays, the value goes
+
+
+def test_an_error_a_flow_raises_from_an_accepted_answer_is_scrubbed(tmp_path):
+    """The chunked upload accepts a 400 and raises it itself: the echoed token goes too."""
+    def echo(request):
+        token = request.headers.get("Synapse-Access-Token", "")
+        if request.url.path == "/chunked_upload/":
+            return httpx.Response(200, json={"id": 1, "url": "http://127.0.0.1:9/chunked_upload/1/", "offset": 3})
+        return httpx.Response(400, json={"detail": f"refused {token}", "offset": "nonsense"})
+
+    src = tmp_path / "f.bin"
+    src.write_bytes(b"abcdef")
+    with SynapseClient("http://127.0.0.1:9", access_token=ACCESS, transport=httpx.MockTransport(echo),
+                       cache_dir=tmp_path / "c") as client:
+        with pytest.raises(ClientError) as info:
+            client.create_chunked_upload(src, chunk_size=3)
+    err = info.value
+    assert err.status_code == 400 and "refused" in str(err.detail)
+    _assert_clean(repr(err.detail) + repr(err.response) + str(err))

@@ -137,12 +137,14 @@ def test_agent_plugin_job_storage_examples(client, tmp_path):
     assert client.health_check_agent(AGENT_TOKEN) is not None
     plugin = client.get_plugin(1)
     assert plugin["id"] == 1
-    # the reference server requires a `code` (slug), which the seed example leaves out
-    new_plugin = client.create_plugin({"name": "My Plugin", "code": "my-plugin", "description": "Plugin description"})
+    new_plugin = client.create_plugin({"name": "My Plugin", "description": "Plugin description"})
+    assert new_plugin["code"] == "my-plugin"  # made from the name (the docs send no code)
     updated = client.update_plugin(new_plugin["id"], {"description": "Updated description"})
     assert updated["description"] == "Updated description"
+    result = client.run_plugin(1, {"parameters": {"input": "value"}, "context": {}})
+    assert result["action"] == "train" and result["params"] == {"input": "value"}
     result = client.run_plugin(1, {"agent": 1, "action": "train", "params": {"input": "value"}})
-    assert result is not None
+    assert result["status"] == "pending"
     zip_path = tmp_path / "plugin.zip"
     zip_path.write_bytes(b"PK\x05\x06" + b"\0" * 18)
     with open(zip_path, "rb") as fh:
@@ -163,7 +165,8 @@ def test_job_examples(client):
     assert {j["status"] for j in jobs["results"]} == {"running"}
     job = client.get_job(3, params={"expand": "logs"})
     assert job["id"] == 3
-    client.update_job(3, {"status": "succeeded"})
+    done = client.update_job(3, {"status": "completed"})  # the docs' word for succeeded
+    assert done["status"] == "succeeded"
     logs = client.list_job_console_logs(3)
     assert logs is not None
 

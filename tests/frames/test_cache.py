@@ -10,8 +10,13 @@ import pytest
 
 from synapse_nb import frames
 from synapse_nb.client import AuthenticationError, SynapseClient
-from synapse_nb.frames import (FrameCache, annotations_frame, annotations_frame_async, refresh,
-                               refresh_async, tasks_frame)
+from synapse_nb.frames import (
+    FrameCache,
+    annotations_frame_async,
+    refresh,
+    refresh_async,
+    tasks_frame,
+)
 
 from .fakes import FakeAsyncClient, FakeClient, make_task
 
@@ -133,7 +138,7 @@ def test_concurrent_refreshes_never_collide_nor_show_half_a_file(tmp_path):
         try:
             for _ in range(4):
                 tasks_frame(client, cache=tmp_path, refresh=True)
-        except BaseException as err:  # noqa: BLE001 (collected for the assertion)
+        except BaseException as err:
             errors.append(err)
 
     def reader() -> None:
@@ -141,7 +146,7 @@ def test_concurrent_refreshes_never_collide_nor_show_half_a_file(tmp_path):
             while not stop.is_set():
                 df = tasks_frame(client, cache=tmp_path)
                 assert len(df) == 299
-        except BaseException as err:  # noqa: BLE001
+        except BaseException as err:
             errors.append(err)
 
     threads = [threading.Thread(target=refresher) for _ in range(8)]

@@ -8,7 +8,7 @@ import importlib
 
 import pytest
 
-MODULES = ["shapes", "coco", "matching", "detection", "classification", "kappa", "agreement",
+MODULES = ["shapes", "coco", "matching", "detection", "classification", "kappa", "annotators", "keys",
            "plots", "browse"]
 
 

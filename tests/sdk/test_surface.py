@@ -8,6 +8,7 @@ plus section 4 of the backend contract: 39 methods and the constructor's 4 param
 from __future__ import annotations
 
 import inspect
+from typing import Any
 
 import pytest
 
@@ -25,7 +26,8 @@ for name in sorted(dir(BackendClient)):
     params = inspect.signature(obj).parameters.values()
     out[name] = [p.name for p in params if p.name != 'self'
                  and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
-print(json.dumps(out))
+ctor = inspect.signature(BackendClient.__init__).parameters.values()
+print(json.dumps({"methods": out, "constructor": [p.name for p in ctor if p.name != 'self']}))
 """
 
 #: the 2025 line: method -> parameter names (seed docs headings and examples, contract section 4)
@@ -72,8 +74,31 @@ def _drop_in(client: object, surface: dict[str, list[str]]) -> tuple[list[str], 
 
 
 @pytest.fixture(scope="module")
-def sdk_2026() -> dict[str, list[str]]:
+def introspected() -> dict[str, Any]:
     return dict(run_sdk(INTROSPECT))
+
+
+@pytest.fixture(scope="module")
+def sdk_2026(introspected: dict[str, Any]) -> dict[str, list[str]]:
+    return dict(introspected["methods"])
+
+
+def test_the_2026_constructor(introspected):
+    ours = list(inspect.signature(SynapseClient).parameters)
+    assert ours[:2] == introspected["constructor"][:2] == ["base_url", "access_token"]
+    assert set(introspected["constructor"]) <= set(ours), introspected["constructor"]
+
+
+def test_url_host_goes_to_the_backend_only(tmp_path):
+    import httpx
+    seen: list[httpx.URL] = []
+    transport = httpx.MockTransport(lambda r: seen.append(r.url) or httpx.Response(200, json={"id": 1}))
+    client = SynapseClient("http://backend.test", access_token="x", url_host="internal", transport=transport,
+                           cache_dir=tmp_path)
+    client.get_task(1, params={"expand": "data_unit"})
+    client.get_bytes("http://storage.test/file.png")
+    assert seen[0].params["url_host"] == "internal" and seen[0].params["expand"] == "data_unit"
+    assert "url_host" not in seen[1].params
 
 
 @pytest.mark.parametrize("cls", [SynapseClient, AsyncSynapseClient])

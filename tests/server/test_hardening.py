@@ -9,13 +9,11 @@ import tracemalloc
 
 import httpx
 import pytest
-
-from synapse_nb.server import Settings
-from synapse_nb.server import auth as server_auth
-from synapse_nb.server import testing
-from synapse_nb.server.routers import chunked_upload as chunked
-
 from server_helpers import chunked_upload, md5, sdk_client
+
+from synapse_nb.server import Settings, testing
+from synapse_nb.server import auth as server_auth
+from synapse_nb.server.routers import chunked_upload as chunked
 
 
 @pytest.fixture
@@ -51,7 +49,7 @@ def test_a_json_body_over_the_limit_answers_413(client, streamed):
 
 @pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity"])
 def test_nan_and_infinity_in_json_answer_400(client, number):
-    body = '{"data_collection": 1, "files": {}, "meta": {"score": %s}}' % number
+    body = f'{{"data_collection": 1, "files": {{}}, "meta": {{"score": {number}}}}}'
     r = client.post("data_units/", content=body, headers={"Content-Type": "application/json"})
     assert r.status_code == 400
     assert "NaN and Infinity are not valid JSON" in r.json()["detail"]
@@ -65,8 +63,7 @@ def test_a_chunk_is_streamed_to_disk_not_held_whole(client, tmp_path):
     size = 24 * 1024**2
     source = tmp_path / "big.bin"
     with open(source, "wb") as out:
-        for _ in range(size // (1 << 20)):
-            out.write(os.urandom(1 << 20))
+        out.writelines(os.urandom(1 << 20) for _ in range(size // (1 << 20)))
     tracemalloc.start()
     try:
         with open(source, "rb") as fh:  # httpx streams a file part: the client holds little

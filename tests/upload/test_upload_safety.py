@@ -89,6 +89,25 @@ def test_journaled_ids_are_confirmed_by_the_server(tmp_path: Path) -> None:
     assert sorted(t["data_unit"] for t in reset.tasks) == sorted(report.data_unit)
 
 
+def test_a_backend_without_id_lookups_falls_back_to_per_row_lookups(fake: FakeClient, tree: Path) -> None:
+    from upload_helpers import FakeError
+
+    upload_folder(fake, 1, tree, project=2, progress=False)
+    real_units, real_tasks = fake.list_data_units, fake.list_tasks
+
+    def no_id_in(real: Any) -> Any:
+        def call(params: dict[str, Any]) -> Any:
+            if "id__in" in params:
+                raise FakeError(400, "unknown filter id__in")
+            return real(params)
+        return call
+
+    fake.list_data_units, fake.list_tasks = no_id_in(real_units), no_id_in(real_tasks)  # type: ignore[method-assign]
+    again = upload_folder(fake, 1, tree, project=2, progress=False)
+    assert again.attrs["summary"] == {"created": 0, "exists": 3, "skipped": 0, "failed": 0}
+    assert len(fake.units) == 3 and len(fake.tasks) == 3 and again.task.notna().all()
+
+
 # --- two runs at once ------------------------------------------------------------------
 
 def _spawn(server: Any, folder: Path, state: Path) -> subprocess.Popen[str]:
@@ -230,6 +249,7 @@ def test_xlsx_formulas_without_cached_values_warn_naming_columns(tmp_path: Path)
                                              r"'label' \(1 cell\)"):
         sheet = load_metadata(tmp_path / "meta.xlsx")
     assert sheet.lookup("a") == {"width": 3, "label": "x"}
+    assert len(sheet.warnings) == 1 and "'area' (2 cells)" in sheet.warnings[0]  # for plan.attrs and the widget
 
 
 def test_progress_after_a_resume_shows_sent_and_skipped_apart(fake: FakeClient, tree: Path) -> None:

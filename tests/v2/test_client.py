@@ -27,7 +27,7 @@ def test_list_walk_retrieve_bulk(client, live_server):
     v1 = client.list_tasks({"project": 2}, list_all=True)[0]
     assert walked == [t["id"] for t in v1]
     more = client.v2.tasks.list(project=2, per_page=25, cursor=page.next)
-    assert [t["id"] for t in more][0] == walked[25]
+    assert more.results[0]["id"] == walked[25]
     ids = walked[::-1][:450]                              # 3 bulk calls of <= 200, in order
     full = client.v2.tasks.bulk_fetch(ids + [10**9])
     assert [t["id"] for t in full] == ids and "files_manifest" in full[0]

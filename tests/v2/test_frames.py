@@ -7,11 +7,16 @@ import asyncio
 import pandas as pd
 import pytest
 
-from synapse_nb import (experiments_frame, ground_truths_frame, members_frame, reviews_frame,
-                        trains_frame)
+from synapse_nb import experiments_frame, ground_truths_frame, members_frame, reviews_frame, trains_frame
 from synapse_nb.client import AsyncSynapseClient, SynapseClient
-from synapse_nb.frames import (assignments_frame_async, tasks_frame_async, assignments_frame, ground_truth_events_frame, models_frame,
-                               tasks_frame)
+from synapse_nb.frames import (
+    assignments_frame,
+    assignments_frame_async,
+    ground_truth_events_frame,
+    models_frame,
+    tasks_frame,
+    tasks_frame_async,
+)
 
 
 @pytest.fixture(scope="module")
@@ -93,3 +98,14 @@ def test_v2_only_frames(clients, live_server):
     exps = experiments_frame(v1)
     assert exps.name.tolist() == ["street-detection", "aerial-segmentation"]
     assert exps.extra.isna().all() and members.extra.isna().all()
+
+
+def test_events_by_version_and_streaming_and_annotations_on_v2(clients):
+    from synapse_nb.frames import annotations_frame, iter_frames
+    v1, v2 = clients
+    report = ground_truth_events_frame(v2).attrs["fetch_report"]
+    assert "3 partitions (dataset versions)" in report["read"]
+    chunks = list(iter_frames(v2, "assignments", rows=500, project=2))
+    assert sum(map(len, chunks)) == len(assignments_frame(v1, project=2)) and len(chunks) > 1
+    pd.testing.assert_frame_equal(annotations_frame(v2, of="tasks", project=3),
+                                  annotations_frame(v1, of="tasks", project=3))

@@ -48,7 +48,7 @@ def test_every_resource_lists_and_retrieves_in_envelopes(v2, resource):
 
 
 def test_cursor_walk_matches_v1_and_pages_are_capped(v2, live_server):
-    ids, pages = [t["id"] for t in walk(v2, "/tasks/", project=2, per_page=77)[0]], 0
+    ids = [t["id"] for t in walk(v2, "/tasks/", project=2, per_page=77)[0]]
     v1 = httpx.get(live_server.base_url + "/sdk/tasks/", params={"project": 2, "page_size": 1000},
                    headers={"Synapse-Access-Token": live_server.access_token}).json()
     assert ids == [t["id"] for t in v1["results"]] and len(ids) == v1["count"]

@@ -17,3 +17,9 @@ def test_docstring_examples(name):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0
     assert result.attempted > 0  # every module shows an example
+
+
+def test_html_table_examples():
+    module = importlib.import_module("synapse_nb._util.html")
+    result = doctest.testmod(module)
+    assert result.failed == 0 and result.attempted > 0

@@ -18,13 +18,22 @@ Credentials may come from the v2 SDK's variables too: ``SYNAPSE_BACKEND_V2_ACCES
 from __future__ import annotations
 
 import os
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from .flows import BULK_MAX_IDS, CursorPage, probe_flow
 from .resources import V2, Resource
 
-__all__ = ["V2", "Resource", "CursorPage", "BULK_MAX_IDS", "APIS", "check_api", "v2_env",
-           "probe_flow"]
+__all__ = [
+    "APIS",
+    "BULK_MAX_IDS",
+    "V2",
+    "CursorPage",
+    "Resource",
+    "check_api",
+    "probe_flow",
+    "v2_env",
+]
 
 APIS = ("v1", "v2", "auto")
 

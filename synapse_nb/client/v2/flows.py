@@ -21,15 +21,26 @@ v1 methods in :mod:`synapse_nb.client.methods`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from ..base import Answer, Call, Flow, Gather
 from ..methods import LIST_TIMEOUT
 
-__all__ = ["CursorPage", "BULK_MAX_IDS", "unwrap", "cursor_of", "page_flow", "retrieve_flow",
-           "bulk_flow", "probe_flow", "member_names_flow", "v2_headers"]
+__all__ = [
+    "BULK_MAX_IDS",
+    "CursorPage",
+    "bulk_flow",
+    "cursor_of",
+    "member_names_flow",
+    "page_flow",
+    "probe_flow",
+    "retrieve_flow",
+    "unwrap",
+    "v2_headers",
+]
 
 #: ids per bulk call, as the backend caps it (``ids_limit_exceeded`` above)
 BULK_MAX_IDS = 200

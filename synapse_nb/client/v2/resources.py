@@ -15,11 +15,12 @@ on an :class:`~synapse_nb.client.AsyncSynapseClient` they are coroutines, and
 from __future__ import annotations
 
 import inspect
-from typing import Any, AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
+from typing import Any
 
 from .flows import CursorPage, bulk_flow, member_names_flow, page_flow, retrieve_flow
 
-__all__ = ["Resource", "V2", "RESOURCE_PATHS"]
+__all__ = ["RESOURCE_PATHS", "V2", "Resource"]
 
 #: attribute -> (path, bulk path or None, bulk body key)
 RESOURCE_PATHS: dict[str, tuple[str, str | None, str]] = {
@@ -93,7 +94,7 @@ class Resource:
         """The full object ``pk`` (a dict)."""
         return self._client._run(retrieve_flow(self._client, f"{self.path}{pk}/"))
 
-    def bulk_fetch(self, ids: list[int], **filters: Any) -> Any:
+    def bulk_fetch(self, ids: Sequence[int], **filters: Any) -> Any:
         """Full payloads of ``ids`` in their order (any number: calls of 200, concurrent)."""
         if self.bulk_path is None:
             raise AttributeError(f"/{self.path} has no bulk endpoint in v2; use retrieve()")
@@ -107,7 +108,7 @@ class Resource:
 class GroundTruthDatasets(Resource):
     """Datasets, with ``versions(dataset_id)`` (and ``.events(version_id)`` on that)."""
 
-    def versions(self, dataset_id: int) -> "Versions":
+    def versions(self, dataset_id: int) -> Versions:
         return Versions(self._client, f"{self.path}{int(dataset_id)}/versions/")
 
 

@@ -10,7 +10,7 @@ __all__ = ["all_routers", "RESOURCES"]
 
 RESOURCES = ["projects", "tasks", "task_tags", "assignments", "data_collections",
              "data_units", "data_files", "chunked_upload", "ground_truth", "models", "plugins",
-             "jobs", "storages", "agents", "media", "presigned", "logs"]
+             "jobs", "storages", "agents", "media", "presigned", "logs", "pre_annotations"]
 
 
 def all_routers() -> list[APIRouter]:

@@ -13,10 +13,11 @@ import re
 import shutil
 import threading
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any, BinaryIO, Iterator
+from typing import Annotated, Any, BinaryIO
 
 import orjson
 from fastapi import APIRouter, Depends, Header, Request, Response
@@ -28,7 +29,7 @@ from ..db import Database
 from ..storage import md5_of, safe_filename
 from ..urls import base_url
 
-__all__ = ["router", "finished_upload", "read_multipart"]
+__all__ = ["finished_upload", "read_multipart", "router"]
 
 router = APIRouter(tags=["chunked_upload"])
 DB = Annotated[Database, Depends(get_db)]
@@ -139,7 +140,7 @@ def _write_chunk(request: Request, db: Database, auth: AuthContext, upload_id: s
         filename = safe_filename(fields.get("filename") or "upload")
         rel = f"chunked/{upload_id}.part"
         (data_dir / "chunked").mkdir(parents=True, exist_ok=True)
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         expires = now + timedelta(seconds=settings.upload_expiry_seconds)
         with _lock(upload_id):
             _copy_into(data_dir / rel, 0, data, create=True)

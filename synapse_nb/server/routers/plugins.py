@@ -129,7 +129,11 @@ def update_plugin(auth: Auth, db: DB, ref: Ref, body: PluginUpdate) -> Response:
 def run_plugin(auth: Auth, db: DB, ref: Ref, body: PluginRun) -> Response:
     """Queue a job (status ``pending``) for the plugin's latest or given release."""
     now = now_iso()
-    pk = _plugin(db, auth.tenant_id, ref)[0]
+    plugin = _plugin(db, auth.tenant_id, ref)
+    pk = plugin[0]
+    actions = orjson.loads(plugin[6] or "{}").get("actions") or ["run"]
+    action = body.action or (actions[0] if isinstance(actions, list) else next(iter(actions)))
+    params = body.params if body.params is not None else body.parameters or {}
     with db.write() as con:
         if body.agent is not None and not con.execute(
                 "SELECT 1 FROM agents WHERE id = ? AND tenant_id = ?",
@@ -148,8 +152,8 @@ def run_plugin(auth: Auth, db: DB, ref: Ref, body: PluginRun) -> Response:
             "INSERT INTO jobs (tenant_id, plugin_id, plugin_release_id, agent_id, action, params,"
             " status, progress_record, result, created, modified, completed) VALUES (?, ?, ?, ?,"
             " ?, ?, 'pending', '{}', '{}', ?, ?, NULL)",
-            (auth.tenant_id, pk, release[0] if release else None, body.agent, body.action,
-             orjson.dumps(body.params).decode(), now, now)).lastrowid
+            (auth.tenant_id, pk, release[0] if release else None, body.agent, str(action),
+             orjson.dumps(params).decode(), now, now)).lastrowid
     return json_response(job_dict(db.one(f"SELECT {JOB_SELECT} FROM jobs WHERE id = ?", (job,))),
                          status_code=201)
 

@@ -20,15 +20,25 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 import orjson
 from fastapi import Request, Response
 
-__all__ = ["V2Error", "envelope", "error_body", "encode_cursor", "decode_cursor", "PageArgs",
-           "page_args", "cursor_page", "request_id"]
+__all__ = [
+    "PageArgs",
+    "V2Error",
+    "cursor_page",
+    "decode_cursor",
+    "encode_cursor",
+    "envelope",
+    "error_body",
+    "page_args",
+    "request_id",
+]
 
 
 class V2Error(Exception):

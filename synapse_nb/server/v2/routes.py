@@ -6,7 +6,8 @@ error (v1's ``APIError``, validation, 404/405 from routing) into the v2 error en
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Sequence
+from collections.abc import Sequence
+from typing import Annotated, Any
 
 import orjson
 from fastapi import Body, Depends, FastAPI, Request, Response
@@ -22,7 +23,7 @@ from .resources import NESTED, SPECS
 from .spec import Spec, rows_by_ids, where_clause
 from .tables import ensure_v2_tables
 
-__all__ = ["create_v2_app", "BULK_MAX_IDS"]
+__all__ = ["BULK_MAX_IDS", "create_v2_app"]
 
 #: ids per bulk call (the backend's ``BULK_FETCH_MAX_IDS``)
 BULK_MAX_IDS = 200
@@ -53,7 +54,7 @@ Scope = Sequence[tuple[str, int]]
 def _filtered(spec: Spec, request: Request, tenant_id: int,
               scope: Scope = ()) -> tuple[str, list[Any]]:
     """``FROM ... WHERE`` of the tenant, the query's filters and the path's ``scope``."""
-    query = {k: request.query_params.getlist(k) for k in request.query_params.keys()}
+    query = {k: request.query_params.getlist(k) for k in request.query_params}
     where, params = where_clause(spec.filters, query)
     sql = f"FROM {spec.table} WHERE {spec.tenant} = ? AND {where}"
     params = [tenant_id, *params]
@@ -116,25 +117,24 @@ def bulk_view(spec: Spec, request: Request, auth: Any, db: Database, body: Any) 
 
 
 def _register(app: FastAPI, spec: Spec) -> None:
-    tag = [spec.name]
-
-    # async on purpose, as v1's hot list: a page or a bulk call takes a few milliseconds of
-    # SQLite, less than the hop to the thread pool costs under load
-    async def list_(request: Request, auth: Auth, db: DB) -> Response:
+    # lists and bulk calls run in the thread pool: pages are big (up to max_page_size), and
+    # SQLite releases the GIL while it reads, so concurrent requests overlap
+    def list_(request: Request, auth: Auth, db: DB) -> Response:
         return list_view(spec, request, auth, db)
 
+    # a detail is one row: inline (cheaper than the hop to the pool)
     async def retrieve(request: Request, auth: Auth, db: DB, pk: PK) -> Response:
         return retrieve_view(spec, request, auth, db, pk)
 
-    app.add_api_route(spec.path, list_, methods=["GET"], tags=tag, name=f"{spec.name}_list",
+    app.add_api_route(spec.path, list_, methods=["GET"], tags=[spec.name], name=f"{spec.name}_list",
                       openapi_extra=_query_doc(spec))
-    app.add_api_route(spec.path + "{pk}/", retrieve, methods=["GET"], tags=tag,
+    app.add_api_route(spec.path + "{pk}/", retrieve, methods=["GET"], tags=[spec.name],
                       name=f"{spec.name}_retrieve")
     if spec.bulk_path:
-        async def bulk(request: Request, auth: Auth, db: DB,
-                       body: Annotated[dict[str, Any], Body()]) -> Response:
+        def bulk(request: Request, auth: Auth, db: DB,
+                 body: Annotated[dict[str, Any], Body()]) -> Response:
             return bulk_view(spec, request, auth, db, body)
-        app.add_api_route(spec.bulk_path, bulk, methods=["POST"], tags=tag,
+        app.add_api_route(spec.bulk_path, bulk, methods=["POST"], tags=[spec.name],
                           name=f"{spec.name}_bulk")
 
 

@@ -33,7 +33,7 @@ import orjson
 
 from ..db import Database
 
-__all__ = ["SCHEMA_V2", "ensure_v2_tables", "job_uuid", "JOB_UUID_SQL"]
+__all__ = ["JOB_UUID_SQL", "SCHEMA_V2", "ensure_v2_tables", "job_uuid"]
 
 SCHEMA_V2 = """
 CREATE TABLE IF NOT EXISTS v2_experiments (
