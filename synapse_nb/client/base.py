@@ -10,16 +10,13 @@ Request building, response decoding, error mapping and retry decisions live here
 from __future__ import annotations
 
 import contextvars
-import functools
 import hashlib
-import inspect
 import json
 import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import (TYPE_CHECKING, Any, Callable, Concatenate, Coroutine, Generator, Generic, Mapping,
-                    ParamSpec, TypeVar, overload)
+from typing import Any, Generator, Mapping
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -32,16 +29,11 @@ from .errors import APIConnectionError, ClientError, ContentTypeError, RequestTi
 from .files import cache_name, safe_join
 from ._redact import SecretSet, scrub_value
 from .retry import RetryPolicy
+from .declare import api
 
 __all__ = ["BaseClient", "Call", "Gather", "Download", "ListAll", "Flow", "api", "MAX_REDIRECTS",
            "UploadResult"]
 
-if TYPE_CHECKING:
-    from ._async import AsyncSynapseClient
-    from ._sync import SynapseClient
-
-P = ParamSpec("P")
-R = TypeVar("R")
 
 logger = logging.getLogger("synapse_nb.client")
 
@@ -146,55 +138,6 @@ class Answer:
     status_code: int
     body: Any
     headers: Mapping[str, str]
-
-
-class api(Generic[P, R]):  # noqa: N801 (used as a decorator, like property)
-    """Declare a client method once, as a flow; each client binds it its own way.
-
-    Typed: the flow's parameters ``P`` and result ``R`` reach both clients. On
-    :class:`~synapse_nb.client.SynapseClient` the method is ``Callable[P, R]``, on
-    :class:`~synapse_nb.client.AsyncSynapseClient` ``Callable[P, Coroutine[..., R]]``,
-    for mypy and for ``help()`` / shift-tab (the SDK's signature, without ``self``).
-
-    >>> class Demo:
-    ...     @api
-    ...     def get_thing(self, thing_id: int) -> Generator[Any, Any, dict[str, Any]]:
-    ...         \"\"\"``GET things/{thing_id}/``.\"\"\"
-    ...         return (yield Call("GET", f"things/{thing_id}/"))
-    >>> list(Demo.get_thing.flow.__client_signature__.parameters)
-    ['thing_id']
-    """
-
-    def __init__(self, flow: Callable[Concatenate[Any, P], Generator[Any, Any, R]]) -> None:
-        self.flow = flow
-        functools.update_wrapper(self, flow)  # type: ignore[arg-type]
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-        self.flow.__name__ = name
-        self.flow.__qualname__ = f"{owner.__name__}.{name}"
-        if self.flow.__doc__ and "{name}" in self.flow.__doc__:
-            self.flow.__doc__ = self.flow.__doc__.replace("{name}", name)
-        self.__doc__ = self.flow.__doc__
-        # help() and inspect show the SDK signature (without self) on both clients
-        sig = inspect.signature(self.flow)
-        self.flow.__client_signature__ = sig.replace(  # type: ignore[attr-defined]
-            parameters=list(sig.parameters.values())[1:], return_annotation=inspect.Signature.empty)
-
-    @overload
-    def __get__(self, obj: None, objtype: type | None = None) -> api[P, R]: ...
-    @overload
-    def __get__(self, obj: SynapseClient, objtype: type | None = None) -> Callable[P, R]: ...
-    @overload
-    def __get__(self, obj: AsyncSynapseClient, objtype: type | None = None
-                ) -> Callable[P, Coroutine[Any, Any, R]]: ...
-    @overload
-    def __get__(self, obj: object, objtype: type | None = None) -> Callable[P, Any]: ...
-
-    def __get__(self, obj: Any, objtype: type | None = None) -> Any:
-        if obj is None:
-            return self
-        return obj._bind(self.flow)
 
 
 def _mask_query(url: str) -> str:
@@ -374,6 +317,13 @@ class BaseClient:
         a, b = urlsplit(url), urlsplit(self.config.base_url)
         return (a.scheme, a.netloc) == (b.scheme, b.netloc)
 
+    def _is_upgrade(self, url: str) -> bool:
+        """``url`` is the backend itself over https when ``base_url`` says http (a redirect
+        that upgrades keeps the credentials, as browsers and httpx do)."""
+        a, b = urlsplit(url), urlsplit(self.config.base_url)
+        return (b.scheme, a.scheme) == ("http", "https") and a.hostname == b.hostname and \
+            b.port in (None, 80) and a.port in (None, 443)
+
     def _request_kwargs(self, call: Call) -> dict[str, Any]:
         url = self.config.url(call.path)
         # auth headers only go to our own backend, never to storage hosts of signed URLs
@@ -431,7 +381,7 @@ class BaseClient:
             method = "GET"
             for body in ("json", "data", "files", "content"):
                 kwargs.pop(body, None)
-        trusted = hop.trusted and self._same_origin(url)
+        trusted = hop.trusted and (self._same_origin(url) or self._is_upgrade(url))
         headers = {k: v for k, v in hop.kwargs["headers"].items()
                    if k.lower() not in AUTH_HEADERS and not (method == "GET" and k.lower().startswith("content-"))}
         if trusted:

@@ -115,3 +115,16 @@ def test_post_302_becomes_get_and_redirect_loops_end(kind, tmp_path):
     assert [m for m, _, _ in rec.seen] == ["POST", "GET"]
     with pytest.raises(ClientError, match="redirects"):
         _call(kind, _client(kind, rec, tmp_path), "get_bytes", f"{BACKEND}/loop/")
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_an_http_to_https_upgrade_on_the_same_host_keeps_credentials(kind, tmp_path):
+    rec = Recorder({
+        "http://api.example.test/tasks/1/": (301, {"Location": "https://api.example.test/tasks/1/"}, b""),
+        "https://api.example.test/tasks/1/": (200, {}, b'{"id": 1}'),
+    })
+    cls = AsyncSynapseClient if kind == "async" else SynapseClient
+    client = cls("http://api.example.test", access_token="syn_A", tenant="acme", cache_dir=tmp_path,
+                 transport=httpx.MockTransport(rec), max_retries=0)
+    assert _call(kind, client, "get_task", 1) == {"id": 1}
+    assert [hs for _, _, hs in rec.seen] == [{"synapse-access-token", "synapse-tenant"}] * 2
