@@ -133,7 +133,7 @@ def test_log_model_round_trip_and_leaderboard(make_server, tmp_path):
     browser = snb.ModelBrowser(board, client=client, columns=["id", "name", "version", "mAP50-95", "mAP50"])
     assert len(browser.frame) == len(board)
     browser.table.click(0)  # the best model's pane compares it with its other versions
-    assert "snb-metrics" in browser.detail.value and board.iloc[0]["name"] in browser.detail.value
+    assert "snb-metrics" in browser.detail_html and board.iloc[0]["name"] in browser.detail_html
     client.close()
 
 
