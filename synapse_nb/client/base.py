@@ -9,14 +9,12 @@ Request building, response decoding, error mapping and retry decisions live here
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import inspect
 import json
 import logging
 import os
 from pathlib import Path
-from typing import (TYPE_CHECKING, Any, Callable, Concatenate, Coroutine, Generator, Generic, ParamSpec, TypeVar, overload)
+from typing import Any, Generator
 from urllib.parse import urlsplit
 
 import httpx
@@ -31,16 +29,11 @@ from .redirects import MAX_REDIRECTS, Hop, RedirectRefused, next_hop, same_origi
 from ._redact import SecretSet, scrub_value
 from .retry import RetryPolicy
 from .wire import decode_body, encode_params
+from .declare import api
 
 __all__ = ["BaseClient", "Call", "Gather", "Download", "ListAll", "Flow", "api", "MAX_REDIRECTS",
            "UploadResult"]
 
-if TYPE_CHECKING:
-    from ._async import AsyncSynapseClient
-    from ._sync import SynapseClient
-
-P = ParamSpec("P")
-R = TypeVar("R")
 
 logger = logging.getLogger("synapse_nb.client")
 
@@ -50,55 +43,6 @@ Flow = Generator[Any, Any, Any]
 #: requests in flight at once (pages, downloads, uploads). 16 keeps a 20 ms link busy while
 #: the client decodes pages: at 8 a 100k-task walk was latency-bound (benchmarks/paging.py).
 DEFAULT_MAX_CONCURRENCY = 16
-
-
-class api(Generic[P, R]):  # noqa: N801 (used as a decorator, like property)
-    """Declare a client method once, as a flow; each client binds it its own way.
-
-    Typed: the flow's parameters ``P`` and result ``R`` reach both clients. On
-    :class:`~synapse_nb.client.SynapseClient` the method is ``Callable[P, R]``, on
-    :class:`~synapse_nb.client.AsyncSynapseClient` ``Callable[P, Coroutine[..., R]]``,
-    for mypy and for ``help()`` / shift-tab (the SDK's signature, without ``self``).
-
-    >>> class Demo:
-    ...     @api
-    ...     def get_thing(self, thing_id: int) -> Generator[Any, Any, dict[str, Any]]:
-    ...         \"\"\"``GET things/{thing_id}/``.\"\"\"
-    ...         return (yield Call("GET", f"things/{thing_id}/"))
-    >>> list(Demo.get_thing.flow.__client_signature__.parameters)
-    ['thing_id']
-    """
-
-    def __init__(self, flow: Callable[Concatenate[Any, P], Generator[Any, Any, R]]) -> None:
-        self.flow = flow
-        functools.update_wrapper(self, flow)  # type: ignore[arg-type]
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-        self.flow.__name__ = name
-        self.flow.__qualname__ = f"{owner.__name__}.{name}"
-        if self.flow.__doc__ and "{name}" in self.flow.__doc__:
-            self.flow.__doc__ = self.flow.__doc__.replace("{name}", name)
-        self.__doc__ = self.flow.__doc__
-        # help() and inspect show the SDK signature (without self) on both clients
-        sig = inspect.signature(self.flow)
-        self.flow.__client_signature__ = sig.replace(  # type: ignore[attr-defined]
-            parameters=list(sig.parameters.values())[1:], return_annotation=inspect.Signature.empty)
-
-    @overload
-    def __get__(self, obj: None, objtype: type | None = None) -> api[P, R]: ...
-    @overload
-    def __get__(self, obj: SynapseClient, objtype: type | None = None) -> Callable[P, R]: ...
-    @overload
-    def __get__(self, obj: AsyncSynapseClient, objtype: type | None = None
-                ) -> Callable[P, Coroutine[Any, Any, R]]: ...
-    @overload
-    def __get__(self, obj: object, objtype: type | None = None) -> Callable[P, Any]: ...
-
-    def __get__(self, obj: Any, objtype: type | None = None) -> Any:
-        if obj is None:
-            return self
-        return obj._bind(self.flow)
 
 
 def _mask_query(url: str) -> str:

@@ -37,7 +37,8 @@ class AnnotationMethods(Methods):
                  pk: Id | None = None) -> Steps[dict[str, Any]]:
         """``GET tasks/{task_id}/``; ``params`` such as ``{"expand": ["data_unit", "assignment"]}``.
 
-        A list value of ``expand`` is sent as the repeated parameter the backend reads.
+        A list value of ``expand`` is sent comma-joined (the backend also reads it repeated,
+        as the SDK sends it).
         """
         tid = path_id(pick(task_id, pk, "task_id", "pk"), "task_id")
         return (yield Call("GET", f"tasks/{tid}/", params=params))  # type: ignore[no-any-return]

@@ -107,5 +107,5 @@ class MLMethods(Methods):
     @api
     def pre_annotations_verify_keys(self, keys: list[str]) -> Steps[dict[str, Any]]:
         """``POST pre_annotations/verify_keys/``: ``{existing, missing}`` among ``keys``."""
-        return (yield Call("POST", "pre_annotations/verify_keys/", json={"keys": list(keys)},
-                           idempotent=True))  # type: ignore[no-any-return]
+        return (yield Call("POST", "pre_annotations/verify_keys/",  # type: ignore[no-any-return]
+                           json={"keys": list(keys)}, idempotent=True))

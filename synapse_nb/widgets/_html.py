@@ -37,17 +37,8 @@ __all__ = [
 ]
 
 
-# Scoped to our own classes so the page's other widgets are untouched.
+# For the static HTML (no widget frontend); scoped to our own classes.
 STYLE = """<style>
-.snb-browser .snb-row, .snb-browser .snb-header {gap: 0; margin: 0;}
-.snb-browser .snb-cell {margin: 0; border-radius: 0; text-align: left; font-size: 12px;
-  height: 26px; padding: 0 6px; border: 0; border-bottom: 1px solid #e0e0e0;
-  background: transparent;}
-.snb-browser .snb-header .snb-cell {font-weight: 600; border-bottom: 2px solid #bbb;}
-.snb-browser .snb-row:hover .snb-cell {background: #f0f6ff;}
-.snb-browser .snb-row.snb-row-selected .snb-cell {background: #dbe9ff !important;}
-.snb-browser .snb-row.snb-row-current .snb-cell {background: #b9d4ff !important;
-  font-weight: 600;}
 .snb-legend {display: flex; flex-wrap: wrap; gap: 8px; font-size: 12px; margin: 4px 0;}
 .snb-legend-swatch {display: inline-block; width: 10px; height: 10px; margin-right: 3px;}
 .snb-table {border-collapse: collapse; font-size: 12px;}

@@ -38,6 +38,13 @@ function render({ model, el }) {
   el.appendChild(root);
 
   let focus = -1;
+  // Focus moves here at once; the kernel's echo of an older move must not pull it back.
+  let focusSeq = 0;
+  const moveFocus = (slot) => {
+    focus = slot;
+    focusSeq += 1;
+    send({ event: "focus", slot, seq: focusSeq });
+  };
   let tagInput = null;
 
   function drawTitle() {
@@ -46,6 +53,8 @@ function render({ model, el }) {
   }
 
   function drawFilters() {
+    const typing = document.activeElement && bar.contains(document.activeElement)
+      ? document.activeElement.className : null;
     const parts = [];
     for (const f of model.get("filters")) {
       const wrap = h("label", `snb-filter snb-filter-${f.key.replace(CLASS_UNSAFE, "-")}`);
@@ -81,6 +90,7 @@ function render({ model, el }) {
     search.addEventListener("keydown", (ev) => { if (ev.key === "Enter") submit(); });
     parts.push(search);
     bar.replaceChildren(...parts);
+    if (typing === "snb-search") search.focus(); // still typing after a search was applied
   }
 
   function drawTools() {
@@ -103,16 +113,19 @@ function render({ model, el }) {
     tools.replaceChildren(info, only, clear, h("span", "snb-spacer"), asTable, asGallery);
   }
 
-  function paintFocus() {
+  function paintFocus(scroll) {
     for (const row of root.querySelectorAll(".snb-row, .snb-card")) {
       const on = Number(row.dataset.slot) === focus;
       row.classList.toggle("snb-row-current", on);
+      if (on && scroll) row.scrollIntoView({ block: "nearest" });
     }
   }
 
+  let shownPage = "";
+
   function drawTable() {
     const t = model.get("table");
-    focus = t.focus;
+    if ((t.focus_seq || 0) >= focusSeq) focus = t.focus;
     const table = h("table", "snb-grid");
     const head = h("tr", "snb-header");
     const pageBox = h("input", "snb-page-check");
@@ -157,7 +170,12 @@ function render({ model, el }) {
       body.append(tr);
     });
     table.append(thead, body);
+    // Same page redrawn (a tick, a tag): keep the scroll position; a new page starts on top.
+    const pageKey = `${t.page}:${t.size}:${t.ids[0]}:${t.count}`;
+    const scrollTop = pageKey === shownPage ? tableBox.scrollTop : 0;
+    shownPage = pageKey;
     tableBox.replaceChildren(table);
+    tableBox.scrollTop = scrollTop;
     paintFocus();
     drawPager(t);
   }
@@ -170,10 +188,9 @@ function render({ model, el }) {
       send({ event: "check", slot, value: ev.target.checked, shift: ev.shiftKey });
       return;
     }
-    focus = slot;
+    moveFocus(slot);
     paintFocus();
     root.focus({ preventScroll: true });
-    send({ event: "focus", slot });
   }
   tableBox.addEventListener("click", onRows);
   gallery.addEventListener("click", onRows);
@@ -249,13 +266,11 @@ function render({ model, el }) {
     const rows = model.get("table").cells.length;
     let handled = true;
     if (ev.key === "ArrowDown" || ev.key === "j") {
-      focus = Math.min(rows - 1, focus + 1);
-      paintFocus();
-      send({ event: "focus", slot: focus });
+      moveFocus(Math.min(rows - 1, focus + 1));
+      paintFocus(true);
     } else if (ev.key === "ArrowUp" || ev.key === "k") {
-      focus = Math.max(0, focus - 1);
-      paintFocus();
-      send({ event: "focus", slot: focus });
+      moveFocus(Math.max(0, focus - 1));
+      paintFocus(true);
     } else if (ev.key === " " && focus >= 0) {
       const checked = model.get("table").checked[focus];
       send({ event: "check", slot: focus, value: !checked, shift: ev.shiftKey });

@@ -127,7 +127,8 @@ class BrowserEvents:
         kind = event["event"]
         try:
             if kind == "focus":
-                self.table.focus_slot(int(event["slot"]))
+                seq = event.get("seq")
+                self.table.focus_slot(int(event["slot"]), None if seq is None else int(seq))
             elif kind == "check":
                 self.table.check(int(event["slot"]), bool(event.get("value")),
                                  shift=bool(event.get("shift")))

@@ -63,6 +63,7 @@ class PagedTable(traitlets.HasTraits):
         # column -> function of the cell value giving what to show (tag ids -> names)
         self.formatters = dict(formatters or {})
         self._anchor: int | None = None  # last ticked slot, for shift-click ranges
+        self.focus_seq = 0  # the frontend's count of its focus moves, echoed back
         self._positions: list[int] = []
         self._cells: list[list[str]] = []
         self._tips: list[list[str]] = []
@@ -96,6 +97,7 @@ class PagedTable(traitlets.HasTraits):
             "sort": None if q.sort is None else [q.sort[0], q.sort[1]],
             "ids": ids, "cells": self._cells, "tips": self._tips,
             "checked": [p in selected for p in self._positions], "focus": focus,
+            "focus_seq": self.focus_seq,
             "page": q.page, "pages": q.page_count, "count": q.count, "total": len(q.frame),
             "size": q.page_size, "sizes": sorted({*PAGE_SIZES, q.page_size}),
             "info": self.page_info,
@@ -154,9 +156,12 @@ class PagedTable(traitlets.HasTraits):
 
     # -- looking ------------------------------------------------------------------------
 
-    def focus_slot(self, slot: int) -> None:
+    def focus_slot(self, slot: int, seq: int | None = None) -> None:
         """Look at row ``slot`` of the page (a click, or the arrow keys): the selection
-        is left as it is."""
+        is left as it is. ``seq`` numbers the frontend's moves, so that it can tell the
+        echo of an older move from the current one."""
+        if seq is not None:
+            self.focus_seq = max(self.focus_seq, int(seq))
         if 0 <= slot < len(self._positions):
             self.current = self._positions[slot]
 

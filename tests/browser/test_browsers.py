@@ -213,6 +213,13 @@ def test_task_browser_steps_keyboard_gallery_and_tagging(notebook: Any, client: 
     view.locator(".snb-selection-info", has_text="0 selected").wait_for(timeout=RENDER_TIMEOUT_MS)
     page.keyboard.press("t")
     assert page.evaluate("() => document.activeElement.classList.contains('snb-tag-input')")
+    # Shift-click ticks a range: rows 2 to 4 (the anchor is the last row ticked).
+    rows.nth(1).locator(".snb-row-check input").check()
+    rows.nth(3).locator(".snb-row-check input").click(modifiers=["Shift"])
+    view.locator(".snb-selection-info", has_text="3 selected").wait_for(timeout=RENDER_TIMEOUT_MS)
+    assert view.locator(".snb-row-selected").count() == 3
+    view.locator(".snb-clear-selection").click()
+    view.locator(".snb-selection-info", has_text="0 selected").wait_for(timeout=RENDER_TIMEOUT_MS)
 
     selected = [int(i) for i in look_without_selecting(view, case.filter_column)]
     looked = int(view.locator(".snb-row-current").get_attribute("data-id") or 0)

@@ -16,7 +16,7 @@ from synapse_nb.client.sdk_models import Agent, ConfirmUploadResponse, Storage
 from synapse_nb.server import Settings
 from synapse_nb.server.demo import AGENT_TOKEN
 from synapse_nb.server.testing import ServerHandle, start_server
-from tests.client.conftest import Driver, make_api  # noqa: F401 (the sync/async fixture)
+from tests.client.conftest import Driver
 
 
 @pytest.fixture(scope="module")
@@ -28,9 +28,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Any:
     handle.stop()
 
 
-@pytest.fixture
-def api(make_api: Any, server: Any) -> Driver:
-    return make_api(server)
+@pytest.fixture(params=["sync", "async"])
+def api(request: pytest.FixtureRequest, server: Any, tmp_path: Path) -> Any:
+    driver = Driver(request.param, {"base_url": server.base_url, "access_token": server.access_token,
+                                    "cache_dir": tmp_path / "cache"})
+    yield driver
+    driver.close()
 
 
 def _file(folder: Path, name: str, seed: int) -> Path:

@@ -6,6 +6,8 @@ same inside a coroutine on the async one.
 
 from __future__ import annotations
 
+from typing import reveal_type
+
 from synapse_nb.client import AsyncSynapseClient, SynapseClient
 from synapse_nb.client.protocols import AsyncClientLike, SyncClientLike
 
@@ -23,7 +25,7 @@ def sync_user(client: SynapseClient) -> None:
     reveal_type(client.tail_job_console_logs(1))        # tail_job_console_logs: Iterator[str]
     reveal_type(client.exists("list_tasks"))            # exists: bool
     reveal_type(client.download("http://h/x"))          # download: Path
-    as_protocol: SyncClientLike = client                # frames, upload and widgets take this
+    _as_protocol: SyncClientLike = client               # frames, upload and widgets take this
     client.get_task("1", params={"expand": "data_unit"}, pk=None)
 
 
@@ -32,4 +34,4 @@ async def async_user(client: AsyncSynapseClient) -> None:
     reveal_type(await client.get_task(1))               # dict[str, Any]
     reveal_type(await client.get_storage(1))            # Storage
     reveal_type(await client.upload_files_bulk([]))     # ConfirmUploadResponse
-    as_protocol: AsyncClientLike = client
+    _as_async_protocol: AsyncClientLike = client

@@ -301,3 +301,23 @@ def test_gallery_shows_the_page_with_shapes(fake_client):
     assert all(c["html"].count('class="snb-shape ') == 2 for c in cards)
     assert "checked" in cards[1]["html"] and "checked" not in cards[0]["html"]
     assert "data:image/" in cards[0]["html"]
+
+
+def test_gallery_cards_are_escaped(fake_client):
+    task = make_task(1)
+    task["data"]["annotations"][0]["label"] = XSS
+    b = TaskBrowser(frame_of("tasks", [task]), client=fake_client)
+    b.set_view("gallery")
+    html = b.view.gallery[0]["html"]
+    assert XSS not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    with pytest.raises(ValueError, match="'table' or 'gallery'"):
+        b.set_view("grid")
+
+
+def test_focus_moves_are_numbered_so_an_old_echo_cannot_win(tasks_df):
+    b = TaskBrowser(tasks_df, page_size=10)
+    send(b, "focus", slot=1, seq=1)
+    send(b, "focus", slot=2, seq=2)
+    assert b.view.table["focus"] == 2 and b.view.table["focus_seq"] == 2
+    b.look(5)  # a move from Python keeps the frontend's count, so the frontend takes it
+    assert b.view.table["focus"] == 4 and b.view.table["focus_seq"] == 2

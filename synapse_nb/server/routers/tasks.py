@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from ..auth import Auth, get_db
 from ..common import PK, APIError, bool_param, field_list, int_list, json_response, not_found, \
-    now_iso, one_int, parse_datetime
+    now_iso, parse_datetime
 from ..db import Database
 from ..pagination import paginate
 from ..render import ASSIGNMENT_SELECT, TASK_FROM, TASK_JSON_SQL, TASK_SELECT, \

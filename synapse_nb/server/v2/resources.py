@@ -21,8 +21,8 @@ import orjson
 from orjson import Fragment
 
 from ..render import absolute_files, files_fragment, frag
-from .spec import CMP, Filter, Spec
-from .tables import JOB_UUID_SQL
+from .ml import ML_SPECS
+from .spec import Filter, Spec, make_spec, ranges
 
 __all__ = ["NESTED", "SPECS"]
 
@@ -33,15 +33,6 @@ CATEGORY_DISPLAY = {"image": "Image", "video": "Video", "audio": "Audio", "text"
 STATUS_LABEL = ("stand_by", "in_progress", "completed", "skipped")
 STATUS_REVIEW = ("stand_by", "in_progress", "rejected", "completed", "skipped")
 GT_CATEGORY = ("train", "validation", "test")
-
-
-def _ranges(name: str, column: str, kind: str) -> list[tuple[str, Filter]]:
-    """``name__gt`` ... (and ``name_after`` / ``name_before`` for times)."""
-    out = [(f"{name}__{s}", Filter(column, kind, op)) for s, op in CMP.items()
-           if s not in ("after", "before")]
-    if kind == "time":
-        out += [(f"{name}_{s}", Filter(column, kind, CMP[s])) for s in ("after", "before")]
-    return out
 
 
 def _files(text: str | None, base: str) -> Any:
@@ -170,99 +161,11 @@ def _event_full(r: tuple, base: str) -> dict[str, Any]:
             "data_collection_id": r[13]}
 
 
-# ---- models, experiments, trains, jobs -----------------------------------------------------
-MODEL = ("m.id, m.name, m.category, m.is_released, m.is_external, m.created, m.tenant_id, "
-         "m.plugin_id, m.ground_truth_dataset_version_id, m.description, m.configuration, "
-         "m.project_id, m.version, m.file, m.metrics")
-EXPERIMENT = ("x.id, x.name, x.access_level, x.is_archived, x.created, x.tenant_id, x.task_id, "
-              "x.description, x.project_id")
-JOB = f"{JOB_UUID_SQL}, upper(j.status), j.action, j.created, j.completed"
-TRAIN = (f"r.id, {JOB}, r.experiment_id, r.is_tune, r.created, r.neural_net_id, "
-         "r.gt_version_id, r.checkpoint_id, r.name, r.description, r.tune_config, r.best_trial")
-TRAIN_FROM = "v2_trains r JOIN jobs j ON j.id = r.job_id"
-
-
-def _model_slim(r: tuple, base: str) -> dict[str, Any]:
-    return {"id": r[0], "name": r[1], "category": r[2], "is_released": B(r[3]),
-            "is_external": B(r[4]), "created": r[5]}
-
-
-def _model_full(r: tuple, base: str) -> dict[str, Any]:
-    return {**_model_slim(r, base), "tenant_id": r[6], "neural_net_id": r[7],
-           "dataset_id": r[8], "description": r[9], "configuration": frag(r[10]),
-           "project_id": r[11], "version": r[12], "metrics": frag(r[14]),
-           "ground_truth_dataset_version_id": r[8],
-           "file": f"{base}/{orjson.loads(r[13])['url']}" if r[13] else None}
-
-
-def _experiment_slim(r: tuple, base: str) -> dict[str, Any]:
-    return {"id": r[0], "name": r[1], "access_level": r[2], "is_archived": B(r[3]),
-            "created": r[4]}
-
-
-def _experiment_full(r: tuple, base: str) -> dict[str, Any]:
-    return {**_experiment_slim(r, base), "tenant_id": r[5], "task_id": r[6],
-            "description": r[7], "project_id": r[8]}
-
-
-def _job(r: tuple, at: int) -> dict[str, Any]:
-    return {"id": r[at], "status": r[at + 1], "action": r[at + 2], "created": r[at + 3],
-            "completed": r[at + 4]}
-
-
-def _train_slim(r: tuple, base: str) -> dict[str, Any]:
-    return {"id": r[0], "job_id": r[1], "job_status": r[2], "experiment": r[6],
-            "is_tune": B(r[7]), "created": r[8]}
-
-
-def _train_full(r: tuple, base: str) -> dict[str, Any]:
-    return {"id": r[0], "experiment": r[6], "neural_net": r[9],
-            "ground_truth_dataset_version": r[10], "job": _job(r, 1), "checkpoint": r[11],
-            "name": r[12], "description": r[13], "is_tune": B(r[7]),
-            "tune_config": frag(r[14]), "best_trial": frag(r[15]), "created": r[8]}
-
-
-# ---- reviews, pre-annotations, exports, data, members --------------------------------------
-REVIEW = ("w.id, w.assignment_id, w.scope, w.is_active, w.created, w.user_id, w.tags, "
-          "w.object_id, w.description, w.position")
-PRE = (f"q.id, {JOB}, q.target, q.method, q.created, q.name, q.description, q.pre_processor")
-EXPORT = (f"x.id, {JOB}, x.target, x.created, x.storage_id, x.path, x.name, x.description, "
-          "x.filter, x.extra_params, x.save_original_file, x.project_id")
+# ---- data collections, data units, members ------------------------------------------
 COLLECTION = ("c.id, c.name, c.category, c.is_archived, c.created, (SELECT COUNT(*) FROM "
               "projects p WHERE p.data_collection_id = c.id), c.tenant_id, c.description, c.meta")
 UNIT = "du.id, du.data_collection_id, du.created, du.meta, du.files"
 MEMBER = "m.rowid, m.user_id, m.role, m.tenant_id, u.username, u.name, u.email"
-
-
-def _review_slim(r: tuple, base: str) -> dict[str, Any]:
-    return {"id": r[0], "assignment_id": r[1], "scope": r[2], "is_active": B(r[3]),
-            "created": r[4]}
-
-
-def _review_full(r: tuple, base: str) -> dict[str, Any]:
-    return {**_review_slim(r, base), "user_id": r[5], "tags": Fragment(r[6]),
-            "object_id": r[7], "description": r[8], "position": frag(r[9])}
-
-
-def _pre_slim(r: tuple, base: str) -> dict[str, Any]:
-    return {"id": r[0], "job_id": r[1], "job_status": r[2], "target": r[6], "method": r[7],
-            "created": r[8]}
-
-
-def _pre_full(r: tuple, base: str) -> dict[str, Any]:
-    return {"id": r[0], "name": r[9], "description": r[10], "job": _job(r, 1),
-            "target": r[6], "method": r[7], "pre_processor": r[11], "created": r[8]}
-
-
-def _export_slim(r: tuple, base: str) -> dict[str, Any]:
-    return {"id": r[0], "job_id": r[1], "job_status": r[2], "target": r[6], "created": r[7]}
-
-
-def _export_full(r: tuple, base: str) -> dict[str, Any]:
-    return {"id": r[0], "target": r[6], "storage": r[8], "path": r[9], "name": r[10],
-            "description": r[11], "filter": Fragment(r[12]), "extra_params": Fragment(r[13]),
-            "save_original_file": B(r[14]), "job": _job(r, 1), "created": r[7],
-            "project_id": r[15]}
 
 
 def _collection_slim(r: tuple, base: str) -> dict[str, Any]:
@@ -298,11 +201,6 @@ def _member_full(r: tuple, base: str) -> dict[str, Any]:
     return {**_member_slim(r, base), "tenant_id": r[3], "email": r[6]}
 
 
-def _spec(name: str, path: str, table: str, key: str, tenant: str, slim: tuple,
-          full: tuple, **kw: Any) -> Spec:
-    return Spec(name, path, table, key, tenant, slim[0], slim[1], full[0], full[1], **kw)
-
-
 _ASG_FILTERS = (
     ("project", Filter("a.project_id")), ("tasks", Filter("a.task_id")),
     ("task", Filter("a.task_id")), ("users", Filter("a.user_id")),
@@ -313,37 +211,37 @@ _ASG_FILTERS = (
     ("is_discarded", Filter("a.is_discarded", "bool")),
     ("id", Filter("a.id")), ("id__in", Filter("a.id")),
     ("tags", Filter("a.tags", "strs_json")),
-    *_ranges("id", "a.id", "int"), *_ranges("created", "a.created", "time"))
+    *ranges("id", "a.id", "int"), *ranges("created", "a.created", "time"))
 _TASK_FILTERS = (
     ("project", Filter("t.project_id")), ("is_discarded", Filter("t.is_discarded", "bool")),
     ("has_data", Filter("(t.data IS NOT NULL)", "bool")),
     ("schema", Filter("'dm_schema_v1'", "enum", choices=("dm_schema_v1", "any"))))
 
 SPECS: dict[str, Spec] = {s.name: s for s in [
-    _spec("projects", "/projects/", "projects p", "p.id", "p.tenant_id",
+    make_spec("projects", "/projects/", "projects p", "p.id", "p.tenant_id",
           (PROJECT, _project_slim), (PROJECT, _project_full),
           filters=(("category", Filter("p.category", "enum", choices=tuple(CATEGORY_DISPLAY))),
                    ("data_collection", Filter("p.data_collection_id")))),
-    _spec("tasks", "/tasks/", "tasks t", "t.id", "t.tenant_id", (TASK_SLIM, _task_slim),
+    make_spec("tasks", "/tasks/", "tasks t", "t.id", "t.tenant_id", (TASK_SLIM, _task_slim),
           (TASK_FULL, _task_full), fetch_from="tasks t JOIN data_units du ON du.id = "
           "t.data_unit_id", filters=_TASK_FILTERS, bulk_path="/tasks/bulk-fetch/",
           bulk=_task_bulk),
-    _spec("assignments", "/assignments/", "assignments a", "a.id", "a.tenant_id",
+    make_spec("assignments", "/assignments/", "assignments a", "a.id", "a.tenant_id",
           (ASG_SLIM, _asg_slim), (ASG_FULL, _asg_full), fetch_from=ASG_FROM,
           filters=_ASG_FILTERS, bulk_path="/assignments/bulk-fetch/", bulk=_asg_bulk),
-    _spec("ground_truth_datasets", "/ground-truth-datasets/", "ground_truth_datasets d",
+    make_spec("ground_truth_datasets", "/ground-truth-datasets/", "ground_truth_datasets d",
           "d.id", "d.tenant_id", (GTD, lambda r, b: {"id": r[0], "name": r[1]}),
           (GTD, lambda r, b: {"id": r[0], "name": r[1], "tenant_id": r[2], "project_id": r[3],
                               "description": r[4], "created": r[5]}),
           filters=(("project", Filter("d.project_id")),)),
-    _spec("ground_truth_dataset_versions", "/versions/", "ground_truth_dataset_versions v",
+    make_spec("ground_truth_dataset_versions", "/versions/", "ground_truth_dataset_versions v",
           "v.id", "v.tenant_id",
           (GTV, lambda r, b: {"id": r[0], "version": r[1], "created": r[2]}),
           (GTV, lambda r, b: {"id": r[0], "version": r[1], "created": r[2],
                               "ground_truth_dataset_id": r[3], "description": r[4],
                               "is_archived": B(r[5]), "is_active": B(r[6]),
                               "statistics": Fragment(r[7]), "event_count": r[8]})),
-    _spec("ground_truths", "/ground-truths/", "v2_ground_truths g", "g.id", "g.tenant_id",
+    make_spec("ground_truths", "/ground-truths/", "v2_ground_truths g", "g.id", "g.tenant_id",
           (GT_SLIM, _gt_slim), (GT_FULL, _gt_full),
           fetch_from="v2_ground_truths g JOIN data_units du ON du.id = g.data_unit_id",
           filters=(("ground_truth_dataset", Filter("g.dataset_id")),
@@ -354,7 +252,7 @@ SPECS: dict[str, Spec] = {s.name: s for s in [
                    ("task", Filter("g.data_unit_id IN (SELECT data_unit_id FROM tasks "
                                    "WHERE id IN ({marks}))"))),
           bulk_path="/ground-truths/bulk-data/", bulk=_gt_bulk),
-    _spec("ground_truth_events", "/ground-truth-events/", EVENT_TABLE, "e.id", "e.tenant_id",
+    make_spec("ground_truth_events", "/ground-truth-events/", EVENT_TABLE, "e.id", "e.tenant_id",
           (EVENT_SLIM, _event_slim), (EVENT_FULL, _event_full), fetch_from=EVENT_FROM,
           filters=(("ground_truth_dataset", Filter("v.ground_truth_dataset_id")),
                    ("ground_truth_dataset_version", Filter("e.version_id")),
@@ -365,45 +263,15 @@ SPECS: dict[str, Spec] = {s.name: s for s in [
                        "AND g2.data_unit_id = e.data_unit_id)"))),
           bulk_path="/ground-truth-events/bulk-data/", bulk_key="pgh_ids", bulk=_event_full,
           order_names=("pgh_id", "id"), default_desc=True),
-    _spec("models", "/models/", "models m", "m.id", "m.tenant_id", (MODEL, _model_slim),
-          (MODEL, _model_full), filters=(("is_released", Filter("m.is_released", "bool")),
-                                         ("project", Filter("m.project_id")))),
-    _spec("experiments", "/experiments/", "v2_experiments x", "x.id", "x.tenant_id",
-          (EXPERIMENT, _experiment_slim), (EXPERIMENT, _experiment_full),
-          filters=(("project", Filter("x.project_id")),)),
-    _spec("trains", "/trains/", "v2_trains r", "r.id", "r.tenant_id", (TRAIN, _train_slim),
-          (TRAIN, _train_full), fetch_from=TRAIN_FROM,
-          filters=(("experiment", Filter("r.experiment_id")),
-                   ("dataset", Filter("r.gt_version_id")),
-                   ("has_model", Filter("(r.checkpoint_id IS NOT NULL)", "bool")),
-                   *_ranges("created", "r.created", "time"))),
-    _spec("reviews", "/reviews/", "v2_reviews w", "w.id", "w.tenant_id",
-          (REVIEW, _review_slim), (REVIEW, _review_full),
-          filters=(("assignment", Filter("w.assignment_id")),
-                   ("scope", Filter("w.scope", "enum", choices=(
-                       "project", "group", "assignment", "annotation"))))),
-    _spec("pre_annotations", "/pre-annotations/", "v2_pre_annotations q", "q.id",
-          "q.tenant_id", (PRE, _pre_slim), (PRE, _pre_full),
-          fetch_from="v2_pre_annotations q JOIN jobs j ON j.id = q.job_id",
-          filters=(("target", Filter("q.target", "enum", choices=("task", "gt"))),
-                   ("method", Filter("q.method", "enum", choices=("file", "inference"))),
-                   ("pre_processor", Filter("q.pre_processor")),
-                   *_ranges("created", "q.created", "time"))),
-    _spec("exports", "/exports/", "v2_exports x", "x.id", "x.tenant_id",
-          (EXPORT, _export_slim), (EXPORT, _export_full),
-          fetch_from="v2_exports x JOIN jobs j ON j.id = x.job_id",
-          filters=(("project", Filter("x.project_id")), ("storage", Filter("x.storage_id")),
-                   ("target", Filter("x.target", "enum", choices=(
-                       "assignment", "ground_truth", "task"))),
-                   *_ranges("created", "x.created", "time"))),
-    _spec("data_collections", "/data-collections/", "data_collections c", "c.id",
+    *ML_SPECS,
+    make_spec("data_collections", "/data-collections/", "data_collections c", "c.id",
           "c.tenant_id", (COLLECTION, _collection_slim), (COLLECTION, _collection_full),
           filters=(("category", Filter("c.category", "enum", choices=(
               "image", "video", "audio", "text", "pcd", "data"))),)),
-    _spec("data_units", "/data-units/", "data_units du", "du.id", "du.tenant_id",
+    make_spec("data_units", "/data-units/", "data_units du", "du.id", "du.tenant_id",
           (UNIT, _unit_slim), (UNIT, _unit_full),
           filters=(("data_collection", Filter("du.data_collection_id")),)),
-    _spec("members", "/members/", "memberships m JOIN users u ON u.id = m.user_id",
+    make_spec("members", "/members/", "memberships m JOIN users u ON u.id = m.user_id",
           "m.rowid", "m.tenant_id", (MEMBER, _member_slim), (MEMBER, _member_full),
           filters=(("role", Filter("m.role", "enum", choices=(
               "owner", "admin", "member", "guest"))), ("user", Filter("m.user_id")))),

@@ -117,12 +117,12 @@ def bulk_view(spec: Spec, request: Request, auth: Any, db: Database, body: Any) 
 
 
 def _register(app: FastAPI, spec: Spec) -> None:
-
-    # async on purpose, as v1's hot list: a page or a bulk call takes a few milliseconds of
-    # SQLite, less than the hop to the thread pool costs under load
-    async def list_(request: Request, auth: Auth, db: DB) -> Response:
+    # lists and bulk calls run in the thread pool: pages are big (up to max_page_size), and
+    # SQLite releases the GIL while it reads, so concurrent requests overlap
+    def list_(request: Request, auth: Auth, db: DB) -> Response:
         return list_view(spec, request, auth, db)
 
+    # a detail is one row: inline (cheaper than the hop to the pool)
     async def retrieve(request: Request, auth: Auth, db: DB, pk: PK) -> Response:
         return retrieve_view(spec, request, auth, db, pk)
 
@@ -131,8 +131,8 @@ def _register(app: FastAPI, spec: Spec) -> None:
     app.add_api_route(spec.path + "{pk}/", retrieve, methods=["GET"], tags=[spec.name],
                       name=f"{spec.name}_retrieve")
     if spec.bulk_path:
-        async def bulk(request: Request, auth: Auth, db: DB,
-                       body: Annotated[dict[str, Any], Body()]) -> Response:
+        def bulk(request: Request, auth: Auth, db: DB,
+                 body: Annotated[dict[str, Any], Body()]) -> Response:
             return bulk_view(spec, request, auth, db, body)
         app.add_api_route(spec.bulk_path, bulk, methods=["POST"], tags=[spec.name],
                           name=f"{spec.name}_bulk")

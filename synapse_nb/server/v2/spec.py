@@ -17,7 +17,7 @@ from typing import Any
 from ..common import bool_param, int_list, parse_datetime
 from .envelope import V2Error
 
-__all__ = ["CMP", "Filter", "Spec", "rows_by_ids", "where_clause"]
+__all__ = ["CMP", "Filter", "Spec", "make_spec", "ranges", "rows_by_ids", "where_clause"]
 
 #: suffix -> SQL operator, as django-filter names them
 CMP = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<=", "after": ">=", "before": "<="}
@@ -137,3 +137,18 @@ def rows_by_ids(db: Any, spec: Spec, select: str, ids: list[int], tenant_id: int
     position = {pk: k for k, pk in enumerate(ids)}
     out.sort(key=lambda obj: position.get(obj["id"], 0))
     return out
+
+
+def ranges(name: str, column: str, kind: str) -> list[tuple[str, Filter]]:
+    """``name__gt`` ... filters (and ``name_after`` / ``name_before`` for times)."""
+    out = [(f"{name}__{s}", Filter(column, kind, op)) for s, op in CMP.items()
+           if s not in ("after", "before")]
+    if kind == "time":
+        out += [(f"{name}_{s}", Filter(column, kind, CMP[s])) for s in ("after", "before")]
+    return out
+
+
+def make_spec(name: str, path: str, table: str, key: str, tenant: str, slim: tuple,
+          full: tuple, **kw: Any) -> Spec:
+    """A :class:`Spec` from ``(select, builder)`` pairs for the slim and full objects."""
+    return Spec(name, path, table, key, tenant, slim[0], slim[1], full[0], full[1], **kw)
