@@ -11,10 +11,11 @@ import httpx
 
 from synapse_nb._util import atomic_file
 
-from .base import Answer, BaseClient, Call, Download, Flow, Gather, ListAll
+from .base import BaseClient, Call, Download, Flow, Gather, ListAll
 from .errors import ClientError
 from .files import DownloadFailed, UrlConversion
 from .methods import LIST_TIMEOUT, ApiMethods, convert_flow
+from .ops import Answer
 from .pagination import EMPTY_PAGE, AsyncPages, PagePlan
 
 __all__ = ["AsyncSynapseClient"]

@@ -19,9 +19,10 @@ import logging
 from pathlib import Path
 from typing import Any, BinaryIO, Callable
 
-from .base import Answer, Call, Flow, UploadResult
+from .base import Call, Flow, UploadResult
 from .errors import error_for_status
 from .journal import ChunkJournal
+from .ops import Answer
 
 __all__ = ["chunked_upload_flow", "DEFAULT_CHUNK_SIZE"]
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from .base import Answer, Call, Gather, api
+from .declare import api
 from .methods_common import Id, Methods, Params, Steps, first_page, list_flow, path_id, pick, tags_body
+from .ops import Answer, Call, Gather
 
 __all__ = ["AnnotationMethods"]
 
@@ -82,12 +83,18 @@ class AnnotationMethods(Methods):
 
     @api
     def list_tasks(self, params: Params = None, url_conversion: Mapping[str, Any] | None = None,
-                   list_all: bool = False, page_size: int = 100) -> Steps[ListAnswer]:
+                   list_all: bool = False, page_size: int = 100,
+                   *, throttle_seconds: float = 0.0, page_retries: int = 0, page_retry_backoff: float = 2.0,
+                   page_failures: list[dict[str, Any]] | None = None) -> Steps[ListAnswer]:
         """``GET sdk/tasks/``: filters ``project``, ``status``, ``tags``, ``expand``, ...
 
         ``list_all=False``: the first page (DRF envelope); ``True``: ``(records, count)``,
         pages 2..N fetched concurrently (the SDK: one after another). Files stay URLs
         unless ``url_conversion`` asks for downloads (then on every page, concurrently).
+
+        ``throttle_seconds``, ``page_retries``, ``page_retry_backoff`` and ``page_failures``
+        (the SDK's walk options) are accepted: every page is retried by the client's policy,
+        and a page that still fails raises (nothing is appended to ``page_failures``).
 
         >>> rows, count = client.list_tasks({"project": 1}, list_all=True)   # doctest: +SKIP
         """
@@ -143,8 +150,12 @@ class AnnotationMethods(Methods):
 
     @api
     def list_assignments(self, params: Params = None, url_conversion: Mapping[str, Any] | None = None,
-                         list_all: bool = False, page_size: int = 100) -> Steps[ListAnswer]:
-        """``GET sdk/assignments/`` (``project``, ``task``, ``user``, ``status_label``, ...)."""
+                         list_all: bool = False, page_size: int = 100,
+                         *, throttle_seconds: float = 0.0, page_retries: int = 0, page_retry_backoff: float = 2.0,
+                         page_failures: list[dict[str, Any]] | None = None) -> Steps[ListAnswer]:
+        """``GET sdk/assignments/`` (``project``, ``task``, ``user``, ``status_label``, ...).
+
+        The SDK's walk options are accepted, as on :meth:`list_tasks`."""
         return (yield from list_flow(self, "sdk/assignments/", params, url_conversion, list_all, page_size))
 
     @api

@@ -16,8 +16,9 @@ import mimetypes
 from pathlib import Path
 from typing import Any, Callable
 
-from .base import Answer, Call, Gather, api
+from .declare import api
 from .methods_common import Methods, Steps
+from .ops import Answer, Call, Gather
 from .sdk_models import ConfirmFileResult, ConfirmUploadResponse, PresignedUploadResponse, PresignedUploadResult
 
 __all__ = ["BulkMethods"]

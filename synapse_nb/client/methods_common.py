@@ -23,8 +23,8 @@ from urllib.parse import quote
 
 import httpx
 
-from .base import Call, Download, Gather, ListAll
 from .files import UrlConversion
+from .ops import Call, Download, Gather, ListAll
 
 __all__ = ["Id", "Params", "Steps", "LIST_TIMEOUT", "path_id", "pick", "list_flow", "convert_flow",
            "file_part", "tags_body", "Methods"]

@@ -9,9 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from .base import Call, api
 from .chunked import DEFAULT_CHUNK_SIZE, chunked_upload_flow
+from .declare import api
 from .methods_common import LIST_TIMEOUT, Id, Methods, Params, Steps, first_page, list_flow, path_id, pick
+from .ops import Call
 from .sdk_models import UnitList
 
 __all__ = ["DataMethods"]

@@ -14,8 +14,9 @@ from typing import Any, Iterator, Mapping
 
 import httpx
 
-from .base import Call, api
+from .declare import api
 from .methods_common import Id, Methods, Params, Steps, file_part, first_page, list_flow, path_id, pick
+from .ops import Call
 from .sdk_models import Agent, Storage
 
 __all__ = ["IntegrationMethods"]

@@ -9,10 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Mapping
 
-from .base import Call, api
 from .chunked import DEFAULT_CHUNK_SIZE, chunked_upload_flow
+from .declare import api
 from .files import UrlConversion
 from .methods_common import Id, Methods, Params, Steps, convert_flow, first_page, list_flow, path_id, pick
+from .ops import Call
 
 __all__ = ["MLMethods"]
 
@@ -56,8 +57,12 @@ class MLMethods(Methods):
 
     @api
     def list_ground_truth_events(self, params: Params = None, url_conversion: Mapping[str, Any] | None = None,
-                                 list_all: bool = False, page_size: int = 100) -> Steps[ListAnswer]:
-        """``GET sdk/ground_truth_events/`` (``ground_truth_dataset_versions``, ``expand=data``)."""
+                                 list_all: bool = False, page_size: int = 100,
+                                 *, throttle_seconds: float = 0.0, page_retries: int = 0, page_retry_backoff: float = 2.0,
+                                 page_failures: list[dict[str, Any]] | None = None) -> Steps[ListAnswer]:
+        """``GET sdk/ground_truth_events/`` (``ground_truth_dataset_versions``, ``expand=data``).
+
+        The SDK's walk options are accepted, as on :meth:`list_tasks`."""
         return (yield from list_flow(self, "sdk/ground_truth_events/", params, url_conversion, list_all, page_size))
 
     @api

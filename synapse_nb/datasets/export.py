@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
+import numpy as np
 import orjson
 import pandas as pd
 
@@ -81,8 +82,10 @@ class _Shapes:
 
     def __init__(self, ann: pd.DataFrame, labels: list[str]) -> None:
         self.groups = annotation_groups(ann)
-        self.cols = {c: ann[c].tolist() for c in ("label", "type", "x1", "y1", "x2", "y2",
-                                                  "points", "area", "confidence")}
+        # numpy columns, not lists: no Python object per cell (100k images: ~60 MB less)
+        self.cols = {c: ann[c].to_numpy(dtype="float64", na_value=np.nan)
+                     for c in ("x1", "y1", "x2", "y2", "area", "confidence")}
+        self.cols.update({c: ann[c].astype(object).to_numpy() for c in ("label", "type", "points")})
         self.ids = {label: i for i, label in enumerate(labels)}
         self.skipped: Counter[str] = Counter()
         # annotation ids: 1.. over every exportable shape in data-unit order (stable)
@@ -96,7 +99,8 @@ class _Shapes:
         c = self.cols
         out = []
         for k, pos in enumerate(self.groups.get(unit, ())):
-            kind = None if c["type"][pos] is None else str(c["type"][pos])
+            kind = _none(c["type"][pos])
+            kind = None if kind is None else str(kind)
             box = tuple(_none(c[k2][pos]) for k2 in ("x1", "y1", "x2", "y2"))
             points = _none(c["points"][pos])
             label = _none(c["label"][pos])
@@ -112,9 +116,10 @@ class _Shapes:
             if area is None:
                 area = (box[2] - box[0]) * (box[3] - box[1])
             x1, y1, x2, y2 = (float(v) for v in box)
+            confidence = _none(c["confidence"][pos])
             out.append(Shape(self.first_id[unit] + k, str(label), self.ids[str(label)],
                              (x1, y1, x2, y2), pts, float(area),
-                             _none(c["confidence"][pos])))
+                             None if confidence is None else float(confidence)))
         return out
 
 

@@ -43,6 +43,10 @@ def _file(folder: Path, name: str, seed: int) -> Path:
 
 
 def test_lists_of_both_generations(api):
+    failures: list = []
+    rows, count = api.list_tasks({"project": 2}, list_all=True, page_retries=2, throttle_seconds=0.1,
+                                 page_failures=failures)  # the SDK's walk options
+    assert count == len(rows) > 0 and failures == []
     rows, count = api.list_tasks_data({"project": 1}, list_all=True)
     assert count == len(rows) > 0 and set(rows[0]) == {"id", "data"}
     page = api.list_tasks_files({"project": 1})

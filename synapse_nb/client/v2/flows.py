@@ -26,8 +26,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from ..base import Answer, Call, Flow, Gather
+from ..base import Call, Flow, Gather
 from ..methods import LIST_TIMEOUT
+from ..ops import Answer
 
 __all__ = [
     "BULK_MAX_IDS",
