@@ -146,7 +146,17 @@ if TYPE_CHECKING:  # the lazy names, typed for mypy and editors (kept in step by
         to_parquet_async,
         trains_frame,
     )
-    from synapse_nb.ml import agreement, evaluate_classification, evaluate_detections
+    from synapse_nb.ml import (
+        agreement,
+        annotator_annotations,
+        compare_models,
+        evaluate_classification,
+        evaluate_detections,
+        log_model,
+        plot_leaderboard,
+        predictions_frame,
+        upload_predictions,
+    )
     from synapse_nb.scale import to_dask, to_parquet_dataset, to_ray
     from synapse_nb.upload import UploadWidget, plan_upload, upload_folder
     from synapse_nb.widgets import AssignmentBrowser, GroundTruthBrowser, ModelBrowser, RecordBrowser, TaskBrowser
