@@ -64,6 +64,11 @@ _LAZY = {
     "to_arrow_async": "synapse_nb.frames",
     "to_parquet_async": "synapse_nb.frames",
     "refresh_async": "synapse_nb.frames",
+    "experiments_frame_async": "synapse_nb.frames",
+    "trains_frame_async": "synapse_nb.frames",
+    "reviews_frame_async": "synapse_nb.frames",
+    "ground_truths_frame_async": "synapse_nb.frames",
+    "members_frame_async": "synapse_nb.frames",
     # scale-out (Dask, Ray, partitioned Parquet)
     "to_dask": "synapse_nb.scale",
     "to_ray": "synapse_nb.scale",
@@ -103,8 +108,10 @@ if TYPE_CHECKING:  # the lazy names, typed for mypy and editors (kept in step by
                                    ServerError, SynapseClient)
     from synapse_nb.connection import connect, demo_server
     from synapse_nb.datasets import Snapshot, import_annotations, snapshot
-    from synapse_nb.frames import (experiments_frame, ground_truths_frame, members_frame,
-                                   reviews_frame, trains_frame)
+    from synapse_nb.frames import (experiments_frame, experiments_frame_async, ground_truths_frame,
+                                   ground_truths_frame_async, members_frame, members_frame_async,
+                                   reviews_frame, reviews_frame_async, trains_frame,
+                                   trains_frame_async)
     from synapse_nb.frames import (annotations_frame, annotations_frame_async, assignments_frame,
                                    assignments_frame_async, data_units_frame,
                                    data_units_frame_async, ground_truth_events_frame,
@@ -114,7 +121,9 @@ if TYPE_CHECKING:  # the lazy names, typed for mypy and editors (kept in step by
                                    refresh, refresh_async, task_tags_frame, task_tags_frame_async,
                                    tasks_frame, tasks_frame_async, to_arrow, to_arrow_async,
                                    to_parquet, to_parquet_async)
-    from synapse_nb.ml import agreement, evaluate_classification, evaluate_detections
+    from synapse_nb.ml import (agreement, annotator_annotations, compare_models,
+                               evaluate_classification, evaluate_detections, log_model,
+                               plot_leaderboard, predictions_frame, upload_predictions)
     from synapse_nb.scale import to_dask, to_parquet_dataset, to_ray
     from synapse_nb.upload import UploadWidget, plan_upload, upload_folder
     from synapse_nb.widgets import (AssignmentBrowser, GroundTruthBrowser, ModelBrowser,

@@ -9,26 +9,26 @@ Request building, response decoding, error mapping and retry decisions live here
 
 from __future__ import annotations
 
-import contextvars
 import hashlib
 import json
 import logging
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Generator, Mapping
-from urllib.parse import urljoin, urlsplit
+from typing import Any, Generator
+from urllib.parse import urlsplit
 
 import httpx
-import orjson
 
-from .config import ClientConfig, config_from_env
+from .config import ClientConfig, as_timeout, config_from_env
 from synapse_nb._util import private_dir
 
 from .errors import APIConnectionError, ClientError, ContentTypeError, RequestTimeoutError, error_for_status
-from .files import cache_name, safe_join
+from .files import cache_name, safe_join, wrong_content
+from .ops import LAST_UPLOAD, Answer, Call, Download, Gather, ListAll, UploadResult
+from .redirects import MAX_REDIRECTS, Hop, RedirectRefused, next_hop, same_origin
 from ._redact import SecretSet, scrub_value
 from .retry import RetryPolicy
+from .wire import decode_body, encode_params
 from .declare import api
 
 __all__ = ["BaseClient", "Call", "Gather", "Download", "ListAll", "Flow", "api", "MAX_REDIRECTS",
@@ -43,101 +43,6 @@ Flow = Generator[Any, Any, Any]
 #: requests in flight at once (pages, downloads, uploads). 16 keeps a 20 ms link busy while
 #: the client decodes pages: at 8 a 100k-task walk was latency-bound (benchmarks/paging.py).
 DEFAULT_MAX_CONCURRENCY = 16
-#: redirects followed at most per request (httpx's own default)
-MAX_REDIRECTS = 20
-#: headers that carry who we are: sent to our backend's origin only (lower case)
-AUTH_HEADERS = frozenset({"synapse-access-token", "authorization", "synapse-tenant", "synapse-agent"})
-
-
-@dataclass
-class Call:
-    """One HTTP request. ``accept`` lists error statuses handed back as a response."""
-
-    method: str
-    path: str
-    params: Mapping[str, Any] | None = None
-    json: Any = None
-    data: Mapping[str, Any] | None = None
-    files: Any = None
-    headers: Mapping[str, str] | None = None
-    idempotent: bool | None = None
-    accept: tuple[int, ...] = ()
-    timeout: httpx.Timeout | None = None
-    #: hand back the body's bytes instead of decoding JSON
-    raw: bool = False
-    #: a raw body (a presigned PUT of a file's bytes)
-    content: bytes | None = None
-
-
-@dataclass
-class Gather:
-    """Run these calls (or downloads) concurrently, bounded; results in the same order.
-
-    A download that fails gives a :class:`~synapse_nb.client.files.DownloadFailed` in its
-    place instead of raising: one bad file does not lose the others (``url_conversion``).
-    """
-
-    ops: list[Any] = field(default_factory=list)
-
-
-@dataclass
-class Download:
-    """Fetch ``url`` into ``folder`` (once; never an error page); result: the Path."""
-
-    url: str
-    folder: Path
-    name: str | None = None
-
-
-@dataclass
-class ListAll:
-    """``list_all=True``: page 1 now, the rest lazily; result: ``(iterator, count)``."""
-
-    path: str
-    params: Mapping[str, Any] | None
-    page_size: int
-    url_conversion: Any = None
-
-
-class UploadResult(dict):  # type: ignore[type-arg]
-    """The server's answer to a finished upload (a plain dict), with this upload's own
-    figures in ``.stats`` (``resumed_from``, ``bytes_sent``, ``chunks``, ``realigned``).
-
-    Uploads running at once each get their own figures here, whereas
-    ``client.last_upload`` is the last upload *of the calling thread or task*.
-
-    >>> up = UploadResult({"id": 3}, {"chunks": 2}); up, up.stats
-    ({'id': 3}, {'chunks': 2})
-    """
-
-    def __init__(self, answer: Mapping[str, Any], stats: Mapping[str, Any]) -> None:
-        super().__init__(answer)
-        self.stats = dict(stats)
-
-
-#: (client id, figures) of the last chunked upload in this thread / asyncio task
-_LAST_UPLOAD: contextvars.ContextVar[tuple[int, dict[str, Any]] | None] = contextvars.ContextVar(
-    "synapse_nb_last_upload", default=None)
-
-
-@dataclass
-class Hop:
-    """One request of a redirect chain (redirects are followed here, not by httpx, so that
-    credentials never go to another origin nor over a downgrade to http)."""
-
-    kwargs: dict[str, Any]
-    #: every URL so far was on the backend's origin: auth headers may be sent
-    trusted: bool
-    redirects: int = 0
-
-
-@dataclass
-class Answer:
-    """An accepted error answer (see ``Call.accept``)."""
-
-    status_code: int
-    body: Any
-    headers: Mapping[str, str]
 
 
 def _mask_query(url: str) -> str:
@@ -205,7 +110,7 @@ class BaseClient:
             token=token or authorization_token,
             tenant=tenant,
             agent_token=agent_token,
-            timeout=_timeout(timeout),
+            timeout=as_timeout(timeout),
             upload_state_dir=Path(upload_state_dir) if upload_state_dir else None,
             **cfg,
         )
@@ -267,7 +172,7 @@ class BaseClient:
         Concurrent uploads never overwrite each other's figures: each also comes back on
         its result (:class:`UploadResult` ``.stats``).
         """
-        held = _LAST_UPLOAD.get()
+        held = LAST_UPLOAD.get()
         if held is not None and held[0] == id(self):
             return held[1]
         # read from a context that made no upload (the caller of an event loop's task):
@@ -276,7 +181,7 @@ class BaseClient:
 
     @last_upload.setter
     def last_upload(self, stats: dict[str, Any] | None) -> None:
-        _LAST_UPLOAD.set(None if stats is None else (id(self), stats))
+        LAST_UPLOAD.set(None if stats is None else (id(self), stats))
         self.__dict__["_last_upload_any"] = stats
 
     @property
@@ -314,15 +219,7 @@ class BaseClient:
 
     # -- request building ------------------------------------------------------------
     def _same_origin(self, url: str) -> bool:
-        a, b = urlsplit(url), urlsplit(self.config.base_url)
-        return (a.scheme, a.netloc) == (b.scheme, b.netloc)
-
-    def _is_upgrade(self, url: str) -> bool:
-        """``url`` is the backend itself over https when ``base_url`` says http (a redirect
-        that upgrades keeps the credentials, as browsers and httpx do)."""
-        a, b = urlsplit(url), urlsplit(self.config.base_url)
-        return (b.scheme, a.scheme) == ("http", "https") and a.hostname == b.hostname and \
-            b.port in (None, 80) and a.port in (None, 443)
+        return same_origin(url, self.config.base_url)
 
     def _request_kwargs(self, call: Call) -> dict[str, Any]:
         url = self.config.url(call.path)
@@ -333,7 +230,7 @@ class BaseClient:
             headers.update(call.headers)
         kwargs: dict[str, Any] = {"method": call.method, "url": url, "headers": headers}
         if call.params:
-            kwargs["params"] = _encode_params(call.params)
+            kwargs["params"] = encode_params(call.params)
         if self._default_params and self._same_origin(url):
             kwargs["params"] = {**self._default_params, **kwargs.get("params", {})}
         if call.files is not None:
@@ -358,36 +255,13 @@ class BaseClient:
         return Hop(kwargs, trusted=self._same_origin(kwargs["url"]))
 
     def _next_hop(self, hop: Hop, response: httpx.Response) -> Hop | None:
-        """The request a redirect answer asks for, or None when ``response`` is final.
-
-        Auth headers go only while every URL of the chain is on the backend's origin
-        (scheme included: an https-to-http downgrade loses them too); 301/302 after a POST
-        and 303 become a GET without a body, as browsers and httpx do.
-        """
-        location = response.headers.get("Location")
-        if response.status_code not in (301, 302, 303, 307, 308) or not location:
-            return None
-        url = urljoin(str(response.url), location)
-        if urlsplit(url).scheme not in ("http", "https"):
-            raise self._scrub(ClientError(response.status_code, "redirect to a non-HTTP URL refused",
-                                          method=hop.kwargs["method"], url=_mask_query(url)))
-        if hop.redirects >= MAX_REDIRECTS:
-            raise self._scrub(ClientError(response.status_code, f"more than {MAX_REDIRECTS} redirects",
-                                          method=hop.kwargs["method"], url=_mask_query(url)))
-        kwargs = {k: v for k, v in hop.kwargs.items() if k != "params"}  # the query is in the URL now
-        method = kwargs["method"]
-        if (response.status_code == 303 and method != "HEAD") or (
-                response.status_code in (301, 302) and method == "POST"):
-            method = "GET"
-            for body in ("json", "data", "files", "content"):
-                kwargs.pop(body, None)
-        trusted = hop.trusted and (self._same_origin(url) or self._is_upgrade(url))
-        headers = {k: v for k, v in hop.kwargs["headers"].items()
-                   if k.lower() not in AUTH_HEADERS and not (method == "GET" and k.lower().startswith("content-"))}
-        if trusted:
-            headers.update(self.config.auth_headers())
-        kwargs.update(method=method, url=url, headers=headers)
-        return Hop(kwargs, trusted, hop.redirects + 1)
+        """The request a redirect answer asks for (see :mod:`.redirects`), or None."""
+        try:
+            return next_hop(hop, response.status_code, response.headers.get("Location"),
+                            self.config.base_url, self.config.auth_headers(), str(response.url))
+        except RedirectRefused as refused:
+            raise self._scrub(ClientError(response.status_code, refused.reason, method=hop.kwargs["method"],
+                                          url=_mask_query(refused.url))) from None
 
     # -- answers ---------------------------------------------------------------------
     def _retry_delay(self, call: Call, response: httpx.Response, attempt: int) -> float | None:
@@ -413,7 +287,7 @@ class BaseClient:
         status = response.status_code
         if status < 400 and call.raw:
             return response.content
-        body = _body(response)
+        body = decode_body(response)
         if status < 400:
             return body
         if status in call.accept:
@@ -450,64 +324,14 @@ class BaseClient:
         return safe_join(folder, op.name or cache_name(op.url))
 
     def _check_content(self, op: Download, response: httpx.Response) -> None:
-        """Refuse an answer that cannot be the file: an HTML page (a login or proxy page
-        answered 200), or a non-image for an image URL. Nothing is saved then."""
-        ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-        suffix = Path(urlsplit(op.url).path).suffix.lower()
-        wrong = ctype == "text/html" and suffix not in (".html", ".htm")
-        wrong |= suffix in _IMAGE_SUFFIXES and bool(ctype) and not ctype.startswith("image/") and \
-            ctype not in ("application/octet-stream", "binary/octet-stream")
-        if wrong:
-            raise self._scrub(ContentTypeError(
-                response.status_code, f"expected a file for {suffix or 'this URL'}, got {ctype} "
-                "(an error or login page?); nothing was saved", method="GET", url=_mask_query(op.url)))
+        """Refuse an answer that cannot be the file (see :func:`.files.wrong_content`)."""
+        problem = wrong_content(op.url, response.headers.get("Content-Type", ""))
+        if problem:
+            raise self._scrub(ContentTypeError(response.status_code, problem, method="GET",
+                                               url=_mask_query(op.url)))
 
     def _download_call(self, op: Download) -> Call:
         return Call("GET", op.url, headers={"Accept": "*/*"}, idempotent=True)
 
     def url_cache_dir(self) -> Path:
         return self.config.cache_dir / "files"
-
-
-_IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".tif", ".tiff"})
-
-
-def _timeout(value: Any) -> httpx.Timeout:
-    from .config import DEFAULT_TIMEOUT
-    if value is None:
-        return DEFAULT_TIMEOUT
-    if isinstance(value, httpx.Timeout):
-        return value
-    if isinstance(value, dict):  # the 2026 SDK's {"connect": 5, "read": 15}
-        return httpx.Timeout(value.get("read", 15.0), connect=value.get("connect", 5.0))
-    if isinstance(value, (tuple, list)) and len(value) == 2:  # requests' (connect, read)
-        return httpx.Timeout(value[1], connect=value[0])
-    return httpx.Timeout(float(value))
-
-
-def _encode_params(params: Mapping[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in params.items():
-        if value is None:
-            continue
-        if isinstance(value, bool):
-            value = str(value).lower()
-        elif isinstance(value, (list, tuple, set)):
-            value = ",".join(str(v) for v in value)  # DRF "id__in=1,2,3"
-        out[key] = value
-    return out
-
-
-def _body(response: httpx.Response) -> Any:
-    content = response.content
-    if not content:
-        return None
-    # orjson: decoding is most of the client's CPU on a 100k-row walk (about 4x faster)
-    try:
-        return orjson.loads(content)
-    except orjson.JSONDecodeError:
-        pass
-    try:  # what orjson refuses but json takes (integers beyond 64 bits, NaN)
-        return json.loads(content)
-    except ValueError:
-        return response.text

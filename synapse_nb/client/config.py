@@ -24,7 +24,7 @@ import httpx
 
 from synapse_nb._util import default_cache_dir
 
-__all__ = ["ClientConfig", "DEFAULT_TIMEOUT", "config_from_env"]
+__all__ = ["ClientConfig", "DEFAULT_TIMEOUT", "config_from_env", "as_timeout"]
 
 #: connect 5 s, read 15 s as the SDK; big list calls get more (see pagination).
 DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
@@ -129,3 +129,21 @@ def config_from_env(env: Mapping[str, str] | None = None, config_file: Path | No
                 if not out.get(key) and data.get(file_key):
                     out[key] = data[file_key]
     return {k: v for k, v in out.items() if v}
+
+
+def as_timeout(value: Any) -> httpx.Timeout:
+    """The constructor's ``timeout=`` as an ``httpx.Timeout``: None (the default), seconds,
+    the 2026 SDK's ``{"connect": 5, "read": 15}``, requests' ``(connect, read)``, or a Timeout.
+
+    >>> as_timeout({"connect": 2, "read": 9}).read, as_timeout(None).read
+    (9, 15.0)
+    """
+    if value is None:
+        return DEFAULT_TIMEOUT
+    if isinstance(value, httpx.Timeout):
+        return value
+    if isinstance(value, dict):  # the 2026 SDK's {"connect": 5, "read": 15}
+        return httpx.Timeout(value.get("read", 15.0), connect=value.get("connect", 5.0))
+    if isinstance(value, (tuple, list)) and len(value) == 2:  # requests' (connect, read)
+        return httpx.Timeout(value[1], connect=value[0])
+    return httpx.Timeout(float(value))

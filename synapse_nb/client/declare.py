@@ -29,7 +29,7 @@ class api(Generic[P, R]):  # noqa: N801 (used as a decorator, like property)
     :class:`~synapse_nb.client.AsyncSynapseClient` ``Callable[P, Coroutine[..., R]]``,
     for mypy and for ``help()`` / shift-tab (the SDK's signature, without ``self``).
 
-    >>> from synapse_nb.client.base import Call
+    >>> from synapse_nb.client.ops import Call
     >>> class Demo:
     ...     @api
     ...     def get_thing(self, thing_id: int) -> Generator[Any, Any, dict[str, Any]]:

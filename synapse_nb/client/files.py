@@ -41,7 +41,10 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Mapping
 from urllib.parse import urlsplit
 
-__all__ = ["UrlConversion", "UrlConversionWarning", "DownloadFailed", "cache_name", "safe_join"]
+__all__ = ["UrlConversion", "UrlConversionWarning", "DownloadFailed", "cache_name", "safe_join",
+           "wrong_content"]
+
+_IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".tif", ".tiff"})
 
 _SUFFIX = re.compile(r"^\.[A-Za-z0-9]{1,10}$")
 
@@ -56,6 +59,27 @@ def cache_name(url: str) -> str:
     if not _SUFFIX.match(suffix):
         suffix = ""
     return hashlib.sha256(url.encode()).hexdigest()[:32] + suffix
+
+
+def wrong_content(url: str, content_type: str) -> str | None:
+    """Why an answer with ``content_type`` cannot be the file at ``url`` (None: it can).
+
+    An HTML page (a login or proxy page answered with 200) is never a file, unless the URL
+    names an HTML file; an image URL wants an image (or a generic binary type).
+
+    >>> wrong_content("http://h/a.png?sig=1", "text/html; charset=utf-8")
+    'expected a file for .png, got text/html (an error or login page?); nothing was saved'
+    >>> wrong_content("http://h/a.png", "image/png") is None, wrong_content("http://h/a.zip", "") is None
+    (True, True)
+    """
+    ctype = content_type.split(";")[0].strip().lower()
+    suffix = PurePosixPath(urlsplit(url).path).suffix.lower()
+    wrong = ctype == "text/html" and suffix not in (".html", ".htm")
+    wrong |= suffix in _IMAGE_SUFFIXES and bool(ctype) and not ctype.startswith("image/") and \
+        ctype not in ("application/octet-stream", "binary/octet-stream")
+    if not wrong:
+        return None
+    return f"expected a file for {suffix or 'this URL'}, got {ctype} (an error or login page?); nothing was saved"
 
 
 class UrlConversionWarning(UserWarning):

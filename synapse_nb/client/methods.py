@@ -1,7 +1,7 @@
 """Every backend method of ``synapse-sdk``'s ``BackendClient``, declared once as a flow.
 
 Both clients inherit these: on :class:`SynapseClient` they are plain methods, on
-:class:`AsyncSynapseClient` coroutines, typed for both (see :class:`~synapse_nb.client.base.api`).
+:class:`AsyncSynapseClient` coroutines, typed for both (see :class:`~synapse_nb.client.declare.api`).
 Names, parameter names and order are synapse-sdk 2026.2.17's; the 2025 line's names
 (``pk``, ``token``, ``organized_file``, ``list_data_collection``, ...) work too. The
 methods live by resource in ``methods_annotation``, ``methods_data``, ``methods_bulk``,
@@ -14,8 +14,9 @@ methods live by resource in ``methods_annotation``, ``methods_data``, ``methods_
 from __future__ import annotations
 
 from pathlib import Path
-from . import base
-from .base import Call, Download, api
+from . import declare
+from .declare import api
+from .ops import Call, Download
 from .methods_annotation import AnnotationMethods
 from .methods_bulk import BulkMethods
 from .methods_common import LIST_TIMEOUT, Params, Steps, convert_flow
@@ -33,7 +34,7 @@ class ApiMethods(AnnotationMethods, DataMethods, BulkMethods, IntegrationMethods
     def exists(self, api: str, params: Params = None) -> Steps[bool]:
         """Whether the list method ``api`` finds anything: ``client.exists("list_tasks", {"project": 1})``."""
         method = getattr(type(self), api, None)
-        if not isinstance(method, base.api) or not api.startswith("list_"):
+        if not isinstance(method, declare.api) or not api.startswith("list_"):
             raise ValueError(f"exists() takes the name of a list method such as 'list_tasks', not {api!r}")
         body = yield from method.flow(self, {**dict(params or {}), "page_size": 1})
         count = body.get("count") if isinstance(body, dict) else len(body)

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from .base import Answer, Call, Gather, api
+from .declare import api
+from .ops import Answer, Call, Gather
 from .methods_common import Id, Methods, Params, Steps, first_page, list_flow, path_id, pick, tags_body
 
 __all__ = ["AnnotationMethods"]

@@ -16,7 +16,8 @@ import mimetypes
 from pathlib import Path
 from typing import Any, Callable
 
-from .base import Answer, Call, Gather, api
+from .declare import api
+from .ops import Answer, Call, Gather
 from .methods_common import Methods, Steps
 from .sdk_models import ConfirmFileResult, ConfirmUploadResponse, PresignedUploadResponse, PresignedUploadResult
 

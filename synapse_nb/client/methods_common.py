@@ -23,7 +23,7 @@ from urllib.parse import quote
 
 import httpx
 
-from .base import Call, Download, Gather, ListAll
+from .ops import Call, Download, Gather, ListAll
 from .files import UrlConversion
 
 __all__ = ["Id", "Params", "Steps", "LIST_TIMEOUT", "path_id", "pick", "list_flow", "convert_flow",

@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from .base import Call, api
+from .declare import api
+from .ops import Call
 from .chunked import DEFAULT_CHUNK_SIZE, chunked_upload_flow
 from .methods_common import (LIST_TIMEOUT, Id, Methods, Params, Steps, first_page, list_flow, path_id,
                              pick)

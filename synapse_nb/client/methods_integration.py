@@ -14,7 +14,8 @@ from typing import Any, Iterator, Mapping
 
 import httpx
 
-from .base import Call, api
+from .declare import api
+from .ops import Call
 from .methods_common import Id, Methods, Params, Steps, file_part, first_page, list_flow, path_id, pick
 from .sdk_models import Agent, Storage
 

@@ -33,10 +33,12 @@ from .pump import apump_pages, collect_young, pump_pages
 from .schema import Column, Resource
 
 __all__ = ["Converter", "ResourceConverter", "PageConsumer", "build_params", "is_async_client",
-           "iter_batches", "aiter_batches", "SHORT_FETCH_PAGES", "BATCH_ROWS"]
+           "iter_batches", "aiter_batches", "SHORT_FETCH_PAGES", "BATCH_ROWS", "V2_BAR_ROWS"]
 
 # Fetches of fewer pages than this run without a progress bar (they take well under a second).
 SHORT_FETCH_PAGES = 5
+# v2 reads have no count: their bar (rows so far, no total) opens past this many rows.
+V2_BAR_ROWS = 5000
 # Pages are converted in batches of about this many rows. Each conversion makes ~30 Arrow
 # calls, and each call releases the GIL; with the client's fetch threads busy parsing JSON,
 # getting it back can cost up to the 5 ms switch interval. Converting every 100-row page
@@ -175,9 +177,20 @@ class PageConsumer:
         self.pages += 1
         self.rows += len(records)
         self._buffer.extend(records)
+        if self._bar is None and self.count is None and getattr(pages, "sort_by_id", False):
+            self._open_countless_bar(self.rows - len(records))  # a v2 read: no count
         if self._bar is not None:
             self._bar.update(len(records))
         return len(self._buffer) >= self.batch_rows
+
+    def _open_countless_bar(self, rows_before: int) -> None:
+        """A bar of rows so far (no total) once a count-less read passes V2_BAR_ROWS."""
+        if self.progress is False or (self.progress is None and self.rows < V2_BAR_ROWS):
+            return
+        from tqdm.auto import tqdm  # noqa: PLC0415
+
+        self._bar = tqdm(total=None, unit="rows", desc=self.resource, leave=False)
+        self._bar.update(rows_before)
 
     def flush(self) -> pa.RecordBatch | None:
         """Convert what is waiting (None when nothing is)."""

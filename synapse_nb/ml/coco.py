@@ -49,7 +49,7 @@ class CocoPair:
     """A ground-truth COCO dataset and the matching detection results list."""
 
     ground_truth: dict[str, Any]
-    results: list[dict[str, Any]]
+    results: list[dict[str, Any]] | np.ndarray  # boxes: COCO's [image, x, y, w, h, score, class]
     image_keys: list[Any]
     labels: list[str]
     iou_type: str
@@ -62,33 +62,37 @@ class CocoPair:
         cat_id = {name: i + 1 for i, name in enumerate(labels)}
         sizes = _image_sizes(keys, (gt, dt))
         images = [{"id": img_id[k], "width": sizes[k][0], "height": sizes[k][1]} for k in keys]
-        anns = []
         mask = mask_api() if iou_type == "segm" else None
-        for i in range(len(gt)):
-            image = img_id[gt.images[i]]
-            ann: dict[str, Any] = {"id": i + 1, "image_id": image,
-                                   "category_id": cat_id[gt.labels[i]], "iscrowd": 0,
-                                   "bbox": _xywh(gt.boxes[i])}
+        g_img = [img_id[k] for k in gt.images.tolist()]
+        g_cat = [cat_id[n] for n in gt.labels.tolist()]
+        g_box = _xywh(gt.boxes)
+        anns = []
+        for i, box in enumerate(g_box):
+            ann: dict[str, Any] = {"id": i + 1, "image_id": g_img[i], "category_id": g_cat[i],
+                                   "iscrowd": 0, "bbox": box, "area": box[2] * box[3]}
             if mask is not None:
+                image = images[g_img[i] - 1]
                 ann["segmentation"] = [_polygon_of(gt, i)]
-                w, h = images[image - 1]["width"], images[image - 1]["height"]
-                ann["area"] = float(mask.area(mask.merge(mask.frPyObjects(ann["segmentation"],
-                                                                           h, w))))
-            else:
-                ann["area"] = ann["bbox"][2] * ann["bbox"][3]
+                ann["area"] = float(mask.area(mask.merge(mask.frPyObjects(
+                    ann["segmentation"], image["height"], image["width"]))))
             anns.append(ann)
-        results = []
-        for i in range(len(dt)):
-            res: dict[str, Any] = {"image_id": img_id[dt.images[i]],
-                                   "category_id": cat_id[dt.labels[i]],
-                                   "score": float(dt.scores[i])}
-            if mask is not None:  # results carry RLE, as COCO's results format says
-                image = images[res["image_id"] - 1]
-                res["segmentation"] = mask.merge(mask.frPyObjects([_polygon_of(dt, i)],
-                                                                  image["height"], image["width"]))
-            else:
-                res["bbox"] = _xywh(dt.boxes[i])
-            results.append(res)
+        d_img = [img_id[k] for k in dt.images.tolist()]
+        d_cat = [cat_id[n] for n in dt.labels.tolist()]
+        results: list[dict[str, Any]] | np.ndarray
+        if mask is None:  # boxes go in as COCO's N x 7 array: no dict per prediction
+            xywh = dt.boxes.astype(float, copy=True).reshape(-1, 4)
+            xywh[:, 2:] -= xywh[:, :2]
+            results = np.column_stack([np.asarray(d_img, dtype=float).reshape(-1, 1), xywh,
+                                       dt.scores.astype(float).reshape(-1, 1),
+                                       np.asarray(d_cat, dtype=float).reshape(-1, 1)])
+        else:  # results carry RLE, as COCO's results format says
+            results = []
+            for i, (image_id, category, score) in enumerate(zip(d_img, d_cat,
+                                                                dt.scores.tolist())):
+                image = images[image_id - 1]
+                results.append({"image_id": image_id, "category_id": category, "score": score,
+                                "segmentation": mask.merge(mask.frPyObjects(
+                                    [_polygon_of(dt, i)], image["height"], image["width"]))})
         dataset = {"images": images, "annotations": anns,
                    "categories": [{"id": cat_id[n], "name": n} for n in labels]}
         return cls(dataset, results, keys, labels, iou_type)
@@ -98,9 +102,11 @@ def _sort_key(value: Any) -> tuple[str, Any]:
     return (type(value).__name__, value)
 
 
-def _xywh(box: np.ndarray) -> list[float]:
-    x1, y1, x2, y2 = (float(v) for v in box)
-    return [x1, y1, x2 - x1, y2 - y1]
+def _xywh(boxes: np.ndarray) -> list[list[float]]:
+    """``[x, y, w, h]`` lists of n x 4 ``x1 y1 x2 y2`` boxes."""
+    out = boxes.astype(float, copy=True).reshape(-1, 4)
+    out[:, 2:] -= out[:, :2]
+    return out.tolist()
 
 
 def _polygon_of(table: ShapeTable, i: int) -> list[float]:
@@ -113,13 +119,14 @@ def _polygon_of(table: ShapeTable, i: int) -> list[float]:
 
 def _image_sizes(keys: Sequence[Any], tables: Sequence[ShapeTable]) -> dict[Any, tuple[int, int]]:
     """Width and height that hold every shape of each image (masks are clipped to them)."""
-    right: dict[Any, float] = {k: 1.0 for k in keys}
-    bottom: dict[Any, float] = {k: 1.0 for k in keys}
-    for table in tables:
-        for key, (_x1, _y1, x2, y2) in zip(table.images.tolist(), table.boxes.tolist()):
-            right[key] = max(right[key], x2)
-            bottom[key] = max(bottom[key], y2)
-    return {k: (math.ceil(right[k]) + 1, math.ceil(bottom[k]) + 1) for k in keys}
+    import pandas as pd
+
+    extent = pd.concat([pd.DataFrame({"k": t.images, "x": t.boxes[:, 2], "y": t.boxes[:, 3]})
+                        for t in tables]).groupby("k", sort=False).max()
+    right = dict(zip(extent.index.tolist(), extent["x"].tolist()))
+    bottom = dict(zip(extent.index.tolist(), extent["y"].tolist()))
+    return {k: (math.ceil(max(right.get(k, 1.0), 1.0)) + 1,
+                math.ceil(max(bottom.get(k, 1.0), 1.0)) + 1) for k in keys}
 
 
 def _engine() -> tuple[Any, Any, str]:
@@ -140,7 +147,7 @@ def run_cocoeval(pair: CocoPair, *, iou_thresholds: Sequence[float],
     gt = coco_cls()
     gt.dataset = pair.ground_truth
     gt.createIndex()
-    if pair.results:
+    if len(pair.results):
         dt = gt.loadRes(pair.results)
     else:  # loadRes refuses an empty list; an empty result set scores zero
         dt = coco_cls()

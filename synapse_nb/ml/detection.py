@@ -26,7 +26,7 @@ import pandas as pd
 
 from . import plots
 from .coco import DEFAULT_AREA_RANGES, CocoPair, run_cocoeval
-from .matching import match_table
+from .matching import match_pairs
 from .shapes import ShapeTable, shape_table
 
 __all__ = ["Evaluation", "evaluate_detections"]
@@ -149,15 +149,11 @@ class Evaluation:
     def matches_at(self, iou_threshold: float) -> pd.DataFrame:
         """:attr:`matches` at another IoU threshold."""
         gt, dt = self._gt, self._dt
-        pred_rows, gt_matched, ious = [], np.full(len(gt), -1), np.zeros(len(dt))
-        matched_gt = np.full(len(dt), -1)
-        for _g_rows, d_rows, matched, iou in match_table(
-                gt, dt, threshold=iou_threshold, segm=self.iou_type == "segm", max_per_group=100):
-            pred_rows.append(d_rows)
-            matched_gt[d_rows] = matched
-            ious[d_rows] = iou
-            hit = matched >= 0
-            gt_matched[matched[hit]] = d_rows[hit]
+        matched_gt, ious = match_pairs(gt, dt, threshold=iou_threshold,
+                                       segm=self.iou_type == "segm", max_per_group=100)
+        gt_matched = np.full(len(gt), -1)
+        hit = np.flatnonzero(matched_gt >= 0)
+        gt_matched[matched_gt[hit]] = hit
         tp = matched_gt >= 0
         missed = np.flatnonzero(gt_matched < 0)
         frame = pd.DataFrame({
@@ -190,12 +186,14 @@ class Evaluation:
         index = {n: i for i, n in enumerate(names)}
         counts = np.zeros((len(names), len(names)), dtype=np.int64)
         bg = index[BACKGROUND]
-        for g_rows, d_rows, matched, _iou in match_table(
-                gt, sub, threshold=iou_threshold, by_label=False, segm=self.iou_type == "segm"):
-            for d, g in zip(d_rows, matched):
-                counts[index[gt.labels[g]] if g >= 0 else bg, index[sub.labels[d]]] += 1
-            for g in np.setdiff1d(g_rows, matched[matched >= 0]):
-                counts[index[gt.labels[g]], bg] += 1
+        matched, _iou = match_pairs(gt, sub, threshold=iou_threshold, by_label=False,
+                                    segm=self.iou_type == "segm")
+        true = np.array([index[v] for v in gt.labels.tolist()], dtype=np.int64)
+        pred = np.array([index[v] for v in sub.labels.tolist()], dtype=np.int64)
+        np.add.at(counts, (np.where(matched >= 0, true[np.maximum(matched, 0)], bg), pred), 1)
+        missed = np.ones(len(gt), dtype=bool)
+        missed[matched[matched >= 0]] = False
+        np.add.at(counts, (true[missed], bg), 1)
         return pd.DataFrame(counts, index=pd.Index(names, name="true"),
                             columns=pd.Index(names, name="predicted"))
 

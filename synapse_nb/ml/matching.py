@@ -3,7 +3,7 @@
 COCO's rule (``COCOeval.evaluateImg``): predictions in descending score order (stable),
 each takes the still-unmatched ground-truth object of highest IoU, if that IoU is at least
 the threshold (ties go to the later object). :func:`greedy_match` is that rule on one IoU
-matrix; :func:`match_table` applies it image by image.
+matrix; :func:`match_pairs` applies it to every image (and label) at once.
 
 Example:
     >>> import numpy as np
@@ -13,14 +13,12 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 
 from .coco import mask_api
 from .shapes import ShapeTable
 
-__all__ = ["box_iou", "greedy_match", "group_rows", "match_table", "shape_iou"]
+__all__ = ["box_iou", "greedy_match", "match_pairs", "shape_iou"]
 
 
 def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -89,51 +87,76 @@ def greedy_match(iou: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndar
     return match, best
 
 
-def group_rows(keys: np.ndarray) -> dict[object, np.ndarray]:
-    """Row positions per distinct key, in row order."""
-    if len(keys) == 0:
-        return {}
-    codes, uniques = _factorize(keys)
-    order = np.argsort(codes, kind="stable")
-    bounds = np.flatnonzero(np.diff(codes[order])) + 1
-    return {uniques[codes[part[0]]]: part for part in np.split(order, bounds)}
-
-
-def _factorize(keys: np.ndarray) -> tuple[np.ndarray, list]:
+def _codes(table: ShapeTable, other: ShapeTable, by_label: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Integer group codes (image, or image and label) shared by both tables."""
     import pandas as pd
 
-    codes, uniques = pd.factorize(pd.Series(keys, dtype=object), sort=False)
-    return codes, list(uniques)
+    def keys(t: ShapeTable) -> pd.MultiIndex | pd.Index:
+        images = pd.Index(t.images.tolist(), dtype=object)
+        if not by_label:
+            return images
+        return pd.MultiIndex.from_arrays([images, pd.Index(t.labels.tolist(), dtype=object)])
+
+    a, b = keys(table), keys(other)
+    codes, _ = (a.append(b)).factorize()
+    return codes[: len(a)], codes[len(a):]
 
 
-def match_table(gt: ShapeTable, dt: ShapeTable, *, threshold: float, by_label: bool = True,
+def match_pairs(gt: ShapeTable, dt: ShapeTable, *, threshold: float, by_label: bool = True,
                 segm: bool = False, max_per_group: int | None = None
-                ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
-    """Per image (and label when ``by_label``): ``(gt_rows, dt_rows, matched_gt, ious)``.
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """COCO's greedy matching of every prediction, all groups at once.
 
-    ``dt_rows`` are in descending score order; ``matched_gt[k]`` is the gt row matched to
-    ``dt_rows[k]`` or -1. With ``max_per_group`` only the top-scoring predictions of each
-    group take part (COCO's ``maxDets``); the rest come back unmatched.
+    Returns ``matched`` (the gt row of each dt row, or -1) and ``iou`` (with the matched
+    object; for an unmatched prediction its best IoU with any object of its group). With
+    ``max_per_group`` only the top-scoring predictions of each group take part (COCO's
+    ``maxDets``). Candidate pairs are formed per group and their IoUs computed in one
+    vectorised pass; the greedy walk is one loop over the pairs above the threshold.
     """
-    if by_label:
-        gkeys = np.array(list(zip(gt.images.tolist(), gt.labels.tolist())) + [None], dtype=object)[:-1]
-        dkeys = np.array(list(zip(dt.images.tolist(), dt.labels.tolist())) + [None], dtype=object)[:-1]
+    import pandas as pd
+
+    g_code, d_code = _codes(gt, dt, by_label)
+    # predictions in COCO's order: group, then score descending (stable)
+    order = np.lexsort((np.arange(len(dt)), -dt.scores, d_code))
+    rank_in_group = np.arange(len(order)) - np.searchsorted(d_code[order], d_code[order])
+    live = order if max_per_group is None else order[rank_in_group < max_per_group]
+    d_rank = np.empty(len(dt), dtype=np.int64)
+    d_rank[order] = np.arange(len(order))
+    pairs = pd.DataFrame({"d": live, "code": d_code[live]}).merge(
+        pd.DataFrame({"g": np.arange(len(gt)), "code": g_code}), on="code")
+    d, g = pairs["d"].to_numpy(), pairs["g"].to_numpy()
+    if segm:
+        iou = np.empty(len(d))
+        for idx in pairs.groupby("code", sort=False).indices.values():
+            dd, gg = np.unique(d[idx]), np.unique(g[idx])
+            block = shape_iou(dt, dd, gt, gg, True)
+            iou[idx] = block[np.searchsorted(dd, d[idx]), np.searchsorted(gg, g[idx])]
     else:
-        gkeys, dkeys = gt.images, dt.images
-    g_groups, d_groups = group_rows(gkeys), group_rows(dkeys)
-    empty = np.array([], dtype=int)
-    for key in list(g_groups) + [k for k in d_groups if k not in g_groups]:
-        g_rows = g_groups.get(key, empty)
-        d_rows = d_groups.get(key, empty)
-        d_rows = d_rows[np.argsort(-dt.scores[d_rows], kind="mergesort")]
-        matched = np.full(len(d_rows), -1)
-        ious = np.zeros(len(d_rows))
-        live = d_rows if max_per_group is None else d_rows[:max_per_group]
-        if len(live) and len(g_rows):
-            iou = shape_iou(dt, live, gt, g_rows, segm)
-            cols, best = greedy_match(iou, threshold)
-            matched[: len(live)] = np.where(cols >= 0, g_rows[np.maximum(cols, 0)], -1)
-            ious[: len(live)] = best
-            # best IoU with any object, for predictions that missed (how far off they were)
-            ious[: len(live)] = np.where(cols >= 0, best, iou.max(axis=1))
-        yield g_rows, d_rows, matched, ious
+        iou = _pair_iou(dt.boxes[d], gt.boxes[g])
+    best = np.zeros(len(dt))
+    if len(d):
+        np.maximum.at(best, d, iou)
+    matched = np.full(len(dt), -1)
+    limit = min(threshold, 1 - 1e-10)
+    keep = iou >= limit
+    d, g, iou = d[keep], g[keep], iou[keep]
+    # each prediction in turn takes its best free object; equal IoUs go to the later object
+    walk = np.lexsort((-g, -iou, d_rank[d]))
+    taken = np.zeros(len(gt), dtype=bool)
+    out = best.copy()
+    for dd, gg, v in zip(d[walk].tolist(), g[walk].tolist(), iou[walk].tolist()):
+        if matched[dd] < 0 and not taken[gg]:
+            matched[dd], out[dd] = gg, v
+            taken[gg] = True
+    return matched, out
+
+
+def _pair_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """IoU of row k of ``a`` with row k of ``b`` (both n x 4, x1 y1 x2 y2)."""
+    w = np.clip(np.minimum(a[:, 2], b[:, 2]) - np.maximum(a[:, 0], b[:, 0]), 0, None)
+    h = np.clip(np.minimum(a[:, 3], b[:, 3]) - np.maximum(a[:, 1], b[:, 1]), 0, None)
+    inter = w * h
+    union = ((a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1]) + (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+             - inter)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(union > 0, inter / union, 0.0)

@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from .._util import md5_file
+from .sources import require_sync
 
 __all__ = [
     "LEADERBOARD_METRICS",
@@ -104,6 +105,7 @@ def log_model(client: Any, name: str, file: str | Path, *, ground_truth_dataset_
     >>> snb.log_model(client, "yolov8m-street", "best.pt", ground_truth_dataset_version=2,
     ...               evaluation=ev, snapshot=snap)                    # doctest: +SKIP
     """
+    require_sync(client, "log_model")
     path = Path(file)
     if not path.is_file():
         raise FileNotFoundError(f"model file {path} does not exist")
@@ -137,8 +139,8 @@ def compare_models(client: Any, **filters: Any) -> pd.DataFrame:
     """A leaderboard: one row per model, its numeric metrics as columns, best first.
 
     ``filters`` are ``models_frame``'s (``project=1``, ``category=...``). The frame keeps
-    ``name``, ``version``, ``category``, ``project``, ``ground_truth_dataset_version`` and
-    the ``lineage.*`` columns; ``attrs["metric"]`` names the column it is sorted by (the
+    ``name``, ``version``, ``category``, ``project``, ``ground_truth_dataset_version``, the
+    ``lineage.*`` columns and ``metrics`` (the JSON text, last); ``attrs["metric"]`` names the column it is sorted by (the
     first of ``LEADERBOARD_METRICS`` present). ``snb.ModelBrowser(board, client=client)``
     browses it; :func:`plot_leaderboard` draws it.
 
@@ -149,6 +151,7 @@ def compare_models(client: Any, **filters: Any) -> pd.DataFrame:
     """
     from synapse_nb.frames import expand_json, models_frame
 
+    require_sync(client, "compare_models")
     models = models_frame(client, progress=False, **filters)
     wide = expand_json(models, "metrics", depth=1)
     metric_cols = [c for c in wide.columns if c.startswith("metrics.")
@@ -160,6 +163,7 @@ def compare_models(client: Any, **filters: Any) -> pd.DataFrame:
     board = wide[keep].copy()
     for c in metric_cols:
         board[c.removeprefix("metrics.")] = pd.to_numeric(wide[c], errors="coerce").astype(float)
+    board["metrics"] = models["metrics"]  # kept whole: ModelBrowser compares versions from it
     metric = next((m for m in LEADERBOARD_METRICS if m in board.columns), None)
     if metric is not None:
         board = board.sort_values(metric, ascending=False, na_position="last", kind="stable")

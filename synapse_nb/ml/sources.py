@@ -18,10 +18,11 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["annotator_annotations", "predictions_frame"]
+__all__ = ["annotator_annotations", "predictions_frame", "require_sync"]
 
 
-def _sync(client: Any, what: str) -> None:
+def require_sync(client: Any, what: str) -> None:
+    """TypeError unless ``client`` is a synchronous client (the ML helpers drive it directly)."""
     if not hasattr(client, "paginate") or type(client).__name__.startswith("Async"):
         raise TypeError(f"{what} needs a synchronous SynapseClient (snb.connect() gives one)")
 
@@ -49,7 +50,7 @@ def predictions_frame(client: Any, *, model: int | None = None, project: int | N
     """
     from synapse_nb.frames import annotations_frame
 
-    _sync(client, "predictions_frame")
+    require_sync(client, "predictions_frame")
     params = {k: v for k, v in (("model", model), ("project", project), ("task", task))
               if v is not None}
     if not params:
@@ -76,7 +77,7 @@ def annotator_annotations(client: Any, *, project: int, status_label: str = "com
     """
     from synapse_nb.frames import annotations_frame, assignments_frame
 
-    _sync(client, "annotator_annotations")
+    require_sync(client, "annotator_annotations")
     asg = assignments_frame(client, project=project, status_label=status_label, progress=False)
     asg = asg[asg["data"].notna()]
     out = annotations_frame(asg[["data", "project"]])

@@ -29,6 +29,7 @@ import pandas as pd
 
 from .keys import pre_annotation_key
 from .shapes import missing
+from .sources import require_sync
 
 __all__ = ["pre_annotation_key", "prediction_payloads", "upload_predictions"]
 
@@ -170,6 +171,7 @@ def upload_predictions(client: Any, predictions: Any, *, project: int, model: in
     >>> plan.status.value_counts()                                                # doctest: +SKIP
     >>> snb.upload_predictions(client, pred, project=1, model=5, dry_run=False)   # doctest: +SKIP
     """
+    require_sync(client, "upload_predictions")
     if not 1 <= batch_size <= 1000:
         raise ValueError(f"batch_size must be 1..1000, not {batch_size}")
     if not isinstance(predictions, pd.DataFrame):

@@ -36,7 +36,7 @@ import pandas as pd
 
 from ._html import STYLE, esc, html_table, json_details, record_dict
 from .detail import DetailRenderer
-from .events import BrowserEvents
+from .events import BrowserEvents, BrowserState
 from .filters import FilterBar
 from .names import NameResolver
 from .query import LABEL_FILTER, FrameQuery
@@ -65,7 +65,46 @@ def _default_columns(frame: pd.DataFrame) -> list[str]:
     return [str(frame.index.name or "id"), *cols][:MAX_DEFAULT_COLUMNS]
 
 
-class RecordBrowser(BrowserEvents, W.VBox):  # type: ignore[misc]  # ipywidgets is untyped
+def _frame_and_client(source: Any, frame: pd.DataFrame | None, client: Any) -> tuple[Any, Any]:
+    """The frame and the client from the first argument and the keywords (each once)."""
+    if isinstance(source, pd.DataFrame):
+        if frame is not None:
+            raise TypeError("pass the frame once: RecordBrowser(df) or RecordBrowser(frame=df)")
+        return source, client
+    if source is not None:
+        if client is not None:
+            raise TypeError("pass the client once: TaskBrowser(client) or TaskBrowser(client=client)")
+        return frame, source
+    return frame, client
+
+
+def _table_columns(frame: pd.DataFrame, columns: Sequence[str] | None,
+                   defaults: Sequence[str]) -> list[str]:
+    """The table's columns: as asked (each must exist), else the resource's, else a guess."""
+    available = {*frame.columns, frame.index.name or "id"}
+    wanted = list(columns) if columns is not None else (
+        [c for c in defaults if c in available] or _default_columns(frame))
+    missing = [c for c in wanted if c not in available]
+    if missing:
+        raise KeyError(f"no column(s) {missing} in the frame; columns are {list(frame.columns)}")
+    return wanted
+
+
+def guess_filters(frame: pd.DataFrame) -> list[tuple[str, str]]:
+    """For any frame: ``project``, its categorical and boolean columns, and ``label``."""
+    specs = [(str(c), str(c).replace("_", " ")) for c in frame.columns
+             if c != LABEL_FILTER and (isinstance(frame[c].dtype, pd.CategoricalDtype)
+                                       or pd.api.types.is_bool_dtype(frame[c].dtype)
+                                       or any(w in str(c) for w in ("status", "category")))]
+    if "project" in frame.columns:
+        specs.insert(0, ("project", "project"))
+    specs = specs[:5]
+    if LABEL_FILTER in frame.columns or "data" in frame.columns:
+        specs.append((LABEL_FILTER, "label"))
+    return specs
+
+
+class RecordBrowser(BrowserState, BrowserEvents, W.VBox):  # type: ignore[misc]  # ipywidgets is untyped
     """Browse a frame: filter, search, sort, page, look, select, act (module docstring).
 
     Arguments: a frame or a client (first argument, or ``frame=`` / ``client=``);
@@ -98,14 +137,7 @@ class RecordBrowser(BrowserEvents, W.VBox):  # type: ignore[misc]  # ipywidgets 
                  assignments: pd.DataFrame | None = None, title: str | None = None,
                  progress: bool | None = None, **server_filters: Any) -> None:
         super().__init__()
-        if isinstance(source, pd.DataFrame):
-            if frame is not None:
-                raise TypeError("pass the frame once: RecordBrowser(df) or RecordBrowser(frame=df)")
-            frame = source
-        elif source is not None:
-            if client is not None:
-                raise TypeError("pass the client once: TaskBrowser(client) or TaskBrowser(client=client)")
-            client = source
+        frame, client = _frame_and_client(source, frame, client)
         self.client = client
         self.server_filters = {**self.default_server_filters, **server_filters}
         initial: dict[str, Any] = {}
@@ -123,14 +155,9 @@ class RecordBrowser(BrowserEvents, W.VBox):  # type: ignore[misc]  # ipywidgets 
             raise TypeError(f"expected a pandas DataFrame, got {type(frame).__name__}")
 
         self.query = FrameQuery(frame, page_size=page_size, search_columns=search_columns)
-        available = {*frame.columns, frame.index.name or "id"}
-        wanted = list(columns) if columns is not None else (
-            [c for c in self.default_columns if c in available] or _default_columns(frame))
-        missing = [c for c in wanted if c not in available]
-        if missing:
-            raise KeyError(f"no column(s) {missing} in the frame; columns are {list(frame.columns)}")
+        wanted = _table_columns(frame, columns, self.default_columns)
         specs = ([(c, c.replace("_", " ")) for c in filter_columns] if filter_columns is not None
-                 else list(self.filter_specs) or self._guess_filters(frame))
+                 else list(self.filter_specs) or guess_filters(frame))
         if self._from_client:  # server filters the bar has no control for are not re-applied
             initial = {k: v for k, v in initial.items() if k in {c for c, _t in specs}}
         unknown = [k for k in initial if k not in {c for c, _t in specs}]
@@ -209,20 +236,6 @@ class RecordBrowser(BrowserEvents, W.VBox):  # type: ignore[misc]  # ipywidgets 
         self._push()
         self._render_detail()
 
-    @staticmethod
-    def _guess_filters(frame: pd.DataFrame) -> list[tuple[str, str]]:
-        """For any frame: ``project``, its categorical and boolean columns, and ``label``."""
-        specs = [(c, str(c).replace("_", " ")) for c in frame.columns
-                 if c != LABEL_FILTER and (isinstance(frame[c].dtype, pd.CategoricalDtype)
-                                           or pd.api.types.is_bool_dtype(frame[c].dtype)
-                                           or any(w in str(c) for w in ("status", "category")))]
-        if "project" in frame.columns:
-            specs.insert(0, ("project", "project"))
-        specs = specs[:5]
-        if LABEL_FILTER in frame.columns or "data" in frame.columns:
-            specs.append((LABEL_FILTER, "label"))
-        return specs
-
     def _action_buttons(self) -> dict[str, Any]:
         """The actions row: ``{"input": spec or None, "buttons": [spec, ...]}``."""
         return {"input": None, "buttons": [self._reload_spec()]}
@@ -244,40 +257,6 @@ class RecordBrowser(BrowserEvents, W.VBox):  # type: ignore[misc]  # ipywidgets 
     def _formatters(self) -> dict[str, Callable[[Any], Any]]:
         """column -> function of a cell value giving the text the table shows."""
         return self.names.formatters(self.query.frame.columns, tags=self.tag_names)
-
-    # -- the public surface -------------------------------------------------------------
-
-    @property
-    def frame(self) -> pd.DataFrame:
-        """The whole frame being browsed (unfiltered)."""
-        return self.query.frame
-
-    @property
-    def filtered(self) -> pd.DataFrame:
-        """The rows the table shows (matching the filter bar), in the table's order."""
-        return self.query.frame.iloc[self.query.positions]
-
-    @property
-    def selected(self) -> pd.DataFrame:
-        """The selected rows as a frame, in the order they were selected."""
-        return self.query.frame.iloc[list(self.table.selection)]
-
-    @property
-    def current_record(self) -> dict[str, Any] | None:
-        """The record in the detail pane as a dict (JSON text columns decoded), or None."""
-        if self.table.current is None:
-            return None
-        return record_dict(self.query.frame.iloc[self.table.current])
-
-    @property
-    def detail_html(self) -> str:
-        """The detail pane's HTML (what the page shows under the table)."""
-        return self._detail
-
-    @property
-    def status_text(self) -> str:
-        """The status line's message ("" when there is none)."""
-        return self._status[0]
 
     def __repr__(self) -> str:
         q = self.query

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import pandas as pd
 
+from ._html import record_dict
+
 if TYPE_CHECKING:
     from .detail import DetailRenderer
     from .filters import FilterBar
@@ -29,10 +31,52 @@ if TYPE_CHECKING:
     from .table import PagedTable
     from .view import BrowserView
 
-__all__ = ["MAX_GALLERY", "BrowserEvents"]
+__all__ = ["MAX_GALLERY", "BrowserEvents", "BrowserState"]
 
 log = logging.getLogger(__name__)
 MAX_GALLERY = 60  # thumbnails drawn per page in the gallery (each may fetch an image)
+
+
+class BrowserState:
+    """What a browser shows, read back as frames and dicts (mixed into ``RecordBrowser``)."""
+
+    query: FrameQuery
+    table: PagedTable
+    _status: tuple[str, bool]
+    _detail: str
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The whole frame being browsed (unfiltered)."""
+        return self.query.frame
+
+    @property
+    def filtered(self) -> pd.DataFrame:
+        """The rows the table shows (matching the filter bar), in the table's order."""
+        return self.query.frame.iloc[self.query.positions]
+
+    @property
+    def selected(self) -> pd.DataFrame:
+        """The selected rows as a frame, in the order they were selected."""
+        return self.query.frame.iloc[list(self.table.selection)]
+
+    @property
+    def current_record(self) -> dict[str, Any] | None:
+        """The record in the detail pane as a dict (JSON text columns decoded), or None."""
+        if self.table.current is None:
+            return None
+        record: dict[str, Any] = record_dict(self.query.frame.iloc[self.table.current])
+        return record
+
+    @property
+    def detail_html(self) -> str:
+        """The detail pane's HTML (what the page shows under the table)."""
+        return self._detail
+
+    @property
+    def status_text(self) -> str:
+        """The status line's message ("" when there is none)."""
+        return self._status[0]
 
 
 class BrowserEvents:
@@ -194,6 +238,8 @@ class BrowserEvents:
         info = f"{q.count:,} of {len(q.frame):,} rows" + (f" ({where})" if where else "")
         if q.only is not None:
             info += " · showing the selection only"
+        if self.mode == "gallery" and len(self.table.positions) > MAX_GALLERY:
+            info += f" · the gallery shows the first {MAX_GALLERY} rows of the page"
         return name, info
 
     def _push(self) -> None:

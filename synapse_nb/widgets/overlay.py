@@ -314,10 +314,10 @@ def overlay_html(image: bytes | None, data: Any, *, size: tuple[int, int] | None
     stroke = max(1.0, max(width, height) / 160)  # keypoint radius, in image pixels
     # Small images are shown larger so that their shapes can be told apart.
     shown = min(max_width, max(width, 480))
-    parts = [f'<svg class="snb-overlay" xmlns="http://www.w3.org/2000/svg" '
+    parts = [(f'<svg class="snb-overlay" xmlns="http://www.w3.org/2000/svg" '
              f'viewBox="0 0 {width} {height}" width="{shown}" '
              f'preserveAspectRatio="xMinYMin meet" style="max-width:100%;height:auto" '
-             f'data-shape-count="{len(shapes)}">']
+             f'data-shape-count="{len(shapes)}">')]
     if image is not None and mime is not None:
         shown_bytes, shown_mime = embeddable(image, mime, (width, height), embed_px)
         uri = f"data:{shown_mime};base64,{base64.b64encode(shown_bytes).decode('ascii')}"

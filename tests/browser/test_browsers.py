@@ -185,6 +185,11 @@ def test_every_cell_right_after_every_step(notebook: Any, client: SynapseClient,
     mirror = mirror_of(view, case.frame(client), None, users)
     assert walk(notebook, view, mirror, case) >= min(len(mirror.frame), 20)
     look_without_selecting(view, case.filter_column)
+    if case.name == "annotations":  # the looked-at box on its image, fetched with the client
+        detail = view.locator(".snb-detail")
+        detail.locator("image.snb-detail-image").wait_for(state="attached", timeout=RENDER_TIMEOUT_MS)
+        assert detail.locator(".snb-no-image").count() == 0
+        assert detail.locator(".snb-shape").count() == 1
     assert notebook.snb_watch.page_errors == [] and notebook.snb_watch.offsite == []
 
 

@@ -150,3 +150,23 @@ def test_bad_input_says_what_to_fix():
         evaluate_detections(gt.assign(confidence=1.0, x1=np.nan), gt)
     empty = evaluate_detections(gt.assign(confidence=1.0).iloc[:0], gt)
     assert empty.summary["mAP"] == 0 and (empty.matches["outcome"] == "FN").sum() == 1
+
+
+def test_plots_say_one_thing_each(boxes):
+    pytest.importorskip("matplotlib")
+    import matplotlib.pyplot as plt
+
+    gt, pred, _ = boxes
+    ev = evaluate_detections(pred, gt)
+    ax = ev.plot_pr_curves(iou_threshold=0.5)
+    assert len(ax.lines) == len(ev.labels)  # one line per label, no more
+    assert [t.get_text().split(" (")[0] for t in ax.get_legend().get_texts()] == sorted(ev.labels)
+    ax = ev.plot_confusion_matrix()
+    cells = ev.confusion_matrix.to_numpy()
+    assert len(ax.texts) == (cells > 0).sum()  # every non-empty cell carries its count
+    assert sorted(int(t.get_text()) for t in ax.texts) == sorted(cells[cells > 0].tolist())
+    ax = ev.plot_per_class()
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(ev.per_class.index)
+    with pytest.raises(ValueError, match="no curves at IoU 0.3"):
+        ev.plot_pr_curves(iou_threshold=0.3)
+    plt.close("all")

@@ -132,6 +132,8 @@ def test_log_model_round_trip_and_leaderboard(make_server, tmp_path):
     assert len(ax.patches) == board["mAP50-95"].notna().sum()
     browser = snb.ModelBrowser(board, client=client, columns=["id", "name", "version", "mAP50-95", "mAP50"])
     assert len(browser.frame) == len(board)
+    browser.table.click(0)  # the best model's pane compares it with its other versions
+    assert "snb-metrics" in browser.detail_html and board.iloc[0]["name"] in browser.detail_html
     client.close()
 
 
@@ -149,6 +151,9 @@ def test_upload_predictions_plan_send_and_repeat(make_server):
         n = plan.attrs["summary"]["new"]
         assert sent.attrs["summary"].get("created") == n
         assert c.list_pre_annotations({"model": 1})["count"] == 30 + n
+        with pytest.raises(TypeError, match="synchronous"):
+            snb.upload_predictions(snb.AsyncSynapseClient(server.base_url, access_token=server.access_token),
+                                   pred, project=1, model=1)
         twice = snb.upload_predictions(c, pred, project=1, model=1, dry_run=False)
         assert set(twice["status"]) == {"exists"}
         assert c.list_pre_annotations({"model": 1})["count"] == 30 + n
@@ -198,7 +203,12 @@ def test_upload_predictions_resumes_after_sigkill(make_server):
             time.sleep(0.05)
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
-        first = stored()
+        # a batch already on the wire may still commit on the server: wait for quiet
+        first, quiet = stored(), 0
+        while quiet < 3:
+            time.sleep(0.2)
+            now = stored()
+            quiet, first = (quiet + 1, first) if now == first else (0, now)
         assert 40 <= first < total
         proc = subprocess.run(args, capture_output=True, text=True, env=env, timeout=120, check=False)
         assert proc.returncode == 0, proc.stderr

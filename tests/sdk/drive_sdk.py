@@ -209,5 +209,10 @@ run("list_ground_truth_versions", lambda: client.list_ground_truth_versions({"gr
 run("exists", lambda: [client.exists("list_tasks", {"project": 1}), client.exists("list_tasks", {"project": 999})])
 run("reset_connection", lambda: [client.reset_connection(), client.get_project(1)["id"]][1])
 run("close", lambda: client.close())
+# the other ways in: a user's token with the tenant code, an agent's token
+run("constructor:user_token", lambda: BackendClient(
+    HOST, authorization_token=os.environ["SNB_USER_TOKEN"], tenant=os.environ["SNB_TENANT"],
+    timeout={"connect": 5, "read": 30}).get_project(1)["id"])
+run("constructor:agent_token", lambda: BackendClient(HOST, agent_token=AGENT).get_task(4)["id"])
 
 print(json.dumps(out, default=str))

@@ -15,9 +15,8 @@ from typing import Any, Iterator
 import pytest
 
 from synapse_nb.server import Settings
-from synapse_nb.server.demo import AGENT_TOKEN
+from synapse_nb.server.demo import AGENT_TOKEN, DEMO_TENANT, USER_TOKENS
 from synapse_nb.server.testing import ServerHandle, start_server
-from tests.sdk.test_surface import INTROSPECT
 from tests.sdk_runner import require_sdk_python, run_sdk
 
 SCRIPT = (Path(__file__).parent / "drive_sdk.py").read_text()
@@ -36,7 +35,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerHandle]:
 def calls(server: ServerHandle, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     home = tmp_path_factory.mktemp("sdk-home")  # the SDK's download cache goes under TMPDIR
     return dict(run_sdk(SCRIPT, env={"SNB_HOST": server.base_url, "SNB_TOKEN": server.access_token,
-                                     "SNB_AGENT_TOKEN": AGENT_TOKEN, "TMPDIR": str(home), "HOME": str(home)}))
+                                     "SNB_AGENT_TOKEN": AGENT_TOKEN, "SNB_USER_TOKEN": USER_TOKENS["alice"],
+                                     "SNB_TENANT": DEMO_TENANT, "TMPDIR": str(home), "HOME": str(home)}))
 
 
 def value(calls: dict[str, Any], name: str) -> Any:
@@ -50,8 +50,8 @@ def test_every_call_worked(calls):
     assert not failed, failed
 
 
-def test_every_sdk_method_was_called(calls):
-    methods = set(run_sdk(INTROSPECT)["methods"])
+def test_every_sdk_method_was_called(calls, introspected):
+    methods = set(introspected["methods"])
     called = {name.split(":")[0] for name in calls}
     assert len(methods) == 63 and methods <= called, sorted(methods - called)
 
@@ -154,3 +154,8 @@ def test_ml(calls):
     assert value(calls, "list_ground_truth_versions") >= 1
     assert value(calls, "exists") == [True, False]
     assert value(calls, "reset_connection") == 1
+
+
+def test_every_way_in(calls):
+    assert value(calls, "constructor:user_token") == 1  # Authorization + Synapse-Tenant
+    assert value(calls, "constructor:agent_token") == 4  # SYNAPSE-Agent

@@ -13,22 +13,7 @@ from typing import Any
 import pytest
 
 from synapse_nb.client import AsyncSynapseClient, SynapseClient
-from tests.sdk_runner import run_sdk
 
-INTROSPECT = """
-import inspect, json
-from synapse_sdk.clients.backend import BackendClient
-out = {}
-for name in sorted(dir(BackendClient)):
-    obj = getattr(BackendClient, name)
-    if name.startswith('_') or not callable(obj) or isinstance(obj, type):
-        continue
-    params = inspect.signature(obj).parameters.values()
-    out[name] = [p.name for p in params if p.name != 'self'
-                 and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
-ctor = inspect.signature(BackendClient.__init__).parameters.values()
-print(json.dumps({"methods": out, "constructor": [p.name for p in ctor if p.name != 'self']}))
-"""
 
 #: the 2025 line: method -> parameter names (seed docs headings and examples, contract section 4)
 SDK_2025 = {
@@ -71,11 +56,6 @@ def _drop_in(client: object, surface: dict[str, list[str]]) -> tuple[list[str], 
         else:
             good.append(name)
     return good, bad
-
-
-@pytest.fixture(scope="module")
-def introspected() -> dict[str, Any]:
-    return dict(run_sdk(INTROSPECT))
 
 
 @pytest.fixture(scope="module")

@@ -109,3 +109,19 @@ def test_events_by_version_and_streaming_and_annotations_on_v2(clients):
     assert sum(map(len, chunks)) == len(assignments_frame(v1, project=2)) and len(chunks) > 1
     pd.testing.assert_frame_equal(annotations_frame(v2, of="tasks", project=3),
                                   annotations_frame(v1, of="tasks", project=3))
+
+
+def test_countless_v2_read_shows_a_bar_of_rows(clients, monkeypatch):
+    import tqdm.auto
+    opened: list[dict] = []
+    real = tqdm.auto.tqdm
+
+    def spy(*args, **kwargs):
+        opened.append(kwargs)
+        return real(*args, **{**kwargs, "disable": True})
+    monkeypatch.setattr(tqdm.auto, "tqdm", spy)
+    _, v2 = clients
+    tasks_frame(v2, progress=False)
+    assert opened == []
+    tasks_frame(v2, project=1, progress=True)
+    assert opened and opened[0]["total"] is None and opened[0]["unit"] == "rows"
