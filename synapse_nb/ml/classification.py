@@ -91,8 +91,9 @@ def evaluate_classification(predictions: pd.DataFrame, ground_truth: pd.DataFram
     >>> rep.accuracy, rep.per_class, rep.plot_confusion_matrix()      # doctest: +SKIP
     """
     truth = label_series(ground_truth, role="ground truth")
-    pred = label_series(predictions, role="predictions", key=truth.index.name
-                        if truth.index.name in predictions.columns else None)
+    key = str(truth.index.name)
+    pred = label_series(predictions, role="predictions",
+                        key=key if key in predictions.columns else None)
     predicted = pred.reindex(truth.index).fillna(NO_PREDICTION)
     items = pd.DataFrame({"truth": truth.to_numpy(), "predicted": predicted.to_numpy()},
                          index=truth.index)
@@ -116,6 +117,6 @@ def evaluate_classification(predictions: pd.DataFrame, ground_truth: pd.DataFram
     support = per["support"].to_numpy(dtype=float)
     macro = per[["precision", "recall", "f1"]].mean()
     weighted = (per[["precision", "recall", "f1"]].mul(support, axis=0).sum()
-                / max(support.sum(), 1))
+                / max(float(support.sum()), 1.0))
     return ClassificationReport(float(items["correct"].mean()) if len(items) else float("nan"),
                                 per, cm, macro, weighted, items)

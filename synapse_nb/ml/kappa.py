@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,14 +27,14 @@ __all__ = ["cohen_kappa", "fleiss_kappa", "krippendorff_alpha", "rating_table"]
 
 def cohen_kappa(a: Sequence[object], b: Sequence[object]) -> float:
     """Cohen's kappa of two raters' labels on the same items (NaN when undefined)."""
-    a, b = np.asarray(a, dtype=object), np.asarray(b, dtype=object)
-    if len(a) != len(b):
-        raise ValueError(f"both raters need the same items ({len(a)} vs {len(b)} labels)")
-    if len(a) == 0:
+    xa, xb = np.asarray(a, dtype=object), np.asarray(b, dtype=object)
+    if len(xa) != len(xb):
+        raise ValueError(f"both raters need the same items ({len(xa)} vs {len(xb)} labels)")
+    if len(xa) == 0:
         return float("nan")
-    labels = sorted(set(a.tolist()) | set(b.tolist()), key=str)
-    ia = pd.Categorical(a, categories=labels).codes
-    ib = pd.Categorical(b, categories=labels).codes
+    labels: list[Any] = sorted(set(xa.tolist()) | set(xb.tolist()), key=str)
+    ia = np.asarray(pd.Categorical(list(xa), categories=labels).codes)
+    ib = np.asarray(pd.Categorical(list(xb), categories=labels).codes)
     k = len(labels)
     cm = np.bincount(ia * k + ib, minlength=k * k).reshape(k, k).astype(float)
     n = cm.sum()

@@ -42,7 +42,7 @@ def _r(v: Any) -> float:
 
 def _object(row: Mapping[str, Any]) -> dict[str, Any]:
     obj: dict[str, Any] = {"label": str(row["label"])}
-    points = row.get("points")
+    points: Any = row.get("points")
     kind = row.get("type")
     if not missing(points) and len(points):
         obj.update(type="polygon" if missing(kind) or kind == "polygon" else str(kind),
@@ -51,7 +51,7 @@ def _object(row: Mapping[str, Any]) -> dict[str, Any]:
         obj.update(type="bbox", coordinates=[_r(row[c]) for c in ("x1", "y1", "x2", "y2")])
     else:
         obj["type"] = "classification"
-    conf = row.get("confidence")
+    conf: Any = row.get("confidence")
     if not missing(conf):
         obj["confidence"] = round(float(conf), 4)
     return obj
@@ -113,7 +113,8 @@ def prediction_payloads(client: Any, predictions: pd.DataFrame, *, project: int,
         by_unit = by_unit[~by_unit.index.duplicated()]
         frame = frame.assign(task=frame["data_unit"].map(by_unit))
     rows = []
-    records = frame.to_dict("records")
+    records: list[dict[str, Any]] = [{str(k): v for k, v in r.items()}
+                                      for r in frame.to_dict("records")]
     grouped: dict[Any, list[dict[str, Any]]] = {}
     for rec in records:
         grouped.setdefault(rec.get("task"), []).append(rec)
@@ -201,10 +202,12 @@ def _send(client: Any, plan: pd.DataFrame, batch_size: int, progress: bool | Non
                disable=not (progress if progress is not None else len(batches) > 1))
     try:
         for rows in batches:
-            items = [{"task": int(plan.at[r, "task"]), "model": plan.at[r, "model"],
-                      "data": plan.at[r, "data"]} for r in rows]
-            for item in items:
-                item["model"] = None if pd.isna(item["model"]) else int(item["model"])
+            items: list[dict[str, Any]] = []
+            for r in rows:
+                task: Any = plan.at[r, "task"]
+                model: Any = plan.at[r, "model"]
+                items.append({"task": int(task), "model": None if missing(model) else int(model),
+                              "data": plan.at[r, "data"]})
             try:
                 answer = client.create_pre_annotations(items)
             except ClientError as err:  # keep going: what was sent stays sent
