@@ -242,7 +242,7 @@ def main() -> None:
     print("peak memory, COCO export with images, synthetic records (see the docstring)")
     for n in [int(v) for v in args.memory_sizes.split(",") if v]:
         m = memory(n, "synapse_nb")
-        print(f"  synapse_nb  {n:>7} images: peak {m['peak_mb']:7.0f} MB (records in memory "
+        print(f"  synapse_nb  {n:>7} images: peak {m['peak_mb']:7.0f} MB (imports + snapshot "
               f"{m['setup_mb']:6.0f} MB, export adds {m['peak_mb'] - m['setup_mb']:5.0f} MB) "
               f"{m['seconds']:6.1f} s")
     biggest = max(int(v) for v in args.memory_sizes.split(","))

@@ -7,6 +7,8 @@ Repeating is only done where it is safe:
   GET, HEAD, OPTIONS, PUT (an annotation saved twice is the same annotation; a chunk PUT
   names its byte range) and DELETE.
 - Connect errors on any method: the server never received the request.
+- A read timeout (the server took the request but did not answer in time) is retried
+  once only: a hung backend should cost about two timeouts, not four.
 
 Waits grow 0.5 s, 1 s, 2 s, ... capped at 8 s, with jitter so that many threads do not
 retry in lockstep.
@@ -95,7 +97,9 @@ class RetryPolicy:
         # The request never reached the server: safe for every method.
         if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)):
             return self._backoff(attempt)
+        if isinstance(exc, httpx.ReadTimeout):
+            return self._backoff(attempt) if idempotent and attempt < 1 else None
         if isinstance(exc, (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError,
-                            httpx.ReadTimeout, httpx.WriteTimeout)) and idempotent:
+                            httpx.WriteTimeout)) and idempotent:
             return self._backoff(attempt)
         return None

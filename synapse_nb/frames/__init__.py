@@ -92,7 +92,18 @@ from .expand import expand_json
 from .pump import pause_gc_during_fetches
 from .schema import RESOURCES
 from .stream import iter_frames, iter_frames_async, to_arrow, to_arrow_async, to_parquet, to_parquet_async
-from .v2 import experiments_frame, ground_truths_frame, members_frame, reviews_frame, trains_frame
+from .v2 import (
+                  experiments_frame,
+                  experiments_frame_async,
+                  ground_truths_frame,
+                  ground_truths_frame_async,
+                  members_frame,
+                  members_frame_async,
+                  reviews_frame,
+                  reviews_frame_async,
+                  trains_frame,
+                  trains_frame_async,
+)
 
 __all__ = [
     "tasks_frame", "assignments_frame", "ground_truth_events_frame", "models_frame",
@@ -106,4 +117,6 @@ __all__ = [
     "refresh", "FrameCache", "FrameChanges", "diff_frames", "RESOURCES",
     "records_to_batch", "table_to_frame", "AnnotationConverter", "pause_gc_during_fetches",
     "experiments_frame", "trains_frame", "reviews_frame", "ground_truths_frame", "members_frame",
+    "experiments_frame_async", "trains_frame_async", "reviews_frame_async",
+    "ground_truths_frame_async", "members_frame_async",
 ]

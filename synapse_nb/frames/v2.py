@@ -29,7 +29,7 @@ import orjson
 
 from synapse_nb.client.v2.flows import page_flow
 
-from .adapters import fetch_frame
+from .api import _DOCS, _async_frame_function, _frame_function
 from .fetch import is_async_client
 from .schema import _C, _PRIMARY, GROUND_TRUTH_CATEGORY, PROJECT_ACCESS_LEVEL, RESOURCES, _annotation_counts, _resource
 from .v2_read import DEFAULT_PER_PAGE, AsyncV2Pages, V2Pages, V2Source
@@ -41,6 +41,11 @@ __all__ = [
     "members_frame",
     "reviews_frame",
     "trains_frame",
+    "experiments_frame_async",
+    "ground_truths_frame_async",
+    "members_frame_async",
+    "reviews_frame_async",
+    "trains_frame_async",
     "v2_pages",
 ]
 
@@ -239,64 +244,27 @@ V2_RESOURCES = {r.name: r for r in [
 RESOURCES.update(V2_RESOURCES)
 
 
-def _v2_frame(kind: str, client: Any, progress: bool | None, concurrency: int | None,
-              cache: Any, refresh: bool, filters: dict[str, Any]) -> Any:
-    return fetch_frame(client, kind, progress=progress, concurrency=concurrency, cache=cache,
-                       refresh=refresh, filters=filters)
+_DOCS.update({
+    "experiments": ("ML experiments (``/v2/experiments/``) indexed by experiment id.",
+                    "experiments_frame(client, project=1).name.tolist()"),
+    "trains": ("Training runs (``/v2/trains/``) with their job's status, indexed by train id.",
+               "trains_frame(client, experiment=1)[['name', 'job_status']]"),
+    "reviews": ("Reviews (``/v2/reviews/``) indexed by review id; ``user`` is the reviewer.",
+                "reviews_frame(client).groupby('user').size()"),
+    "ground_truths": ("Ground truths (``/v2/ground-truths/``: the current labels of each data unit "
+                      "of a dataset) indexed by ground-truth id, full payloads by bulk fetch.",
+                      "ground_truths_frame(client, ground_truth_dataset=1).category.value_counts()"),
+    "members": ("Members of the tenant (``/v2/members/``): ``name`` for each ``user`` id, what the "
+                "browsers show for user ids.", "members_frame(client)[['user', 'name']]"),
+})
 
-
-def experiments_frame(client: Any, *, progress: bool | None = None,
-                      concurrency: int | None = None, cache: Any = False, refresh: bool = False,
-                      project: int | None = None) -> Any:
-    """ML experiments (``/v2/experiments/``) indexed by experiment id.
-
-    >>> experiments_frame(client, project=1).name.tolist()     # doctest: +SKIP
-    ['street-detection']
-    """
-    return _v2_frame("experiments", client, progress, concurrency, cache, refresh,
-                     {"project": project})
-
-
-def trains_frame(client: Any, *, progress: bool | None = None, concurrency: int | None = None,
-                 cache: Any = False, refresh: bool = False, experiment: int | None = None) -> Any:
-    """Training runs (``/v2/trains/``) with their job's status, indexed by train id.
-
-    >>> trains_frame(client, experiment=1)[["name", "job_status"]]   # doctest: +SKIP
-    """
-    return _v2_frame("trains", client, progress, concurrency, cache, refresh,
-                     {"experiment": experiment})
-
-
-def reviews_frame(client: Any, *, progress: bool | None = None, concurrency: int | None = None,
-                  cache: Any = False, refresh: bool = False, assignment: int | None = None,
-                  scope: str | None = None) -> Any:
-    """Reviews (``/v2/reviews/``) indexed by review id; ``user`` is the reviewer.
-
-    >>> reviews_frame(client).groupby("user").size()             # doctest: +SKIP
-    """
-    return _v2_frame("reviews", client, progress, concurrency, cache, refresh,
-                     {"assignment": assignment, "scope": scope})
-
-
-def ground_truths_frame(client: Any, *, progress: bool | None = None,
-                        concurrency: int | None = None, cache: Any = False,
-                        refresh: bool = False, ground_truth_dataset: int | None = None,
-                        category: str | None = None, project: int | None = None) -> Any:
-    """Ground truths (``/v2/ground-truths/``: the current labels of each data unit of a
-    dataset) indexed by ground-truth id, full payloads by bulk fetch.
-
-    >>> ground_truths_frame(client, ground_truth_dataset=1).category.value_counts()  # doctest: +SKIP
-    """
-    return _v2_frame("ground_truths", client, progress, concurrency, cache, refresh,
-                     {"ground_truth_dataset": ground_truth_dataset, "category": category,
-                      "project": project})
-
-
-def members_frame(client: Any, *, progress: bool | None = None, concurrency: int | None = None,
-                  cache: Any = False, refresh: bool = False, role: str | None = None) -> Any:
-    """Workspace members (``/v2/members/``): ``user`` id, ``name``, ``username``, ``role``.
-
-    >>> dict(zip(members_frame(client).user, members_frame(client).name))  # doctest: +SKIP
-    """
-    return _v2_frame("members", client, progress, concurrency, cache, refresh, {"role": role})
-
+experiments_frame = _frame_function("experiments")
+trains_frame = _frame_function("trains")
+reviews_frame = _frame_function("reviews")
+ground_truths_frame = _frame_function("ground_truths")
+members_frame = _frame_function("members")
+experiments_frame_async = _async_frame_function("experiments")
+trains_frame_async = _async_frame_function("trains")
+reviews_frame_async = _async_frame_function("reviews")
+ground_truths_frame_async = _async_frame_function("ground_truths")
+members_frame_async = _async_frame_function("members")

@@ -126,7 +126,7 @@ def _box_agreement(frame: pd.DataFrame, unit: str, threshold: float,
             _groups(frame["annotator"].to_numpy(dtype=object), np.arange(len(frame))).items()}
     names = sorted(rows, key=str)
     pair_rows: list[dict[str, Any]] = []
-    label_totals: dict[Any, list[int]] = {}
+    label_totals: dict[str, list[int]] = {}
     for a, b in combinations(names, 2):
         common = sorted(set(rows[a]) & set(rows[b]), key=str)
         s = _pair_scores(t, rows[a], rows[b], common, threshold)

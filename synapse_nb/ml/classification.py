@@ -91,9 +91,9 @@ def evaluate_classification(predictions: pd.DataFrame, ground_truth: pd.DataFram
     >>> rep.accuracy, rep.per_class, rep.plot_confusion_matrix()      # doctest: +SKIP
     """
     truth = label_series(ground_truth, role="ground truth")
-    key = truth.index.name
+    key = str(truth.index.name)
     pred = label_series(predictions, role="predictions",
-                        key=key if isinstance(key, str) and key in predictions.columns else None)
+                        key=key if key in predictions.columns else None)
     predicted = pred.reindex(truth.index).fillna(NO_PREDICTION)
     items = pd.DataFrame({"truth": truth.to_numpy(), "predicted": predicted.to_numpy()},
                          index=truth.index)

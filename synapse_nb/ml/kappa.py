@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,9 +32,9 @@ def cohen_kappa(a: Sequence[object], b: Sequence[object]) -> float:
         raise ValueError(f"both raters need the same items ({len(xa)} vs {len(xb)} labels)")
     if len(xa) == 0:
         return float("nan")
-    labels = sorted(set(xa.tolist()) | set(xb.tolist()), key=str)
-    ia = pd.Categorical(xa, categories=labels).codes
-    ib = pd.Categorical(xb, categories=labels).codes
+    labels: list[Any] = sorted(set(xa.tolist()) | set(xb.tolist()), key=str)
+    ia = np.asarray(pd.Categorical(list(xa), categories=labels).codes)
+    ib = np.asarray(pd.Categorical(list(xb), categories=labels).codes)
     k = len(labels)
     cm = np.bincount(ia * k + ib, minlength=k * k).reshape(k, k).astype(float)
     n = cm.sum()

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import orjson
 import pandas as pd
@@ -113,7 +113,8 @@ def prediction_payloads(client: Any, predictions: pd.DataFrame, *, project: int,
         by_unit = by_unit[~by_unit.index.duplicated()]
         frame = frame.assign(task=frame["data_unit"].map(by_unit))
     rows = []
-    records = cast(list[dict[str, Any]], frame.to_dict("records"))  # the columns are names
+    records: list[dict[str, Any]] = [{str(k): v for k, v in r.items()}
+                                      for r in frame.to_dict("records")]
     grouped: dict[Any, list[dict[str, Any]]] = {}
     for rec in records:
         grouped.setdefault(rec.get("task"), []).append(rec)
@@ -199,13 +200,14 @@ def _send(client: Any, plan: pd.DataFrame, batch_size: int, progress: bool | Non
     batches = [todo[i:i + batch_size] for i in range(0, len(todo), batch_size)]
     bar = tqdm(total=len(todo), unit="task", desc="pre-annotations",
                disable=not (progress if progress is not None else len(batches) > 1))
-    at: Any = plan.at  # cells of mixed columns: the stubs' scalar union does not convert to int
     try:
         for rows in batches:
-            items = [{"task": int(at[r, "task"]), "model": at[r, "model"],
-                      "data": at[r, "data"]} for r in rows]
-            for item in items:
-                item["model"] = None if pd.isna(item["model"]) else int(item["model"])
+            items: list[dict[str, Any]] = []
+            for r in rows:
+                task: Any = plan.at[r, "task"]
+                model: Any = plan.at[r, "model"]
+                items.append({"task": int(task), "model": None if missing(model) else int(model),
+                              "data": plan.at[r, "data"]})
             try:
                 answer = client.create_pre_annotations(items)
             except ClientError as err:  # keep going: what was sent stays sent

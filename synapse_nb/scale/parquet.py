@@ -29,6 +29,8 @@ from typing import Any, Sequence
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from synapse_nb._util import atomic_write
+
 from .budget import DEFAULT_REQUESTS_IN_FLIGHT, LocalBudget
 from .job import Job, prepare_job
 from .plan import DEFAULT_PAGE_SIZE, DEFAULT_PARTITION_ROWS, Partition
@@ -39,12 +41,6 @@ __all__ = ["to_parquet_dataset", "write_partition", "MANIFEST_NAME"]
 
 MANIFEST_NAME = "_manifest.json"
 _DONE_DIR = "_partitions"
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{time.monotonic_ns()}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 def _plan_fingerprint(job: Job) -> dict[str, Any]:
@@ -68,7 +64,7 @@ def write_partition(spec: ClientSpec, part: Partition, dest: str, partition_by: 
         else:
             pq.write_table(table, root / template.format(i=0))
     done = {"index": part.index, "rows": table.num_rows, "written": time.time()}
-    _atomic_write_text(root / _DONE_DIR / f"{part.index:05d}.json", json.dumps(done))
+    atomic_write(root / _DONE_DIR / f"{part.index:05d}.json", json.dumps(done))
     return done
 
 
@@ -180,7 +176,7 @@ def to_parquet_dataset(client: Any, resource: str, dest: str | os.PathLike[str],
     started = time.perf_counter()
     manifest = {"synapse_nb": _version(), "resource": resource, "plan": fingerprint,
                 "partition_by": list(partition_by), "complete": False}
-    _atomic_write_text(manifest_path, json.dumps(manifest, indent=1))
+    atomic_write(manifest_path, json.dumps(manifest, indent=1))
     todo = [p for p in job.partitions if p.index not in done]
     bar = _bar(progress, len(job.partitions), len(done))
 
@@ -199,7 +195,7 @@ def to_parquet_dataset(client: Any, resource: str, dest: str | os.PathLike[str],
                     partitions=[{"index": i, "rows": done[i]["rows"]} for i in sorted(done)],
                     skipped=len(job.partitions) - len(todo),
                     elapsed=round(time.perf_counter() - started, 3))
-    _atomic_write_text(manifest_path, json.dumps(manifest, indent=1))
+    atomic_write(manifest_path, json.dumps(manifest, indent=1))
     return manifest
 
 

@@ -39,6 +39,7 @@ TITLES = {"tasks": "Task", "assignments": "Assignment", "ground_truth_events": "
 IMAGE_CACHE_SIZE = 16  # images kept for clicking back and forth, and at most
 IMAGE_CACHE_BYTES = 64_000_000  # this many bytes of them
 THUMBNAIL_PX = 200  # gallery images are scaled to this before they are sent
+THUMBNAIL_CACHE_SIZE = 240  # drawn cards kept (a few pages of the gallery)
 ANNOTATION_FIELDS = ("type", "label", "confidence")
 
 
@@ -85,6 +86,7 @@ class DetailRenderer:
         self.palette = LabelPalette(label_colors)
         self.names = names or NameResolver(None)
         self._images: OrderedDict[str, bytes] = OrderedDict()
+        self._thumbnails: OrderedDict[tuple[Any, Any, str], str] = OrderedDict()
 
     # -- pieces -------------------------------------------------------------------------
 
@@ -138,9 +140,15 @@ class DetailRenderer:
         """A gallery card: the image, small, with its shapes, and a caption with a
         checkbox (``snb-row-check``) and the record id."""
         url, data = row.get("primary_file_url"), shapes_payload(row)
-        image = self.image_bytes(url)[0] if isinstance(url, str) and url else None
-        drawing = overlay_html(image, data, palette=self.palette, max_width=170, legend=False,
-                               embed_px=THUMBNAIL_PX)
+        key = (row.name, url, str(data))
+        drawing = self._thumbnails.get(key)
+        if drawing is None:  # drawn once: ticking a card or turning back redraws nothing
+            image = self.image_bytes(url)[0] if isinstance(url, str) and url else None
+            drawing = overlay_html(image, data, palette=self.palette, max_width=170,
+                                   legend=False, embed_px=THUMBNAIL_PX)
+            self._thumbnails[key] = drawing
+            while len(self._thumbnails) > THUMBNAIL_CACHE_SIZE:
+                self._thumbnails.popitem(last=False)
         tick = " checked" if checked else ""
         return (f'<div class="snb-card-image">{drawing}</div><div class="snb-card-caption">'
                 f'<input type="checkbox" class="snb-row-check"{tick}/>'

@@ -238,6 +238,8 @@ class BrowserEvents:
         info = f"{q.count:,} of {len(q.frame):,} rows" + (f" ({where})" if where else "")
         if q.only is not None:
             info += " · showing the selection only"
+        if self.mode == "gallery" and len(self.table.positions) > MAX_GALLERY:
+            info += f" · the gallery shows the first {MAX_GALLERY} rows of the page"
         return name, info
 
     def _push(self) -> None:

@@ -118,6 +118,25 @@ def test_without_a_timeout_lists_keep_their_longer_default(mock):
     assert _read_timeouts(seen) == {("/sdk/tasks/", 60.0), ("/media/good.png", 15.0)}
 
 
+def test_a_hung_backend_costs_two_timeouts_not_four(mock):
+    from synapse_nb.client import RequestTimeoutError
+
+    calls = []
+
+    def hung(request):
+        calls.append(request)
+        raise httpx.ReadTimeout("no answer")
+    api = mock(hung, timeout=1.0, max_retries=3)
+    api.client._sleep = (lambda s: _noop()) if api.kind == "async" else (lambda s: None)
+    with pytest.raises(RequestTimeoutError):
+        api.list_tasks()
+    assert len(calls) == 2  # the read timeout is retried once, not max_retries times
+
+
+async def _noop():
+    return None
+
+
 def test_a_refused_connection_has_no_status():
     with socket.socket() as s:  # a port that was free a moment ago: nothing listens there
         s.bind(("127.0.0.1", 0))

@@ -9,6 +9,7 @@ already equal (nothing to write).
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -87,6 +88,13 @@ def test_coco_round_trip_onto_fresh_tasks(server_client: Any, tmp_path: Path) ->
     later = tasks_frame(client, project=1, data_unit=new_units, progress=False)
     assert later.modified.equals(after.modified), "the second run wrote something"
 
+    # uploaded units declare their content md5: an export verifies every file against it
+    fresh_snap = snapshot(client, tasks=later, progress=False)
+    checks = json.loads((fresh_snap.export(tmp_path / "verified", strict_checksums=True,
+                                           progress=False) / "manifest.json").read_text())
+    assert checks["export"]["checksums"]["verified"] == len(new_units)
+    assert checks["export"]["checksums"]["unverified"] == 0
+
 
 def test_import_reports_unmatched_and_unknown_labels(server_client: Any, tmp_path: Path) -> None:
     _server, client = server_client
@@ -105,6 +113,17 @@ def test_import_reports_unmatched_and_unknown_labels(server_client: Any, tmp_pat
         import_annotations(client, coco, format="labelme", project=1)
     with pytest.raises(FileNotFoundError, match="does not exist"):
         import_annotations(client, tmp_path / "missing", format="coco", project=1)
+
+
+def test_strict_checksums_refuse_a_declared_checksum_that_is_not_the_content(
+        server_client: Any, tmp_path: Path) -> None:
+    from synapse_nb.datasets.fetch import FetchError
+
+    _server, client = server_client
+    snap = snapshot(client, tasks=[1, 2], progress=False)  # demo checksums are ids
+    with pytest.raises(FetchError, match="differs from the declared checksum"):
+        snap.export(tmp_path / "x", strict_checksums=True, progress=False)
+    assert not list((tmp_path / "x").rglob("*.png"))
 
 
 def test_as_predictions_keeps_scores_and_leaves_the_task_open(server_client: Any,

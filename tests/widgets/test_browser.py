@@ -321,3 +321,17 @@ def test_focus_moves_are_numbered_so_an_old_echo_cannot_win(tasks_df):
     assert b.view.table["focus"] == 2 and b.view.table["focus_seq"] == 2
     b.look(5)  # a move from Python keeps the frontend's count, so the frontend takes it
     assert b.view.table["focus"] == 4 and b.view.table["focus_seq"] == 2
+
+
+def test_gallery_draws_each_card_once_and_says_when_it_shows_part_of_the_page(fake_client):
+    b = TaskBrowser(fake_client, project=7, page_size=10)
+    send(b, "view", mode="gallery")
+    fetched = [c for c in fake_client.calls if c[0] == "get_bytes"]
+    send(b, "check", slot=0, value=True)  # a tick redraws the card's caption, not its image
+    assert [c for c in fake_client.calls if c[0] == "get_bytes"] == fetched
+    assert "checked" in b.view.gallery[0]["html"]
+    send(b, "page_size", size=100)
+    assert len(b.view.gallery) == 30 and "the gallery shows" not in b.view.subtitle
+    big = TaskBrowser(frame_of("tasks", [make_task(i) for i in range(1, 80)]), page_size=100)
+    big.set_view("gallery")
+    assert len(big.view.gallery) == 60 and "first 60 rows of the page" in big.view.subtitle

@@ -141,7 +141,7 @@ def create_pre_annotations(auth: Auth, db: DB, body: Annotated[Any, Body()]) -> 
             else:
                 results.append({"id": row[0], "key": key, "task": item.task,
                                 "model": item.model, "created": False})
-    made = sum(r["created"] for r in results)
+    made = sum(1 for r in results if r["created"])
     return json_response({"created": made, "existing": len(results) - made,
                           "results": results}, status_code=201)
 
