@@ -10,6 +10,8 @@ cache paths.
 - :func:`default_cache_dir`, :func:`path_key`: where caches live, and folder names that
   cannot collide.
 - :mod:`.html`: ``esc``, ``cell_text``, ``html_table`` (escaped HTML tables of frames).
+- :mod:`.progress`: ``progress_bar`` (tqdm.auto; ``progress=True/False/None`` means the same
+  everywhere: always, never, when the work is large).
 
 >>> import tempfile
 >>> from pathlib import Path
