@@ -230,10 +230,11 @@ def _can_bind(host: str, port: int) -> bool:
 def _free_port(host: str) -> int:
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
         sock.bind((host, 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
-def _wait_listening(host: str, port: int, process: subprocess.Popen, timeout: float = 120.0) -> bool:
+def _wait_listening(host: str, port: int, process: subprocess.Popen[bytes], timeout: float = 120.0) -> bool:
     """Wait until ``process`` accepts connections on ``port``; False if it exited first."""
     deadline = time.monotonic() + timeout
     while process.poll() is None and time.monotonic() < deadline:
@@ -285,7 +286,7 @@ def _started(pid: int) -> str:
         return ""
 
 
-def _stop(process: subprocess.Popen, timeout: float = 10.0) -> None:
+def _stop(process: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
     """Stop JupyterLab cleanly (it shuts its kernels down), then any kernel it left behind."""
     if process.poll() is not None:
         return

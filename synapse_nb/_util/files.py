@@ -7,7 +7,7 @@ import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, BinaryIO, Iterator
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, Iterator
 
 if TYPE_CHECKING:
     from hashlib import _Hash
@@ -75,7 +75,7 @@ def atomic_path(target: str | os.PathLike[str], mode: int = 0o600) -> Iterator[P
 
 
 @contextmanager
-def atomic_file(target: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO]:
+def atomic_file(target: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO[Any]]:
     """An open file (mode ``0600``) that appears at ``target`` only once completely written.
 
     A write cut short (error, dropped connection, killed process) never leaves a partial

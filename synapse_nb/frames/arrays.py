@@ -20,7 +20,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Callable
 
 import orjson
 import pyarrow as pa
@@ -145,7 +145,7 @@ def _as_list(v: Any, item: Any) -> tuple[Any, bool]:
     return out, ok
 
 
-_SLOW = {
+_SLOW: dict[str, Callable[[Any], tuple[Any, bool]]] = {
     "id": _as_int, "int": _as_int, "float": _as_float, "str": _as_str, "bool": _as_bool,
     "ts": _as_ts,
     "ints": lambda v: _as_list(v, _as_int),

@@ -79,7 +79,9 @@ class FrameChanges:
 
     def as_dict(self, sample: int | None = None) -> dict[str, Any]:
         """Counts and ids (at most ``sample`` of each when given)."""
-        cut = (lambda xs: xs[:sample]) if sample is not None else (lambda xs: xs)
+        def cut(xs: list[Any]) -> list[Any]:
+            return xs[:sample] if sample is not None else xs
+
         return {
             "counts": {"added": len(self.added), "removed": len(self.removed),
                        "modified": len(self.modified)},

@@ -50,7 +50,8 @@ def _path_values(records: list[dict[str, Any]], path: tuple[str, ...],
     """Values at ``path`` for every record, one comprehension per level; the levels are
     memoised so that ``data.metadata.a`` and ``data.metadata.b`` walk ``data`` once."""
     if path in memo:
-        return memo[path]
+        cached: list[Any] = memo[path]
+        return cached
     if len(path) == 1:
         key = path[0]
         values = [r.get(key) for r in records]
@@ -253,7 +254,7 @@ def table_to_frame(table: pa.Table, columns: Sequence[Column], *,
         table = table.drop_columns([index])
     if any(pa.types.is_dictionary(f.type) for f in table.schema):
         table = table.unify_dictionaries()
-    df = table.to_pandas(types_mapper=_types_mapper, self_destruct=True, split_blocks=True)
+    df: pd.DataFrame = table.to_pandas(types_mapper=_types_mapper, self_destruct=True, split_blocks=True)
     del table
     for col in columns:
         if col.kind == "enum" and col.name in df.columns:

@@ -269,7 +269,7 @@ def iter_batches(client: Any, path: str, params: dict[str, str], consumer: PageC
     try:
         for records in pump_pages(pages):
             if consumer.add(records, pages):
-                yield consumer.flush()  # type: ignore[misc]
+                yield consumer.flush()
         last = consumer.flush()
         if last is not None:
             yield last

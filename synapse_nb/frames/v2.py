@@ -30,8 +30,9 @@ import orjson
 from synapse_nb.client.v2.flows import page_flow
 
 from .api import _DOCS, _async_frame_function, _frame_function
+from .computed import _annotation_counts
 from .fetch import is_async_client
-from .schema import _C, _PRIMARY, GROUND_TRUTH_CATEGORY, PROJECT_ACCESS_LEVEL, RESOURCES, _annotation_counts, _resource
+from .schema import _C, _PRIMARY, GROUND_TRUTH_CATEGORY, PROJECT_ACCESS_LEVEL, RESOURCES, _resource
 from .v2_read import DEFAULT_PER_PAGE, AsyncV2Pages, V2Pages, V2Source
 
 __all__ = [
