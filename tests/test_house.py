@@ -1,4 +1,5 @@
-"""The house keeps its rooms small (issue 16): no module in ``synapse_nb/`` over
+"""The house rules (issue 16): ``./dev.sh test`` (so CI) runs ``./dev.sh lint`` (ruff and mypy,
+configured in pyproject.toml) before pytest; no module in ``synapse_nb/`` over
 :data:`MAX_MODULE_LINES` lines, no class over :data:`MAX_CLASS_LINES`.
 
 The issue says "about 400" and "about 200"; the limits leave that "about" as a margin. A
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+
+from test_dev_sh import _stub, bin_dir, fake_python, run_dev  # noqa: F401 (fixtures)
 
 PACKAGE = Path(__file__).resolve().parents[1] / "synapse_nb"
 
@@ -65,3 +68,24 @@ def test_the_measure_sees_long_modules_and_long_classes(tmp_path: Path) -> None:
     # wide.py: 5 lines of header and 48 of methods; the class counts from its decorator
     assert offenders(pkg, max_module=30, max_class=30) == [
         (53, "pkg/wide.py"), (50, "pkg/wide.py::Wide"), (31, "pkg/long.py")]
+
+
+def test_the_test_command_lints_before_pytest_and_a_lint_failure_stops_it(
+        bin_dir: Path, tmp_path: Path, fake_python: tuple[Path, Path]) -> None:  # noqa: F811 (fixtures)
+    python, log = fake_python
+    _stub(bin_dir, "chromium", "")
+    _stub(bin_dir, "pyenv", f"echo {tmp_path / 'pyenv'}\n")
+    env = {"PYTHON": str(python), "SYNAPSE_NB_DEV_VENV": str(tmp_path / "venv")}
+    result = run_dev(bin_dir, "test", "-p", "no:cacheprovider", **env)
+    assert result.returncode == 0, result.stderr
+    calls = [line.split(" ", 2)[1] for line in log.read_text().splitlines() if line.startswith("-m ")]
+    assert [c for c in calls if c in ("ruff", "mypy", "pytest")] == ["ruff", "mypy", "pytest"]
+
+    # mypy finds something: both checks still report, pytest does not run, the command fails
+    venv_python = tmp_path / "venv" / "bin" / "python"
+    venv_python.write_text(f'#!/bin/bash\necho "$*" >> {log}\n[ "$2" != mypy ]\n')
+    log.unlink()
+    result = run_dev(bin_dir, "test", **env)
+    calls = [line.split(" ", 2)[1] for line in log.read_text().splitlines() if line.startswith("-m ")]
+    assert result.returncode != 0 and "lint failed" in result.stderr
+    assert calls == ["ruff", "mypy"]

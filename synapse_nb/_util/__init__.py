@@ -6,10 +6,13 @@ cache paths.
   ``os.replace``); a reader never sees half a file, and two writers never collide.
   Files are created ``0600``.
 - :func:`private_dir`: create a folder (and missing parents) ``0700``.
-- :func:`md5_file`: hex md5 of a file (the server's ``checksum``).
+- :func:`md5_file`: hex md5 of a file (the server's ``checksum``); :func:`hash_stream` feeds
+  an open file into a hash that may go on (a resumed upload's md5).
 - :func:`default_cache_dir`, :func:`path_key`: where caches live, and folder names that
   cannot collide.
 - :mod:`.html`: ``esc``, ``cell_text``, ``html_table`` (escaped HTML tables of frames).
+- :mod:`.progress`: ``progress_bar`` (tqdm.auto; ``progress=True/False/None`` means the same
+  everywhere: always, never, when the work is large).
 
 >>> import tempfile
 >>> from pathlib import Path
@@ -23,8 +26,8 @@ True
 
 from __future__ import annotations
 
-from .files import atomic_file, atomic_path, atomic_write, md5_file, private_dir
+from .files import atomic_file, atomic_path, atomic_write, hash_stream, md5_file, private_dir
 from .paths import default_cache_dir, path_key
 
-__all__ = ["atomic_file", "atomic_path", "atomic_write", "md5_file", "private_dir",
+__all__ = ["atomic_file", "atomic_path", "atomic_write", "hash_stream", "md5_file", "private_dir",
            "default_cache_dir", "path_key"]

@@ -7,9 +7,12 @@ import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO, TYPE_CHECKING, BinaryIO, Iterator
 
-__all__ = ["atomic_file", "atomic_path", "atomic_write", "md5_file", "private_dir"]
+if TYPE_CHECKING:
+    from hashlib import _Hash
+
+__all__ = ["atomic_file", "atomic_path", "atomic_write", "hash_stream", "md5_file", "private_dir"]
 
 _READ = 4 * 1024 * 1024
 
@@ -100,14 +103,24 @@ def md5_file(path: str | os.PathLike[str], upto: int | None = None) -> str:
     >>> md5_file(p)
     '900150983cd24fb0d6963f7d28e17f72'
     """
-    digest = hashlib.md5()
-    left = upto
     with open(path, "rb") as fh:
-        while left is None or left > 0:
-            block = fh.read(_READ if left is None else min(_READ, left))
-            if not block:
-                break
-            digest.update(block)
-            if left is not None:
-                left -= len(block)
-    return digest.hexdigest()
+        return hash_stream(hashlib.md5(), fh, upto).hexdigest()
+
+
+def hash_stream(digest: _Hash, fh: BinaryIO, upto: int | None = None) -> _Hash:
+    """Feed ``fh`` from where it stands (its next ``upto`` bytes when given) into ``digest``;
+    returns ``digest``, which may go on (a resumed upload's md5 continues from its offset).
+
+    >>> import hashlib, io
+    >>> hash_stream(hashlib.md5(), io.BytesIO(b"abcdef"), 3).hexdigest() == hashlib.md5(b"abc").hexdigest()
+    True
+    """
+    left = upto
+    while left is None or left > 0:
+        block = fh.read(_READ if left is None else min(_READ, left))
+        if not block:
+            break
+        digest.update(block)
+        if left is not None:
+            left -= len(block)
+    return digest

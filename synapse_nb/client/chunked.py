@@ -19,6 +19,7 @@ import logging
 from pathlib import Path
 from typing import Any, BinaryIO, Callable
 
+from .._util import hash_stream
 from .base import Call, Flow, UploadResult
 from .errors import error_for_status
 from .journal import ChunkJournal
@@ -29,19 +30,11 @@ __all__ = ["chunked_upload_flow", "DEFAULT_CHUNK_SIZE"]
 logger = logging.getLogger("synapse_nb.client")
 
 DEFAULT_CHUNK_SIZE = 50 * 1024 * 1024
-_READ = 4 * 1024 * 1024
 
 
 def _md5_upto(fh: BinaryIO, n: int) -> "hashlib._Hash":
-    md5 = hashlib.md5()
     fh.seek(0)
-    left = n
-    while left > 0:
-        block = fh.read(min(_READ, left))
-        if not block:
-            break
-        md5.update(block)
-        left -= len(block)
+    md5 = hash_stream(hashlib.md5(), fh, n)
     fh.seek(n)
     return md5
 

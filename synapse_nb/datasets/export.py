@@ -30,8 +30,8 @@ import orjson
 import pandas as pd
 
 from .._util import atomic_write
+from .._util.progress import progress_bar
 from . import FORMATS
-from ._progress import progress_bar
 from .fetch import FileJob, fetch_files
 from .manifest import annotation_groups
 

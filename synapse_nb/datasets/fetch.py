@@ -24,7 +24,7 @@ from typing import Any, Iterable, Iterator
 import orjson
 
 from .._util import atomic_file, md5_file
-from ._progress import progress_bar
+from .._util.progress import progress_bar
 
 __all__ = ["FileJob", "FetchReport", "fetch_files", "Ledger", "FetchError"]
 

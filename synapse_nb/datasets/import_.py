@@ -27,10 +27,10 @@ from typing import Any
 import pandas as pd
 
 from .._util import md5_file
+from .._util.progress import progress_bar
 from ..frames import tasks_frame
 from ..frames.annotations import shape_geometry
 from ..frames.fetch import is_async_client
-from ._progress import progress_bar
 from .labels import configured_labels
 from .readers import READERS, Found
 

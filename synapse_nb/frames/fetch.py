@@ -28,6 +28,7 @@ from typing import Any, AsyncIterator, Iterator, Mapping, Protocol, Sequence
 
 import pyarrow as pa
 
+from .._util.progress import progress_bar
 from .convert import ConversionStats, records_to_batch
 from .pump import apump_pages, collect_young, pump_pages
 from .schema import Column, Resource
@@ -185,12 +186,10 @@ class PageConsumer:
 
     def _open_countless_bar(self, rows_before: int) -> None:
         """A bar of rows so far (no total) once a count-less read passes V2_BAR_ROWS."""
-        if self.progress is False or (self.progress is None and self.rows < V2_BAR_ROWS):
-            return
-        from tqdm.auto import tqdm  # noqa: PLC0415
-
-        self._bar = tqdm(total=None, unit="rows", desc=self.resource, leave=False)
-        self._bar.update(rows_before)
+        self._bar = progress_bar(self.progress, None, size=self.rows, min_size=V2_BAR_ROWS,
+                                 desc=self.resource, unit="rows")
+        if self._bar is not None:
+            self._bar.update(rows_before)
 
     def flush(self) -> pa.RecordBatch | None:
         """Convert what is waiting (None when nothing is)."""
@@ -205,12 +204,9 @@ class PageConsumer:
     def _open_bar(self, first_page_len: int) -> None:
         if self.progress is False or not self.count:
             return
-        size = self.page_size or first_page_len or 100
-        if self.progress is None and math.ceil(self.count / size) < SHORT_FETCH_PAGES:
-            return
-        from tqdm.auto import tqdm  # noqa: PLC0415 (only long fetches pay the import)
-
-        self._bar = tqdm(total=self.count, unit="rows", desc=self.resource, leave=False)
+        pages = math.ceil(self.count / (self.page_size or first_page_len or 100))
+        self._bar = progress_bar(self.progress, self.count, size=pages, min_size=SHORT_FETCH_PAGES,
+                                 desc=self.resource, unit="rows")
 
     def close(self) -> None:
         if self._bar is not None:

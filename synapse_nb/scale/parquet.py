@@ -31,6 +31,7 @@ import pyarrow.parquet as pq
 
 from synapse_nb._util import atomic_write
 
+from .._util.progress import progress_bar
 from .budget import DEFAULT_REQUESTS_IN_FLIGHT, LocalBudget
 from .job import Job, prepare_job
 from .plan import DEFAULT_PAGE_SIZE, DEFAULT_PARTITION_ROWS, Partition
@@ -206,11 +207,7 @@ def read_schema(job: Job) -> pa.Schema:
 
 
 def _bar(progress: bool | None, total: int, initial: int) -> Any:
-    if progress is False or (progress is None and total < 3):
-        return None
-    from tqdm.auto import tqdm  # noqa: PLC0415
-
-    return tqdm(total=total, initial=initial, unit="partition", desc="parquet dataset", leave=False)
+    return progress_bar(progress, total, min_size=3, initial=initial, desc="parquet dataset", unit="partition")
 
 
 def _version() -> str:

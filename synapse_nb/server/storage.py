@@ -19,7 +19,7 @@ import shutil
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["safe_filename", "store_copy", "md5_of", "file_dict"]
+__all__ = ["safe_filename", "store_copy", "file_dict"]
 
 _UNSAFE = re.compile(r"[^\w.\- ()+,@=]+", re.UNICODE)
 
@@ -29,14 +29,6 @@ def safe_filename(name: str | None) -> str:
     name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
     name = _UNSAFE.sub("_", name).strip(" .")[:200]
     return name or "file"
-
-
-def md5_of(path: Path) -> str:
-    digest = hashlib.md5()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def store_copy(data_dir: Path, tenant_id: int, source: BinaryIO | Path, filename: str,

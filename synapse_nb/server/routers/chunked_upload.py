@@ -23,10 +23,11 @@ import orjson
 from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
+from ..._util import md5_file
 from ..auth import Auth, AuthContext, get_db
 from ..common import APIError, format_time, json_response, now_iso
 from ..db import Database
-from ..storage import md5_of, safe_filename
+from ..storage import safe_filename
 from ..urls import base_url
 
 __all__ = ["finished_upload", "read_multipart", "router"]
@@ -212,7 +213,7 @@ def _finish(request: Request, db: Database, auth: AuthContext, upload_id: str, m
                 raise APIError(400, {"detail": f"Upload is incomplete: {row[2]} of {row[3]} "
                                                "bytes received.", "offset": row[2]})
             try:
-                actual = md5_of(data_dir / row[4])
+                actual = md5_file(data_dir / row[4])
             except FileNotFoundError:
                 raise _gone() from None
             if actual != md5.strip().lower():

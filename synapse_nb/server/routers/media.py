@@ -6,7 +6,6 @@ resolved inside the data folder and can never leave it.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Annotated
@@ -14,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, Response
 
+from ..._util import atomic_write
 from ..common import APIError
 from ..images import render_png
 from ..scenes import KINDS
@@ -46,9 +46,6 @@ def media(request: Request, path: str,
         if not match or match.group(1) not in KINDS:
             raise APIError(404, "No such file.")
         data = render_png(match.group(1), int(match.group(2)), match.group(3))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(f".{os.getpid()}.{id(data)}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, target)  # atomic: concurrent requests never see half a file
+        atomic_write(target, data)  # concurrent requests never see half a file
         return Response(data, media_type="image/png")
     return FileResponse(target, filename=target.name)
