@@ -35,7 +35,8 @@ acme contents (ids fixed whatever the scale)
   the seed docs' format: ``{"annotations": [...], "metadata": {"annotator_id",
   "timestamp"}}``; pending tasks have ``data: null``.
 - Images are 320x240 PNGs generated on first request, their shapes at the annotation
-  coordinates (pixels). Demo unit checksums are stable ids, not the PNG's md5.
+  coordinates (pixels). A file's declared ``checksum`` is the md5 of the PNG served
+  (up to ``images.REAL_CHECKSUM_MAX_UNITS`` units; past that, stable ids, said at seed).
 - Assignments: one per assigned task (ids from 1, in task order): status_label
   ``stand_by``/``in_progress``/``completed``/``skipped``, status_review ``stand_by``/
   ``in_progress``/``rejected``/``completed``; labelers users 2-6, reviewers 7-8.

@@ -9,6 +9,7 @@ with durability pragmas off during the load (a million tasks take about a minute
 from __future__ import annotations
 
 import hashlib
+import logging
 import random
 import secrets
 from datetime import datetime, timedelta, timezone
@@ -20,8 +21,11 @@ import orjson
 from . import demo
 from .common import format_time, token_hash
 from .db import Database
+from .images import REAL_CHECKSUM_MAX_UNITS, demo_checksum
 from .scenes import LABELS, annotator_scene_json, predicted_scene_json, scene, scene_json
 from .urls import Signer
+
+logger = logging.getLogger("synapse_nb.server")
 
 __all__ = ["seed_database", "signer_for"]
 
@@ -208,12 +212,12 @@ def _plugins_models_jobs(con: Any, signer: Signer, data_dir: Path) -> None:
                     "created) VALUES (?, 1, ?, ?, ?, ?)", logs)
 
 
-def _unit_files(signer: Signer, kind: str, unit_id: int, with_ir: bool) -> str:
+def _unit_files(signer: Signer, kind: str, unit_id: int, with_ir: bool, real: bool = True) -> str:
     specs = ["image_1", "image_ir"] if with_ir else ["image_1"]
     parts = []
     for spec in specs:
         rel = f"demo/{kind}/{unit_id}/{spec}.png"
-        checksum = hashlib.md5(rel.encode()).hexdigest()
+        checksum = demo_checksum(kind, unit_id, spec, real=real)
         parts.append(f'"{spec}":{{"url":"{signer.relative(rel)}","checksum":"{checksum}",'
                      f'"file_name_original":"{kind}_{unit_id:06d}_{spec}.png",'
                      f'"is_primary":{"true" if spec == "image_1" else "false"}}}')
@@ -222,6 +226,10 @@ def _unit_files(signer: Signer, kind: str, unit_id: int, with_ir: bool) -> str:
 
 def _rows(signer: Signer, scale: int) -> Iterator[tuple[tuple, tuple, tuple | None, tuple]]:
     """(unit, task, assignment or None, checksum) rows for acme, in id order."""
+    real = scale <= REAL_CHECKSUM_MAX_UNITS
+    if not real:
+        logger.warning("demo scale %d > %d: demo file checksums are stable ids, not the md5 of "
+                       "the images served", scale, REAL_CHECKSUM_MAX_UNITS)
     rng = random.Random(20250303)
     rand = rng.random
     choice = rng.choice
@@ -236,7 +244,7 @@ def _rows(signer: Signer, scale: int) -> Iterator[tuple[tuple, tuple, tuple | No
             meta = (f'{{"origin_file_stem":"{kind}_{i:06d}","origin_file_extension":".png",'
                     f'"created_at":"{created}","width":320,"height":240,'
                     f'"camera":"cam-{i % 12:02d}"}}')
-            files = _unit_files(signer, kind, i, with_ir)
+            files = _unit_files(signer, kind, i, with_ir, real)
             unit = (i, 1, collection, files, meta, created)
             r = rand()
             status = "pending" if r < 0.30 else "in_progress" if r < 0.55 else "completed"
@@ -275,8 +283,7 @@ def _rows(signer: Signer, scale: int) -> Iterator[tuple[tuple, tuple, tuple | No
                 assignment = (asg_id, 1, project, i, labeler, reviewer, label, review,
                               1 if review == "completed" else 0, discarded, data, "[]",
                               created, modified)
-            yield unit, task, assignment, (i, 1, hashlib.md5(
-                f"demo/{kind}/{i}/image_1.png".encode()).hexdigest())
+            yield unit, task, assignment, (i, 1, demo_checksum(kind, i, "image_1", real=real))
 
 
 def _bulk(con: Any, signer: Signer, scale: int) -> None:

@@ -16,6 +16,8 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from PIL import Image
+from PIL.PngImagePlugin import PngInfo
 
 from synapse_nb.client import SynapseClient
 from synapse_nb.datasets import import_annotations, snapshot
@@ -47,7 +49,7 @@ def test_voc_and_yolo_match_demo_tasks_by_name(server_client: Any, tmp_path: Pat
         dest = snap.export(tmp_path / fmt, format=fmt, progress=False)
         plan = import_annotations(client, dest, format=fmt, project=1)
         assert len(plan) == len(snap.records)
-        assert set(plan.matched_by) == {"name"}  # demo checksums are ids, not file md5s
+        assert set(plan.matched_by) == {"checksum"}  # demo checksums are the files' md5s
         assert dict(zip(plan.image, plan.data_unit)) == dict(
             zip(snap.records.file_name, snap.records.data_unit))
         # the version's events equal the tasks' annotations: nothing to write
@@ -61,6 +63,12 @@ def test_coco_round_trip_onto_fresh_tasks(server_client: Any, tmp_path: Path) ->
     folder = tmp_path / "upload" / "image_1"
     folder.mkdir(parents=True)
     for image in (dest / "images").rglob("*.png"):
+        # new files (the demo's checksums are the md5s of its images): the same pixels with
+        # a text chunk, in the export and in the folder to upload
+        with Image.open(image) as img:
+            info = PngInfo()
+            info.add_text("copy", "fresh")
+            img.save(image, pnginfo=info)
         shutil.copy(image, folder / image.name)
     report = upload_folder(client, 1, folder.parent, project=1, progress=False)
     assert (report.status == "created").sum() == len(snap.records), report.status.value_counts()
@@ -120,10 +128,14 @@ def test_strict_checksums_refuse_a_declared_checksum_that_is_not_the_content(
     from synapse_nb.datasets.fetch import FetchError
 
     _server, client = server_client
-    snap = snapshot(client, tasks=[1, 2], progress=False)  # demo checksums are ids
+    snap = snapshot(client, tasks=[1, 2], progress=False)
+    # the demo's checksums are the md5s of its images: strict passes ...
+    snap.export(tmp_path / "ok", strict_checksums=True, progress=False)
+    # ... and fails once a declared checksum is not the content
+    first = snap.records.index[0]
+    snap.records.loc[first, "checksum"] = "0" * 32
     with pytest.raises(FetchError, match="differs from the declared checksum"):
         snap.export(tmp_path / "x", strict_checksums=True, progress=False)
-    assert not list((tmp_path / "x").rglob("*.png"))
 
 
 def test_as_predictions_keeps_scores_and_leaves_the_task_open(server_client: Any,
