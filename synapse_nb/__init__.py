@@ -11,8 +11,9 @@ the widgets (ipywidgets) and the frames (pandas, pyarrow) load when first used.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ._util.lazy import lazy_getattr
 
 __version__ = "0.2.0"
 
@@ -172,13 +173,7 @@ if TYPE_CHECKING:  # the lazy names, typed for mypy and editors (kept in step by
     from synapse_nb.widgets import AssignmentBrowser, GroundTruthBrowser, ModelBrowser, RecordBrowser, TaskBrowser
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'synapse_nb' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
+__getattr__ = lazy_getattr(__name__, _LAZY, globals())
 
 
 def __dir__() -> list[str]:

@@ -10,8 +10,9 @@ Names load lazily: ``synapse-nb --help`` does not pay for pandas.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from synapse_nb._util.lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from .import_ import import_annotations
@@ -25,10 +26,4 @@ FORMATS = ("coco", "yolo", "voc", "parquet")
 _LAZY = {"Snapshot": ".snapshots", "snapshot": ".snapshots", "import_annotations": ".import_"}
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'synapse_nb.datasets' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
+__getattr__ = lazy_getattr(__name__, _LAZY, globals())

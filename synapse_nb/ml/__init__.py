@@ -17,8 +17,9 @@ The COCO engine, ``krippendorff`` and scikit-learn are the ``[ml]`` extra; plots
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from synapse_nb._util.lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from .annotators import Agreement, agreement
@@ -52,13 +53,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'synapse_nb.ml' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
+__getattr__ = lazy_getattr(__name__, _LAZY, globals())
 
 
 def __dir__() -> list[str]:
