@@ -79,6 +79,10 @@ class AsyncSynapseClient(ApiMethods, BaseClient):
         method.__signature__ = getattr(flow, "__client_signature__", None)  # type: ignore[attr-defined]
         return method
 
+    async def run_flow(self, flow: Flow) -> Any:
+        """Drive a flow to its result (the coroutine twin of ``SynapseClient.run_flow``)."""
+        return await self._run(flow)
+
     async def _run(self, gen: Flow) -> Any:
         try:
             op = next(gen)

@@ -82,6 +82,16 @@ class SynapseClient(ApiMethods, BaseClient):
         method.__signature__ = getattr(flow, "__client_signature__", None)  # type: ignore[attr-defined]
         return method
 
+    def run_flow(self, flow: Flow) -> Any:
+        """Drive a flow (a generator of ``Call``/``Gather``/``Download`` operations) to its
+        result, with this client's auth, retries and timeouts: the seam other packages
+        (frames on v2, scale-out) build multi-request reads on.
+
+        >>> from synapse_nb.client.ops import Call                          # doctest: +SKIP
+        >>> client.run_flow(iter([Call("GET", "projects/")]))               # doctest: +SKIP
+        """
+        return self._run(flow)
+
     def _run(self, gen: Flow) -> Any:
         try:
             op = next(gen)

@@ -142,7 +142,7 @@ class V2Pages(_Pages):
 
     def __iter__(self) -> Iterator[Records]:
         plan, client = self._plan, self._plan.client
-        parts, how = client._run(plan.partitions_flow())
+        parts, how = client.run_flow(plan.partitions_flow())
         plan.describe(parts, how)
         pool = client._pool()
         out: queue.Queue[Any] = queue.Queue()
@@ -153,11 +153,11 @@ class V2Pages(_Pages):
             cursor = None
             try:
                 while not stop.is_set():
-                    page = client._run(page_flow(client, plan.source.path, params, cursor,
+                    page = client.run_flow(page_flow(client, plan.source.path, params, cursor,
                                                  plan.per_page))
                     for flow in plan.detail_flows(_ids(page, plan.source.bulk_key)):
                         window.acquire()
-                        out.put(pool.submit(client._run, flow))
+                        out.put(pool.submit(client.run_flow, flow))
                     if not page.next or not page.results:
                         break
                     cursor = page.next
@@ -195,7 +195,7 @@ class AsyncV2Pages(_Pages):
 
     async def __aiter__(self) -> AsyncIterator[Records]:
         plan, client = self._plan, self._plan.client
-        parts, how = await client._run(plan.partitions_flow())
+        parts, how = await client.run_flow(plan.partitions_flow())
         plan.describe(parts, how)
         out: asyncio.Queue[Any] = asyncio.Queue()
         flight = asyncio.Semaphore(plan.concurrency)
@@ -203,13 +203,13 @@ class AsyncV2Pages(_Pages):
 
         async def detail(flow: Any) -> Any:
             async with flight:
-                return await client._run(flow)
+                return await client.run_flow(flow)
 
         async def walk(params: dict[str, Any]) -> None:
             cursor = None
             try:
                 while True:
-                    page = await client._run(page_flow(client, plan.source.path, params,
+                    page = await client.run_flow(page_flow(client, plan.source.path, params,
                                                        cursor, plan.per_page))
                     for flow in plan.detail_flows(_ids(page, plan.source.bulk_key)):
                         await window.acquire()

@@ -31,13 +31,19 @@ def converter_for(kind: str) -> AnnotationConverter | ResourceConverter:
     return ResourceConverter(resource)
 
 
+def _one(call: Any) -> Any:
+    """A flow of one request."""
+    return (yield call)
+
+
 def get_page(client: Any, path: str, params: Mapping[str, str]) -> Any:
     """One list page (the DRF envelope), with the client's retries, timeout and auth."""
     from synapse_nb.client.base import Call  # noqa: PLC0415
     from synapse_nb.client.methods import LIST_TIMEOUT  # noqa: PLC0415
 
     # a planned page past the end (rows deleted since planning) answers 404: no rows
-    body = client._send(Call("GET", path, params=dict(params), timeout=LIST_TIMEOUT, accept=(404,)))
+    body = client.run_flow(_one(Call("GET", path, params=dict(params), timeout=LIST_TIMEOUT,
+                                      accept=(404,))))
     return body if isinstance(body, (dict, list)) else {"results": [], "next": None}
 
 
