@@ -9,6 +9,14 @@
 
 A ``ServerHandle`` has ``base_url`` (no trailing slash), ``access_token`` (tenant acme),
 ``other_access_token`` (tenant globex), ``settings`` and ``db``.
+
+A hostile server (``tests/hostile.py``: the reference server's answers tampered with on
+the way, for client, datasets and ML tests):
+
+- ``hostile_transport(*tamperings) -> HostileTransport``: sync and async; closed at teardown;
+- ``hostile_client(*tamperings, server=live_server) -> SynapseClient``: a sync client;
+- ``repeating_cursor_client``: a sync client on the live server whose list pages all
+  repeat one ``next`` link / ``next_cursor`` (and drop v1's ``count``).
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pytest
+from hostile import HostileTransport, RepeatingCursor, Tampering
 
 from synapse_nb.server import Settings
 from synapse_nb.server.testing import ServerHandle, start_server
@@ -60,3 +69,52 @@ def make_server(tmp_path_factory: pytest.TempPathFactory, _stopping_servers: lis
         if handle._server is not None:
             handle._server.should_exit = True
         _stopping_servers.append(handle)
+
+
+@pytest.fixture
+def hostile_transport() -> Iterator[Callable[..., HostileTransport]]:
+    """``make(*tamperings)``: a transport that forwards to the real server and lets the
+    tamperings (``tests/hostile.py``) rewrite its answers. Pass it as ``transport=`` to
+    ``SynapseClient`` or ``AsyncSynapseClient``."""
+    made: list[HostileTransport] = []
+
+    def make(*tamperings: Tampering) -> HostileTransport:
+        made.append(HostileTransport(*tamperings))
+        return made[-1]
+
+    yield make
+    for transport in made:
+        transport.close()
+
+
+@pytest.fixture
+def hostile_client(live_server: ServerHandle, hostile_transport: Callable[..., HostileTransport]
+                   ) -> Iterator[Callable[..., Any]]:
+    """``make(*tamperings, server=None)``: a sync ``SynapseClient`` on ``server`` (the live
+    server by default) whose answers the tamperings rewrite; ``client.hostile`` is its
+    transport (append tamperings to it mid-test). Closed at teardown."""
+    from synapse_nb.client import SynapseClient
+
+    clients: list[Any] = []
+
+    def make(*tamperings: Tampering, server: ServerHandle | None = None) -> Any:
+        server = server or live_server
+        transport = hostile_transport(*tamperings)
+        client = SynapseClient(server.base_url, access_token=server.access_token,
+                               transport=transport)
+        client.hostile = transport
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()
+
+
+@pytest.fixture
+def repeating_cursor_client(hostile_client: Callable[..., Any]) -> Any:
+    """A sync client on the live server whose every list page repeats the first ``next``
+    link (v1) or ``next_cursor`` (v2) of its path and has no ``count``: a walk that does
+    not check it advanced never ends (``client.hostile.tamperings[0].pages`` counts the
+    repeated pages served)."""
+    return hostile_client(RepeatingCursor(drop_count=True))

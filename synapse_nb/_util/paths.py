@@ -1,4 +1,5 @@
-"""Where caches live, and path parts that cannot collide (see :mod:`synapse_nb._util`)."""
+"""Where caches live, path parts that cannot collide, and the one safe join
+(see :mod:`synapse_nb._util`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import os
 import re
 from pathlib import Path
 
-__all__ = ["default_cache_dir", "path_key"]
+__all__ = ["default_cache_dir", "path_key", "safe_join", "unsafe_part", "UnsafePathError"]
 
 ENV_CACHE_DIR = "SYNAPSE_NB_CACHE_DIR"
 
@@ -42,3 +43,71 @@ def path_key(text: str) -> str:
     """
     readable = re.sub(r"[^A-Za-z0-9.-]+", "_", text).strip("._")[:60] or "_"
     return f"{readable}-{hashlib.sha256(text.encode()).hexdigest()[:10]}"
+
+
+class UnsafePathError(ValueError):
+    """A path built from outside data (a server's name, a file's entry) would leave its root."""
+
+
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+def unsafe_part(part: str) -> str | None:
+    """Why ``part`` cannot be one plain name inside a folder (None: it can).
+
+    The rules of tarfile's ``data`` filter and pip's wheel installer, for one path part:
+    not empty, not ``.`` or ``..``, no separator (``/`` or ``\\``), no drive (``C:``), no
+    NUL or other control character.
+
+    >>> unsafe_part("train"), unsafe_part("../.."), unsafe_part("..")
+    (None, 'contains a path separator', "is '..'")
+    """
+    if not isinstance(part, str) or not part:
+        return "is empty"
+    if part in (".", ".."):
+        return f"is {part!r}"
+    if "/" in part or "\\" in part:
+        return "contains a path separator"
+    if _DRIVE.match(part):
+        return "starts with a drive letter"
+    if any(ord(c) < 32 or ord(c) == 127 for c in part):
+        return "contains a NUL or another control character"
+    return None
+
+
+def safe_join(root: str | os.PathLike[str], *parts: str) -> Path:
+    """``root / part / ...``, refusing anything that could land outside ``root``.
+
+    Every path built from data that crosses in from a server or a file (a split name, a
+    file name, a label file) goes through here. Each part may hold ``/``-separated
+    segments (``"images/train/a.png"``); every segment must pass :func:`unsafe_part`
+    (so no absolute path, ``..``, drive letter or NUL), and the joined path, with every
+    symlink on the way resolved, must still be inside ``root``: a symlinked parent that
+    points elsewhere is refused too. Returns ``root`` joined with the segments (not
+    resolved). Raises :class:`UnsafePathError` saying which part and why.
+
+    >>> safe_join("/data/out", "images/train", "a.png").as_posix()
+    '/data/out/images/train/a.png'
+    >>> safe_join("/data/out", "images", "../../etc/passwd")
+    Traceback (most recent call last):
+    ...
+    UnsafePathError: refusing the path part '../../etc/passwd' under /data/out: '..' is '..'
+    """
+    base = Path(root)
+    segments: list[str] = []
+    for part in parts:
+        if not isinstance(part, str):
+            raise UnsafePathError(f"refusing the path part {part!r} under {base}: not a string")
+        pieces = part.split("/")
+        for piece in pieces:
+            reason = unsafe_part(piece)
+            if reason is not None:
+                raise UnsafePathError(f"refusing the path part {part!r} under {base}: "
+                                      f"{piece!r} {reason}")
+        segments += pieces
+    target = base.joinpath(*segments)
+    real_root = base.resolve()
+    if not target.resolve().is_relative_to(real_root):  # a symlink on the way leads out
+        raise UnsafePathError(f"refusing {'/'.join(segments)!r}: through a symlink it leads to "
+                              f"{target.resolve()}, outside {real_root}")
+    return target

@@ -17,13 +17,13 @@ from __future__ import annotations
 import shutil
 import tempfile
 from contextlib import ExitStack
-from pathlib import Path
 from typing import IO, Any, Iterable
 
 import orjson
 
 from .._util import atomic_file
 from .export import Image, Shape
+from .rerun import ExportFiles
 
 __all__ = ["write_coco", "coco_annotation"]
 
@@ -64,20 +64,20 @@ class _SplitFile:
         self.fh.write(b"]}\n")
 
 
-def write_coco(images: Iterable[Image], splits: list[str], labels: list[str], dest: Path,
-               bar: Any = None) -> None:
+def write_coco(images: Iterable[Image], splits: list[str], labels: list[str],
+               files: ExportFiles, bar: Any = None) -> None:
     """Write ``annotations/instances_<split>.json`` for every split."""
     categories = [{"id": i + 1, "name": name, "supercategory": ""}
                   for i, name in enumerate(labels)]
     head = orjson.dumps({"info": {"description": "synapse_nb export", "version": "1.0"},
                          "licenses": [], "categories": categories})[:-1]
     with ExitStack() as stack:  # each file appears once complete, or not at all
-        files = {split: _SplitFile(
-            stack.enter_context(atomic_file(dest / "annotations" / f"instances_{split}.json")),
+        out = {split: _SplitFile(
+            stack.enter_context(atomic_file(files.path(f"annotations/instances_{split}.json"))),
             stack.enter_context(tempfile.TemporaryFile()), head) for split in splits}
         for image in images:
-            files[image.split].add(image)
+            out[image.split].add(image)
             if bar is not None:
                 bar.update(1)
-        for f in files.values():
+        for f in out.values():
             f.finish()

@@ -10,10 +10,18 @@ Writing is idempotent: a task whose annotations already equal the file's (same s
 labels and confidences, to 0.01 px) is ``unchanged`` and not written, so a re-run after
 an interruption writes only what is left, and a second run writes nothing.
 
+Writing replaces a task's annotations with the file's. An image the file lists without
+any annotation is ``empty`` and not written (the task keeps what it has) unless
+``replace_empty=True`` asks to clear it. Every annotation is checked before it is planned
+(:func:`synapse_nb._util.geometry.check_shape`: finite coordinates, no inverted box,
+inside the image when the file gives its size, scores in [0, 1] with
+``as_predictions``); an image with one that fails is ``invalid`` with the reason, and
+nothing of it is written.
+
 Plan columns: ``image``, ``task``, ``data_unit``, ``matched_by`` (checksum / name /
-None), ``status`` (``write``, ``unchanged``, ``unmatched``, ``ambiguous``,
-``unknown_label``; after writing ``written`` or ``failed``), ``annotations``, ``labels``,
-``reason``, ``payload`` (the annotation as JSON text).
+None), ``status`` (``write``, ``unchanged``, ``empty``, ``invalid``, ``unmatched``,
+``ambiguous``, ``unknown_label``; after writing ``written`` or ``failed``),
+``annotations``, ``labels``, ``reason``, ``payload`` (the annotation as JSON text).
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ from typing import Any
 import pandas as pd
 
 from .._util import md5_file
+from .._util.geometry import check_shape
 from .._util.progress import progress_bar
 from ..frames import tasks_frame
 from ..frames.annotations import shape_geometry
@@ -80,9 +89,36 @@ def _index(tasks: pd.DataFrame) -> tuple[dict[str, set[int]], dict[str, set[int]
     return by_sum, by_name
 
 
+def _problems(found: Found, as_predictions: bool) -> str | None:
+    """The reasons an image's annotations cannot be written (None: all can)."""
+    problems = []
+    for i, ann in enumerate(found.annotations, start=1):
+        kind = ann.get("type")
+        why = check_shape(ann.get("coordinates") if kind == "bbox" else None,
+                          points=ann.get("points") if kind != "bbox" else None,
+                          score=ann.get("confidence") if as_predictions else None,
+                          size=found.size)
+        if why is not None:
+            problems.append(f"annotation {i} ({ann.get('label')}): {why}")
+    if not problems:
+        return None
+    more = f"; and {len(problems) - 3} more" if len(problems) > 3 else ""
+    return "; ".join(problems[:3]) + more
+
+
+def _current_count(data: Any) -> int:
+    if isinstance(data, str):
+        try:
+            data = json.loads(data)
+        except ValueError:
+            return 0
+    anns = data.get("annotations") if isinstance(data, dict) else None
+    return len(anns) if isinstance(anns, list) else 0
+
+
 def _plan_row(found: Found, tasks: pd.DataFrame, by_sum: dict[str, set[int]],
               by_name: dict[str, set[int]], known: set[str], fmt: str,
-              as_predictions: bool) -> dict[str, Any]:
+              as_predictions: bool, replace_empty: bool) -> dict[str, Any]:
     labels = sorted({str(a.get("label")) for a in found.annotations})
     row: dict[str, Any] = {"image": found.file_name, "task": None, "data_unit": None,
                            "matched_by": None, "annotations": len(found.annotations),
@@ -98,6 +134,17 @@ def _plan_row(found: Found, tasks: pd.DataFrame, by_sum: dict[str, set[int]],
         return row
     task = next(iter(hits))
     row.update(task=task, data_unit=int(tasks["data_unit"].loc[task]), matched_by=how)
+    problem = _problems(found, as_predictions)
+    if problem is not None:
+        row["status"], row["reason"] = "invalid", problem
+        return row
+    if not found.annotations and not replace_empty:
+        current = _current_count(tasks["data"].loc[task])
+        row["status"] = "empty"
+        row["reason"] = ("the file lists no annotation for this image; nothing is written"
+                         + (f" (the task keeps its {current}; replace_empty=True clears them)"
+                            if current else ""))
+        return row
     unknown = [x for x in labels if x not in known]
     annotations = [dict(a) for a in found.annotations]
     if not as_predictions:
@@ -119,7 +166,8 @@ def _plan_row(found: Found, tasks: pd.DataFrame, by_sum: dict[str, set[int]],
 
 def import_annotations(client: Any, path: str | Path, *, format: str, project: int,
                        as_predictions: bool = False, dry_run: bool = True,
-                       max_workers: int = 4, progress: bool | None = None) -> pd.DataFrame:
+                       replace_empty: bool = False, max_workers: int = 4,
+                       progress: bool | None = None) -> pd.DataFrame:
     """Read COCO / YOLO / VOC annotations and write them onto ``project``'s tasks.
 
     Parameters
@@ -136,6 +184,9 @@ def import_annotations(client: Any, path: str | Path, *, format: str, project: i
         (``action="save"``); otherwise confidences are dropped and tasks are submitted.
     dry_run : bool
         Only plan (the default). ``False`` writes the ``write`` rows.
+    replace_empty : bool
+        An image the file lists without annotations clears the task's annotations. Off by
+        default: such an image is ``empty`` in the plan and its task keeps what it has.
 
     Returns
     -------
@@ -159,7 +210,8 @@ def import_annotations(client: Any, path: str | Path, *, format: str, project: i
     tasks = tasks_frame(client, project=int(project), progress=progress)
     known = set(configured_labels(client.get_project(int(project)).get("configuration")))
     by_sum, by_name = _index(tasks)
-    rows = [_plan_row(f, tasks, by_sum, by_name, known, format, as_predictions) for f in found]
+    rows = [_plan_row(f, tasks, by_sum, by_name, known, format, as_predictions, replace_empty)
+            for f in found]
     plan = pd.DataFrame(rows, columns=PLAN_COLUMNS)
     plan["task"] = plan["task"].astype("Int64")
     plan["data_unit"] = plan["data_unit"].astype("Int64")

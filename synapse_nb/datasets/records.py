@@ -3,17 +3,20 @@
 Columns: ``data_unit``, ``source`` (``ground_truth_event`` / ``task``), ``source_id``,
 ``project``, ``file_url`` (the primary file), ``original_name``, ``checksum`` (declared by
 the server for the primary file), ``file_name`` (the name in an export: the original name
-made safe, with the unit id added when two units share a name), ``width``, ``height``
+made safe, unique by construction; see :func:`export_names`), ``width``, ``height``
 (from the unit's ``meta``; null when it does not say).
 
 >>> export_names([1, 2, 3], ["a.png", "a.png", "../b c.jpg"], ["", "", ""])
 ['a_1.png', 'a_2.png', 'b_c.jpg']
+>>> export_names([1, 2, 3], ["a.png", "a.png", "a_1.png"], ["", "", ""])
+['a_1_2.png', 'a_2.png', 'a_1.png']
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from pathlib import PurePosixPath
 from typing import Any, Iterable
 from urllib.parse import urlsplit
@@ -34,7 +37,14 @@ def _safe(name: str) -> str:
 
 
 def export_names(units: list[int], originals: list[Any], urls: list[Any]) -> list[str]:
-    """A unique, safe file name per unit (see the module docstring)."""
+    """A safe file name per unit, unique by construction, case-insensitively (macOS and
+    Windows folders), and with unique stems (a VOC image and its ``<stem>.xml``, a YOLO
+    label file, never shared).
+
+    A name whose stem no other unit has is kept; the others become ``<stem>_<unit>``, and
+    ``<stem>_<unit>_<k>`` if even that is taken (by another unit's own name). Units are
+    named in id order, so the result does not depend on the order rows come in.
+    """
     names = []
     for unit, original, url in zip(units, originals, urls):
         name = _safe(original) if isinstance(original, str) else ""
@@ -43,10 +53,20 @@ def export_names(units: list[int], originals: list[Any], urls: list[Any]) -> lis
             suffix = suffix if re.fullmatch(r"\.[A-Za-z0-9]{1,8}", suffix or "") else ".bin"
             name = f"{name or 'unit'}_{unit}{suffix}" if name else f"unit_{unit}{suffix}"
         names.append(name)
-    stems = pd.Series([PurePosixPath(n).stem.lower() for n in names])
-    clash = stems.duplicated(keep=False).tolist()
-    return [f"{PurePosixPath(n).stem}_{u}{PurePosixPath(n).suffix}" if c else n
-            for n, u, c in zip(names, units, clash)]
+    stems = Counter(PurePosixPath(n).stem.casefold() for n in names)
+    taken = {PurePosixPath(n).stem.casefold() for n in names if stems[PurePosixPath(n).stem.casefold()] == 1}
+    out = list(names)
+    for i in sorted(range(len(names)), key=lambda i: int(units[i])):
+        path = PurePosixPath(names[i])
+        if stems[path.stem.casefold()] == 1:
+            continue
+        stem, k = f"{path.stem}_{units[i]}", 1
+        while (stem if k == 1 else f"{stem}_{k}").casefold() in taken:
+            k += 1
+        stem = stem if k == 1 else f"{stem}_{k}"
+        taken.add(stem.casefold())
+        out[i] = stem + path.suffix
+    return out
 
 
 def _primary(files_json: Any) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from ..frames.fetch import is_async_client
 from .labels import label_map
 from .manifest import build_manifest
 from .records import records_from_frame, unit_sizes
-from .splits import assign_splits, check_fractions, split_counts
+from .splits import assign_splits, category_splits, check_fractions, split_counts
 
 __all__ = ["Snapshot", "snapshot", "UNSPLIT"]
 
@@ -177,9 +177,9 @@ def snapshot(client: Any, *, ground_truth_dataset_version: int | None = None,
         split_info: dict[str, Any] = {"method": "fractions", "fractions": fractions,
                                       "seed": int(seed)}
     elif categories:
-        assignment = {int(u): (str(c) if isinstance(c, str) else UNSPLIT)
-                      for u, c in categories.items()}
-        split_info = {"method": "ground_truth_categories"}
+        # categories come from the server and become folders: unsafe ones are renamed
+        assignment, renamed = category_splits({int(u): c for u, c in categories.items()}, UNSPLIT)
+        split_info = {"method": "ground_truth_categories", **({"renamed": renamed} if renamed else {})}
     else:
         assignment = {int(u): UNSPLIT for u in records["data_unit"]}
         split_info = {"method": "none"}

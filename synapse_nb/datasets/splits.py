@@ -6,7 +6,12 @@ each to the split that most lacks its labels relative to the asked fractions (it
 stratification, Sechidis et al. 2011); then seeded random swaps of two units are kept
 when they bring the label counts closer to the fractions. Units without annotations count as the label
 ``None``, so empty images are spread like the rest. The same units, labels, fractions and
-seed always give the same assignment.
+seed always give the same assignment. Split sizes are the asked fractions of the units,
+rounded by largest remainder (:func:`split_quotas`), so they add up to the units.
+
+Split names become folder names in an export: :func:`split_name_problem` says why a name
+cannot be one, and :func:`category_splits` maps a ground-truth version's categories to
+folder names (a category that cannot be one gets a readable name plus a hash of it).
 
 >>> units = {u: ["cat" if u % 3 else "dog"] for u in range(1, 101)}
 >>> got = assign_splits(units, {"train": 0.8, "val": 0.2}, seed=0)
@@ -17,11 +22,79 @@ seed always give the same assignment.
 from __future__ import annotations
 
 import collections
+import hashlib
 import math
 import random
+import re
 from typing import Any, Hashable, Mapping, Sequence
 
-__all__ = ["assign_splits", "check_fractions", "split_counts"]
+from .._util.paths import unsafe_part
+
+__all__ = ["assign_splits", "check_fractions", "split_counts", "split_quotas", "split_name_problem",
+           "category_splits"]
+
+
+def split_name_problem(name: Any) -> str | None:
+    """Why ``name`` cannot be a split (a folder of an export); None when it can.
+
+    >>> split_name_problem("train"), split_name_problem("../..")
+    (None, 'contains a path separator')
+    """
+    if not isinstance(name, str):
+        return f"is a {type(name).__name__}, not text"
+    reason = unsafe_part(name)
+    if reason is None and name.startswith("."):
+        reason = "starts with '.' (a hidden folder)"
+    if reason is None and (len(name) > 100 or name != name.strip()):
+        reason = "is longer than 100 characters or has spaces around it"
+    return reason
+
+
+def category_splits(categories: Mapping[Any, Any], default: str) -> tuple[dict[Any, str], dict[str, str]]:
+    """``({unit: split}, {category: split it was renamed to})`` for ground-truth categories.
+
+    A category that is a safe folder name is its own split; a missing one (not text) is
+    ``default``; any other (``../../..``, ``a/b``, ``C:x``, or a second name that differs
+    from another only in case, which would share its folder on macOS and Windows) is
+    renamed to its readable part plus a hash of it, and listed in the second dict (the
+    manifest's ``split.renamed``).
+
+    >>> category_splits({1: "train", 2: "../../..", 3: None, 4: "Train"}, "all")
+    ({1: 'train', 2: 'category-297823c2', 3: 'all', 4: 'Train-e99c90db'}, {'../../..': 'category-297823c2', 'Train': 'Train-e99c90db'})
+    """
+    names: dict[Any, str] = {}
+    renamed: dict[str, str] = {}
+    seen: set[str] = {default.casefold()}
+    found = {c for c in categories.values() if isinstance(c, str)}
+    # lower case first among names equal but for case: "train" keeps its name, "Train" yields
+    for category in sorted(found, key=lambda c: (c.casefold(), c != c.lower(), c)):
+        name = category
+        if split_name_problem(category) is not None or (category.casefold() in seen
+                                                        and category != default):
+            readable = re.sub(r"[^A-Za-z0-9_-]+", "_", category).strip("._-")[:60] or "category"
+            name = f"{readable}-{hashlib.sha256(category.encode()).hexdigest()[:8]}"
+            renamed[category] = name
+        names[category] = name
+        seen.add(name.casefold())
+    return {u: names[c] if isinstance(c, str) else default for u, c in categories.items()}, renamed
+
+
+def split_quotas(n: int, shares: Mapping[str, float]) -> dict[str, int]:
+    """Units per split for ``n`` units: largest-remainder (Hamilton) rounding of
+    ``n * share``; ties go to the split named first. They add up to ``n``.
+
+    >>> split_quotas(15, {"train": 0.8, "val": 0.1, "test": 0.1})
+    {'train': 12, 'val': 2, 'test': 1}
+    """
+    exact = {s: n * f for s, f in shares.items()}
+    out = {s: math.floor(v + 1e-9) for s, v in exact.items()}
+    left = n - sum(out.values())
+    # remainders rounded, so float noise (32 * 0.3 = 9.6000000000000001) cannot break a tie;
+    # the sort is stable: ties keep the split order
+    order = sorted(shares, key=lambda s: -round(exact[s] - out[s], 9))
+    for s in order[:max(left, 0)]:
+        out[s] += 1
+    return out
 
 
 def check_fractions(fractions: Mapping[str, float]) -> dict[str, float]:
@@ -30,8 +103,9 @@ def check_fractions(fractions: Mapping[str, float]) -> dict[str, float]:
         raise ValueError('split= wants fractions such as {"train": 0.8, "val": 0.1, "test": 0.1}')
     out: dict[str, float] = {}
     for name, share in fractions.items():
-        if not isinstance(name, str) or not name or "/" in name or name.startswith("."):
-            raise ValueError(f"split name {name!r} is not a plain folder name")
+        problem = split_name_problem(name)
+        if problem is not None:
+            raise ValueError(f"split name {name!r} is not a plain folder name: it {problem}")
         if isinstance(share, bool) or not isinstance(share, (int, float)) or share < 0 \
                 or math.isnan(share):
             raise ValueError(f"split {name!r}: share must be a number >= 0, got {share!r}")
@@ -56,7 +130,7 @@ def assign_splits(unit_labels: Mapping[Any, Sequence[Any]], fractions: Mapping[s
         totals.update(labels)
     # need[split][label]: the share of its asked units with that label a split still lacks
     want = {s: {label: n * shares[s] for label, n in totals.items()} for s in names}
-    room = {s: len(units) * shares[s] for s in names}
+    room: dict[str, float] = dict(split_quotas(len(units), shares))
     # rarest label first; the stable sort keeps the seeded order among equals
     order = sorted(units, key=lambda u: min(totals[x] for x in label_sets[u]))
     out: dict[Hashable, str] = {}
