@@ -91,7 +91,7 @@ def safe_join(root: str | os.PathLike[str], *parts: str) -> Path:
     >>> safe_join("/data/out", "images", "../../etc/passwd")
     Traceback (most recent call last):
     ...
-    UnsafePathError: refusing the path part '../../etc/passwd' under /data/out: '..' is '..'
+    synapse_nb._util.paths.UnsafePathError: refusing the path part '../../etc/passwd' under /data/out: '..' is '..' (it could lead outside)
     """
     base = Path(root)
     segments: list[str] = []
@@ -103,7 +103,7 @@ def safe_join(root: str | os.PathLike[str], *parts: str) -> Path:
             reason = unsafe_part(piece)
             if reason is not None:
                 raise UnsafePathError(f"refusing the path part {part!r} under {base}: "
-                                      f"{piece!r} {reason}")
+                                      f"{piece!r} {reason} (it could lead outside)")
         segments += pieces
     target = base.joinpath(*segments)
     real_root = base.resolve()

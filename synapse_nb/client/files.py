@@ -41,6 +41,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Mapping
 from urllib.parse import urlsplit
 
+from synapse_nb._util.paths import safe_join as _safe_join
+
 __all__ = ["UrlConversion", "UrlConversionWarning", "DownloadFailed", "cache_name", "safe_join",
            "wrong_content"]
 
@@ -98,18 +100,16 @@ class DownloadFailed:
 
 
 def safe_join(folder: Path, name: str) -> Path:
-    """``folder / name``, refusing any name that would land outside ``folder``.
+    """``folder / name`` resolved, refusing any name that could land outside ``folder``
+    (the one safe join, :func:`synapse_nb._util.paths.safe_join`).
 
     >>> safe_join(Path("/tmp/c"), "../etc/passwd")
     Traceback (most recent call last):
     ...
-    ValueError: refusing to write '../etc/passwd' outside /tmp/c
+    synapse_nb._util.paths.UnsafePathError: refusing the path part '../etc/passwd' under /tmp/c: '..' is '..' (it could lead outside)
     """
     folder = Path(folder).resolve()
-    target = (folder / name).resolve()
-    if target.parent != folder and folder not in target.parents:
-        raise ValueError(f"refusing to write {name!r} outside {folder}")
-    return target
+    return _safe_join(folder, name).resolve()
 
 
 def _is_url(value: Any) -> bool:

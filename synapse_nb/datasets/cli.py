@@ -58,6 +58,7 @@ def export_dataset(args: argparse.Namespace) -> int:
     from synapse_nb.connection import connect
     from synapse_nb.export import parse_filters
 
+    from .fetch import FetchError
     from .snapshots import snapshot
 
     filters: dict[str, Any] = dict(parse_filters(args.filter))
@@ -76,8 +77,12 @@ def export_dataset(args: argparse.Namespace) -> int:
                                 split=split, seed=args.seed, name=args.name)
         except (ValueError, TypeError) as err:
             raise SystemExit(f"synapse-nb export-dataset: {err}") from None
-        dest = snap.export(args.output, format=args.format, images=not args.no_images,
-                           max_workers=args.workers)
+        try:
+            dest = snap.export(args.output, format=args.format, images=not args.no_images,
+                               max_workers=args.workers)
+        except (FetchError, ValueError, OSError) as err:
+            # the export keeps what it fetched; say what to fix, not a traceback
+            raise SystemExit(f"synapse-nb export-dataset: {err}") from None
     m = snap.manifest
     print(f"wrote {m['images']} images, {m['annotations']} annotations ({args.format}, "
           f"splits {m['split']['counts']}, hash {m['hash'][:12]}) to {dest}", file=sys.stderr)

@@ -77,7 +77,10 @@ class Snapshot:
         differs from the checksum the server declared is counted in
         ``manifest.json`` (``checksums.unverified``), or refused with
         ``strict_checksums=True`` (the demo server's declared checksums are ids, not
-        content hashes). Returns ``dest``.
+        content hashes). A re-run into the same folder fetches again an image the server
+        changed (another declared checksum) and removes the files of the previous run it
+        no longer lists, if unchanged since (README, "What a re-run does"). Every path goes
+        through one safe join: nothing is written outside ``dest``. Returns ``dest``.
 
         >>> snap.export("out", format="yolo")                             # doctest: +SKIP
         """

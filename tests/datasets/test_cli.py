@@ -51,3 +51,14 @@ def test_export_dataset_bad_arguments(backend: Any, tmp_path: Path, argv: list[s
                                       message: str) -> None:
     with pytest.raises(SystemExit, match=message):
         main(["export-dataset", "--ground-truth-version", "2", *argv, "-o", str(tmp_path / "x")])
+
+
+def test_export_dataset_refuses_a_planted_state_symlink_without_a_traceback(
+        backend: Any, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    (out / ".synapse_nb").mkdir(parents=True)
+    (tmp_path / "elsewhere").write_text("kept\n")
+    (out / ".synapse_nb" / "files.jsonl").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(SystemExit, match="export-dataset: .*is a symlink.*remove it"):
+        main(["export-dataset", "--project", "1", "-f", "id__in=1,2", "-o", str(out)])
+    assert (tmp_path / "elsewhere").read_text() == "kept\n"

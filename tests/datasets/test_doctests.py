@@ -8,7 +8,7 @@ import importlib
 
 import pytest
 
-MODULES = ["labels", "splits", "manifest", "records", "export_yolo", "export_voc", "readers"]
+MODULES = ["labels", "splits", "manifest", "records", "export", "export_yolo", "export_voc", "readers"]
 
 
 @pytest.mark.parametrize("name", MODULES)
