@@ -37,6 +37,7 @@ import orjson
 import pandas as pd
 
 from .._util import atomic_write
+from .._util.paths import safe_join
 from .._util.progress import progress_bar
 from . import FORMATS
 from .fetch import FileJob, fetch_files
@@ -168,7 +169,7 @@ def iter_images(rec: pd.DataFrame, shapes: _Shapes, fmt: str, dest: Path, md5: d
                                          part["height"].tolist()):
             rel = image_path(fmt, split, name)
             if _none(w) is None or _none(h) is None:
-                local = dest / rel
+                local = safe_join(dest, rel)
                 w, h = _size_of(local) if local.exists() else fetch_size(url)
             yield Image(int(unit), name, split, int(w), int(h), rel, md5.get(rel),
                         shapes.of(int(unit)))
