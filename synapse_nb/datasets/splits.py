@@ -109,6 +109,10 @@ def check_fractions(fractions: Mapping[str, float]) -> dict[str, float]:
         if isinstance(share, bool) or not isinstance(share, (int, float)) or share < 0 \
                 or math.isnan(share):
             raise ValueError(f"split {name!r}: share must be a number >= 0, got {share!r}")
+        clash = next((other for other in out if other.casefold() == name.casefold()), None)
+        if clash is not None:  # one folder on macOS and Windows
+            raise ValueError(f"split names {clash!r} and {name!r} differ only in case; "
+                             "they would share a folder on macOS and Windows")
         out[name] = float(share)
     total = sum(out.values())
     if not math.isclose(total, 1.0, abs_tol=1e-6):

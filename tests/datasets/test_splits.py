@@ -84,7 +84,8 @@ def test_assign_splits_multilabel_units() -> None:
 
 
 @pytest.mark.parametrize("bad", [{"train": 0.5}, {"train": 0.5, "val": -0.1, "test": 0.6},
-                                 {"../x": 1.0}, {}, {"train": "0.8", "val": 0.2}])
+                                 {"../x": 1.0}, {}, {"train": "0.8", "val": 0.2},
+                                 {"C:x": 1.0}, {"a\x00b": 1.0}, {"train": 0.5, "Train": 0.5}])
 def test_bad_fractions_say_what_to_fix(client: Any, bad: dict) -> None:
     with pytest.raises(ValueError, match="split|share"):
         snapshot(client, ground_truth_dataset_version=2, split=bad, progress=False)
