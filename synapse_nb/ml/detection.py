@@ -32,7 +32,10 @@ from .shapes import ShapeTable, shape_table
 __all__ = ["Evaluation", "evaluate_detections"]
 
 BACKGROUND = "background"
-DEFAULT_IOU_THRESHOLDS = tuple(np.round(np.linspace(0.5, 0.95, 10), 2).tolist())
+#: COCOeval's own thresholds, bit for bit (``Params.setDetParams``): 0.8999999999999999,
+#: not 0.9. Rounding them moved a box whose IoU lies between the two out of the TP count.
+DEFAULT_IOU_THRESHOLDS = tuple(np.linspace(0.5, 0.95, int(np.round((0.95 - 0.5) / 0.05)) + 1,
+                                           endpoint=True).tolist())
 
 
 def _mean_valid(values: np.ndarray) -> float:

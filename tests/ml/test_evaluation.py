@@ -170,3 +170,21 @@ def test_plots_say_one_thing_each(boxes):
     with pytest.raises(ValueError, match="no curves at IoU 0.3"):
         ev.plot_pr_curves(iou_threshold=0.3)
     plt.close("all")
+
+
+def test_default_thresholds_are_cocoevals_own_at_the_boundary():
+    """A box whose IoU with its object lies between 0.8999999999999999 (COCOeval's 9th
+    threshold, np.linspace(.5, .95, 10)) and 0.9: a TP at that threshold, as in COCOeval."""
+    gt = pd.DataFrame({"data_unit": [1], "label": ["a"], "x1": [0.0], "y1": [0.0],
+                       "x2": [7.0], "y2": [7.0]})
+    pred = gt.assign(confidence=0.9, y2=6.299999999999999)
+    from pycocotools import mask as mask_utils
+    iou = mask_utils.iou([[0, 0, 7.0, 6.299999999999999]], [[0, 0, 7.0, 7.0]], [0])[0, 0]
+    assert np.linspace(0.5, 0.95, 10)[8] <= iou < 0.9  # the premise: between the two
+    ref = reference_cocoeval(gt, pred, "bbox")
+    ev = evaluate_detections(pred, gt)
+    assert ev.summary["mAP"] == pytest.approx(ref.stats[0], abs=1e-12)
+    assert ev.iou_thresholds == tuple(ref.params.iouThrs.tolist())
+    assert ev.summary["mAP"] == pytest.approx(0.9, abs=1e-12)  # 9 of the 10 thresholds
+    p = ref.eval["precision"][:, :, 0, 0, -1]
+    np.testing.assert_allclose(ev.per_class.loc["a", "AP"], p[p > -1].mean(), atol=1e-12)
