@@ -24,9 +24,11 @@ from .answers import mask_query as _mask_query
 from .config import ClientConfig, as_timeout, config_from_env
 from .declare import api
 from .errors import ClientError
+from .gate import Answer as SlotAnswer
+from .limiter import DEFAULT_INITIAL_CONCURRENCY, Limiter
 from .ops import LAST_UPLOAD, Call, Download, Gather, ListAll, UploadResult
 from .redirects import MAX_REDIRECTS, Hop, RedirectRefused, next_hop, same_origin
-from .retry import RetryPolicy
+from .retry import RetryPolicy, _parse_retry_after
 from .wire import encode_params
 
 __all__ = ["BaseClient", "Call", "Gather", "Download", "ListAll", "Flow", "api", "MAX_REDIRECTS",
@@ -38,8 +40,10 @@ logger = logging.getLogger("synapse_nb.client")
 Flow = Generator[Any, Any, Any]
 
 
-#: requests in flight at once (pages, downloads, uploads). 16 keeps a 20 ms link busy while
-#: the client decodes pages: at 8 a 100k-task walk was latency-bound (benchmarks/paging.py).
+#: the most requests in flight at once (pages, downloads, uploads). 16 keeps a 20 ms link busy
+#: while the client decodes pages: at 8 a 100k-task walk was latency-bound (benchmarks/paging.py).
+#: A client starts at 4 (limiter.DEFAULT_INITIAL_CONCURRENCY) and goes up to this only while the
+#: backend answers without refusing or queueing (see synapse_nb.client.limiter).
 DEFAULT_MAX_CONCURRENCY = 16
 
 
@@ -62,6 +66,7 @@ class BaseClient(AnswerHandling):
         timeout: float | httpx.Timeout | dict[str, float] | None = None,
         *,
         max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+        adaptive_concurrency: bool = True,
         max_retries: int = 3,
         cache_dir: str | os.PathLike[str] | None = None,
         upload_state_dir: str | os.PathLike[str] | None = None,
@@ -108,6 +113,10 @@ class BaseClient(AnswerHandling):
         )
         self._secrets = SecretSet(self.config.secrets())
         self.max_concurrency = max(1, int(max_concurrency))
+        #: the one budget of requests in flight that every walk and call of this client
+        #: shares: AIMD from 4 up to max_concurrency (fixed at it when not adaptive)
+        self.limiter = Limiter(initial=min(DEFAULT_INITIAL_CONCURRENCY, self.max_concurrency),
+                               maximum=self.max_concurrency, adaptive=bool(adaptive_concurrency))
         self.retry = RetryPolicy(max_retries=max_retries)
         self.chunked_threshold = int(chunked_threshold)
         self._transport = transport
@@ -208,6 +217,17 @@ class BaseClient(AnswerHandling):
     def __repr__(self) -> str:
         auth = [n for n in ("access_token", "token", "agent_token") if getattr(self.config, n)]
         return f"{type(self).__name__}(base_url={self.config.base_url!r}, tenant={self.config.tenant!r}, auth={auth})"
+
+    # -- the shared concurrency limit -----------------------------------------------
+    def _limited(self, call: Call) -> bool:
+        """Requests to the backend take a slot of :attr:`limiter`; signed URLs of storage
+        hosts do not (their limits are not the backend's)."""
+        return self._same_origin(self.config.url(call.path))
+
+    @staticmethod
+    def _answered(slot: SlotAnswer, response: httpx.Response) -> None:
+        slot.status = response.status_code
+        slot.retry_after = _parse_retry_after(response.headers.get("Retry-After"))
 
     # -- request building ------------------------------------------------------------
     def _same_origin(self, url: str) -> bool:
