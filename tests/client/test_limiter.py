@@ -260,3 +260,29 @@ def test_async_gate_bounds_tasks_and_works_on_a_new_event_loop():
     assert asyncio.run(main()) == 2
     assert asyncio.run(main()) == 2  # a second loop: a new condition, not a crash
     assert gate.limiter.stats.answers == 24
+
+
+def test_a_refused_probe_past_the_ceiling_doubles_how_long_it_holds():
+    lim = Limiter(initial=4, maximum=16, ceiling_memory=10.0)
+
+    def refuse_fourth(now: float) -> float:
+        tickets = []
+        while isinstance(t := lim.try_acquire(now), Ticket):
+            tickets.append(t)
+        assert len(tickets) >= 4
+        for t in tickets[3:]:  # the backend serves 3 at once: the rest are refused at once
+            lim.release(t, now + 0.001, status=429)
+        for t in tickets[:3]:
+            lim.release(t, now + 0.02, status=200)
+        return now + 0.02
+
+    now = refuse_fourth(0.0)
+    while now < 10.5:  # the ceiling (3) holds for 10 s, then the limit probes past it
+        now = _round_trip(lim, now, 0.02)
+    assert lim.limit >= 4
+    now = refuse_fourth(now)  # the probe is refused: the next ceiling holds 20 s
+    start = now
+    while now < start + 19:
+        now = _round_trip(lim, now, 0.02)
+        assert lim.limit <= 3
+    assert lim.stats.cuts_on_refusal == 2
