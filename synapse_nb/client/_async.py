@@ -163,7 +163,7 @@ class AsyncSynapseClient(ApiMethods, BaseClient):
                 except httpx.TransportError as exc:
                     error = exc
                 else:
-                    self._answered(slot, response)
+                    slot.record(response)
             if error is not None:
                 delay = self._error_delay(call, error, attempt)
                 if delay is None:
@@ -184,7 +184,7 @@ class AsyncSynapseClient(ApiMethods, BaseClient):
         while True:
             try:
                 async with self._slot(call) as slot, self._open(call) as response:
-                    self._answered(slot, response)
+                    slot.record(response)
                     slot.timed = False  # a file's time grows with its size
                     if response.status_code >= 400:
                         await response.aread()

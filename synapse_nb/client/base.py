@@ -24,11 +24,10 @@ from .answers import mask_query as _mask_query
 from .config import ClientConfig, as_timeout, config_from_env
 from .declare import api
 from .errors import ClientError
-from .gate import Answer as SlotAnswer
-from .limiter import DEFAULT_INITIAL_CONCURRENCY, Limiter
+from .limiter import Limiter
 from .ops import LAST_UPLOAD, Call, Download, Gather, ListAll, UploadResult
 from .redirects import MAX_REDIRECTS, Hop, RedirectRefused, next_hop, same_origin
-from .retry import RetryPolicy, _parse_retry_after
+from .retry import RetryPolicy
 from .wire import encode_params
 
 __all__ = ["BaseClient", "Call", "Gather", "Download", "ListAll", "Flow", "api", "MAX_REDIRECTS",
@@ -113,10 +112,8 @@ class BaseClient(AnswerHandling):
         )
         self._secrets = SecretSet(self.config.secrets())
         self.max_concurrency = max(1, int(max_concurrency))
-        #: the one budget of requests in flight that every walk and call of this client
-        #: shares: AIMD from 4 up to max_concurrency (fixed at it when not adaptive)
-        self.limiter = Limiter(initial=min(DEFAULT_INITIAL_CONCURRENCY, self.max_concurrency),
-                               maximum=self.max_concurrency, adaptive=bool(adaptive_concurrency))
+        #: requests in flight, one budget for every walk and call: AIMD up to max_concurrency
+        self.limiter = Limiter(maximum=self.max_concurrency, adaptive=bool(adaptive_concurrency))
         self.retry = RetryPolicy(max_retries=max_retries)
         self.chunked_threshold = int(chunked_threshold)
         self._transport = transport
@@ -218,16 +215,8 @@ class BaseClient(AnswerHandling):
         auth = [n for n in ("access_token", "token", "agent_token") if getattr(self.config, n)]
         return f"{type(self).__name__}(base_url={self.config.base_url!r}, tenant={self.config.tenant!r}, auth={auth})"
 
-    # -- the shared concurrency limit -----------------------------------------------
-    def _limited(self, call: Call) -> bool:
-        """Requests to the backend take a slot of :attr:`limiter`; signed URLs of storage
-        hosts do not (their limits are not the backend's)."""
+    def _limited(self, call: Call) -> bool:  # backend requests take a limiter slot; storage URLs not
         return self._same_origin(self.config.url(call.path))
-
-    @staticmethod
-    def _answered(slot: SlotAnswer, response: httpx.Response) -> None:
-        slot.status = response.status_code
-        slot.retry_after = _parse_retry_after(response.headers.get("Retry-After"))
 
     # -- request building ------------------------------------------------------------
     def _same_origin(self, url: str) -> bool:

@@ -22,7 +22,10 @@ from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import AsyncIterator, Callable, Iterator
 
+import httpx
+
 from .limiter import Limiter, Ticket
+from .retry import _parse_retry_after
 
 __all__ = ["Answer", "ThreadGate", "AsyncGate"]
 
@@ -35,6 +38,11 @@ class Answer:
     status: int | None = None
     retry_after: float | None = None
     timed: bool = True
+
+    def record(self, response: httpx.Response) -> None:
+        """Take the status and ``Retry-After`` of the response."""
+        self.status = response.status_code
+        self.retry_after = _parse_retry_after(response.headers.get("Retry-After"))
 
 
 class ThreadGate:
