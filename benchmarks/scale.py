@@ -12,6 +12,13 @@ Workload: the reference server (its own process) with ``--tasks`` demo tasks (de
 - (c) Ray: ``to_ray(client, "tasks").materialize()`` on a local Ray with 2 CPUs;
 - (d) ``to_parquet_dataset(client, "tasks", dest)`` partitioned by project, this process.
 
+Two more on request (``--only``): ``dask breakdown`` prints where a Dask read's time and
+CPU go (cluster start, the engine's idle CPU per second, the workers' imports, the read:
+driver and worker CPU, summed task compute time, pickled size of the partitions and
+gathering them); ``partitions in one process`` reads the same partitions one after the
+other in this process with the engines' per-partition code and no engine (the project's
+own cost of partitioning).
+
 Every contender runs in a fresh Python process; memory is peak RSS (VmHWM) of the driver
 and of the largest worker process, which counts Arrow buffers too. Medians over ``--reps``.
 
@@ -21,6 +28,8 @@ spread (per-process memory falls) and that nothing is slower than it must be.
 
     .venv/bin/python benchmarks/scale.py                      # 1M tasks, 1 rep
     .venv/bin/python benchmarks/scale.py --tasks 100000 --reps 3
+    .venv/bin/python benchmarks/scale.py --tasks 100000 --partition-rows 25000 \
+        --only "one process" "partitions in one process" "dask breakdown"
 """
 
 from __future__ import annotations
@@ -39,7 +48,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 TOKEN_ENV = "SYNAPSE_NB_BENCH_TOKEN"  # the token goes to the child by env, never by argv
-PARTITION_ROWS = 100_000
+PARTITION_ROWS = int(os.environ.get("SYNAPSE_NB_BENCH_PARTITION_ROWS", 100_000))
 
 
 def _hwm_kb(pid: int | str = "self") -> int:
@@ -74,7 +83,9 @@ def child(contender: str, base_url: str, dest: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     started = time.perf_counter()
     if contender == "one process":
+        cpu0 = _cpu()
         rows = len(snb.tasks_frame(client, page_size=1000, progress=False))
+        out["cpu_s"] = _cpu() - cpu0
     elif contender == "dask 2 workers":
         from distributed import Client, LocalCluster
 
@@ -84,6 +95,20 @@ def child(contender: str, base_url: str, dest: str) -> dict[str, Any]:
             ddf = snb.to_dask(client, "tasks", page_size=1000, partition_rows=PARTITION_ROWS).persist()
             rows = len(ddf)
             out["worker_peak_mb"] = max(dc.run(_hwm_kb).values()) / 1024
+    elif contender == "dask breakdown":
+        out.update(_dask_breakdown(client))
+        rows = out.pop("rows")
+        started = time.perf_counter() - out["read_s"]
+    elif contender == "partitions in one process":
+        # the engines' own per-partition path (a client per partition, pages one after the
+        # other, Arrow then pandas per partition), with no engine: what is the project's
+        from synapse_nb.scale.job import prepare_job
+        from synapse_nb.scale.read import read_partition_frame
+
+        cpu0 = _cpu()
+        job = prepare_job(client, "tasks", {}, partition_rows=PARTITION_ROWS, page_size=1000)
+        rows = sum(len(read_partition_frame(job.spec, p)) for p in job.partitions)
+        out["cpu_s"] = _cpu() - cpu0
     elif contender == "ray":
         import ray
 
@@ -104,7 +129,70 @@ def child(contender: str, base_url: str, dest: str) -> dict[str, Any]:
     return out
 
 
+def _cpu() -> float:
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def _dask_breakdown(client: Any) -> dict[str, Any]:
+    """Where a Dask read's time goes: cluster start, the workers' imports, the read
+    (task compute time against wall time, CPU of driver and workers), serialization of
+    the partitions (pickle size and time, and gathering them to the driver)."""
+    import pickle
+
+    from distributed import Client, LocalCluster, get_task_stream
+
+    import synapse_nb as snb
+
+    def workers_cpu(dc: Any) -> float:
+        return sum(dc.run(_cpu).values())
+
+    out: dict[str, Any] = {}
+    cpu0, t0 = _cpu(), time.perf_counter()
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0",
+                           silence_logs=50)
+    dc = Client(cluster)
+    out["cluster_start_s"] = time.perf_counter() - t0
+    out["cluster_start_cpu_driver"] = _cpu() - cpu0
+    out["cluster_start_cpu_workers"] = workers_cpu(dc)
+    # the engine's own cost while nothing runs (heartbeats, monitors, the profiler)
+    w0, d0, t0 = workers_cpu(dc), _cpu(), time.perf_counter()
+    time.sleep(3)
+    idle = time.perf_counter() - t0
+    out["idle_cpu_per_s_driver"] = (_cpu() - d0) / idle
+    out["idle_cpu_per_s_workers"] = (workers_cpu(dc) - w0) / idle
+    w0, t0 = workers_cpu(dc), time.perf_counter()
+    dc.run(lambda: __import__("synapse_nb.scale.read"))  # what each worker imports to read
+    out["worker_imports_s"] = time.perf_counter() - t0
+    out["worker_imports_cpu"] = workers_cpu(dc) - w0
+    w0, d0, t0 = workers_cpu(dc), _cpu(), time.perf_counter()
+    with get_task_stream(client=dc) as ts:
+        ddf = snb.to_dask(client, "tasks", page_size=1000, partition_rows=PARTITION_ROWS).persist()
+        out["rows"] = len(ddf)
+    out["read_s"] = time.perf_counter() - t0
+    out["read_cpu_driver"] = _cpu() - d0
+    out["read_cpu_workers"] = workers_cpu(dc) - w0
+    compute = [sum(ss["stop"] - ss["start"] for ss in task["startstops"] if ss["action"] == "compute")
+               for task in ts.data if "synapse-nb" in task["key"][0] if isinstance(task["key"], tuple)]
+    out["partitions"] = len(compute)
+    out["partition_compute_s"] = sum(compute)
+    # serialization: one partition pickled on a worker, and every partition gathered here
+    sizes = dc.run(lambda dask_worker: [len(pickle.dumps(v, protocol=5))
+                                        for v in dask_worker.data.values()])
+    out["pickled_mb"] = sum(sum(v) for v in sizes.values()) / 2**20
+    d0, t0 = _cpu(), time.perf_counter()
+    ddf.compute()
+    out["gather_s"] = time.perf_counter() - t0
+    out["gather_cpu_driver"] = _cpu() - d0
+    dc.close()
+    cluster.close()
+    return out
+
+
 CONTENDERS = ["one process", "dask 2 workers", "ray", "parquet dataset"]
+EXTRA = ["dask breakdown", "partitions in one process"]
 
 
 def main() -> None:
@@ -112,12 +200,15 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=1_000_000)
     parser.add_argument("--latency-ms", type=float, default=0.0)
     parser.add_argument("--reps", type=int, default=1)
-    parser.add_argument("--only", nargs="*", default=CONTENDERS)
+    parser.add_argument("--partition-rows", type=int, default=PARTITION_ROWS)
+    parser.add_argument("--only", nargs="*", default=CONTENDERS,
+                        help=f"contenders among {CONTENDERS + EXTRA}")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(child(*args.child)))
         return
+    os.environ["SYNAPSE_NB_BENCH_PARTITION_ROWS"] = str(args.partition_rows)  # to the children
     from _harness import server_process
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -136,8 +227,10 @@ def main() -> None:
                     if proc.returncode != 0:
                         raise SystemExit(f"{contender} failed:\n{proc.stderr[-3000:]}")
                     results[contender].append(json.loads(proc.stdout.strip().splitlines()[-1]))
-                    print(f"  rep {rep + 1} {contender}: {results[contender][-1]['seconds']:.1f} s",
-                          flush=True)
+                    r = results[contender][-1]
+                    extra = ", ".join(f"{k} {v:.2f}" if isinstance(v, float) else f"{k} {v}"
+                                      for k, v in r.items() if k not in ("seconds", "rows"))
+                    print(f"  rep {rep + 1} {contender}: {r['seconds']:.1f} s ({extra})", flush=True)
     base = statistics.median(r["seconds"] for r in results[args.only[0]])
     print(f"\n{args.tasks:,} tasks, {args.latency_ms:g} ms latency, medians of {args.reps} "
           f"(2 cores shared by server, driver and workers)\n")

@@ -14,11 +14,18 @@ from synapse_nb._util import atomic_file
 from .base import BaseClient, Call, Download, Flow, Gather, ListAll
 from .errors import ClientError
 from .files import DownloadFailed, UrlConversion
+from .gate import Answer as SlotAnswer
+from .gate import AsyncGate
 from .methods import LIST_TIMEOUT, ApiMethods, convert_flow
 from .ops import Answer
 from .pagination import EMPTY_PAGE, AsyncPages, PagePlan
 
 __all__ = ["AsyncSynapseClient"]
+
+
+@asynccontextmanager
+async def _no_slot() -> AsyncIterator[SlotAnswer]:
+    yield SlotAnswer()
 
 
 class AsyncSynapseClient(ApiMethods, BaseClient):
@@ -35,6 +42,10 @@ class AsyncSynapseClient(ApiMethods, BaseClient):
     def _connect(self) -> None:
         self._http = self._new_http()
         self._sem: asyncio.Semaphore | None = None
+        self._gate = AsyncGate(self.limiter)
+
+    def _slot(self, call: Call) -> Any:
+        return self._gate.slot() if self._limited(call) else _no_slot()
 
     def _new_http(self) -> httpx.AsyncClient:
         limits = httpx.Limits(max_connections=self.max_concurrency * 2,
@@ -144,13 +155,19 @@ class AsyncSynapseClient(ApiMethods, BaseClient):
         # request details we do not want in tracebacks (the wrapper keeps the cause's text)
         attempt = 0
         while True:
-            try:
-                async with self._open(call) as response:
-                    await response.aread()
-            except httpx.TransportError as exc:
-                delay = self._error_delay(call, exc, attempt)
+            error: httpx.TransportError | None = None
+            async with self._slot(call) as slot:  # held until the body is read, not while decoding
+                try:
+                    async with self._open(call) as response:
+                        await response.aread()
+                except httpx.TransportError as exc:
+                    error = exc
+                else:
+                    slot.record(response)
+            if error is not None:
+                delay = self._error_delay(call, error, attempt)
                 if delay is None:
-                    raise self._transport_error(call, exc) from None
+                    raise self._transport_error(call, error) from None
             else:
                 delay = self._retry_delay(call, response, attempt)
                 if delay is None:
@@ -166,7 +183,9 @@ class AsyncSynapseClient(ApiMethods, BaseClient):
         attempt = 0
         while True:
             try:
-                async with self._open(call) as response:
+                async with self._slot(call) as slot, self._open(call) as response:
+                    slot.record(response)
+                    slot.timed = False  # a file's time grows with its size
                     if response.status_code >= 400:
                         await response.aread()
                         delay = self._retry_delay(call, response, attempt)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
@@ -16,6 +16,8 @@ from synapse_nb._util import atomic_file
 from .base import BaseClient, Call, Download, Flow, Gather, ListAll
 from .errors import ClientError
 from .files import DownloadFailed, UrlConversion
+from .gate import Answer as SlotAnswer
+from .gate import ThreadGate
 from .methods import LIST_TIMEOUT, ApiMethods, convert_flow
 from .ops import Answer
 from .pagination import EMPTY_PAGE, PagePlan, Pages
@@ -37,6 +39,10 @@ class SynapseClient(ApiMethods, BaseClient):
         self._http = self._new_http()
         self._executor: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
+        self._gate = ThreadGate(self.limiter)
+
+    def _slot(self, call: Call) -> Any:
+        return self._gate.slot() if self._limited(call) else nullcontext(SlotAnswer())
 
     def _new_http(self) -> httpx.Client:
         limits = httpx.Limits(max_connections=self.max_concurrency * 2,
@@ -149,13 +155,19 @@ class SynapseClient(ApiMethods, BaseClient):
         # request details we do not want in tracebacks (the wrapper keeps the cause's text)
         attempt = 0
         while True:
-            try:
-                with self._open(call) as response:
-                    response.read()
-            except httpx.TransportError as exc:
-                delay = self._error_delay(call, exc, attempt)
+            error: httpx.TransportError | None = None
+            with self._slot(call) as slot:  # held until the body is read, not while decoding
+                try:
+                    with self._open(call) as response:
+                        response.read()
+                except httpx.TransportError as exc:
+                    error = exc
+                else:
+                    slot.record(response)
+            if error is not None:
+                delay = self._error_delay(call, error, attempt)
                 if delay is None:
-                    raise self._transport_error(call, exc) from None
+                    raise self._transport_error(call, error) from None
             else:
                 delay = self._retry_delay(call, response, attempt)
                 if delay is None:
@@ -171,7 +183,9 @@ class SynapseClient(ApiMethods, BaseClient):
         attempt = 0
         while True:
             try:
-                with self._open(call) as response:
+                with self._slot(call) as slot, self._open(call) as response:
+                    slot.record(response)
+                    slot.timed = False  # a file's time grows with its size
                     if response.status_code >= 400:
                         response.read()
                         delay = self._retry_delay(call, response, attempt)

@@ -24,6 +24,7 @@ from .answers import mask_query as _mask_query
 from .config import ClientConfig, as_timeout, config_from_env
 from .declare import api
 from .errors import ClientError
+from .limiter import Limiter
 from .ops import LAST_UPLOAD, Call, Download, Gather, ListAll, UploadResult
 from .redirects import MAX_REDIRECTS, Hop, RedirectRefused, next_hop, same_origin
 from .retry import RetryPolicy
@@ -38,8 +39,10 @@ logger = logging.getLogger("synapse_nb.client")
 Flow = Generator[Any, Any, Any]
 
 
-#: requests in flight at once (pages, downloads, uploads). 16 keeps a 20 ms link busy while
-#: the client decodes pages: at 8 a 100k-task walk was latency-bound (benchmarks/paging.py).
+#: the most requests in flight at once (pages, downloads, uploads). 16 keeps a 20 ms link busy
+#: while the client decodes pages: at 8 a 100k-task walk was latency-bound (benchmarks/paging.py).
+#: A client starts at 4 (limiter.DEFAULT_INITIAL_CONCURRENCY) and goes up to this only while the
+#: backend answers without refusing or queueing (see synapse_nb.client.limiter).
 DEFAULT_MAX_CONCURRENCY = 16
 
 
@@ -62,6 +65,7 @@ class BaseClient(AnswerHandling):
         timeout: float | httpx.Timeout | dict[str, float] | None = None,
         *,
         max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+        adaptive_concurrency: bool = True,
         max_retries: int = 3,
         cache_dir: str | os.PathLike[str] | None = None,
         upload_state_dir: str | os.PathLike[str] | None = None,
@@ -108,6 +112,8 @@ class BaseClient(AnswerHandling):
         )
         self._secrets = SecretSet(self.config.secrets())
         self.max_concurrency = max(1, int(max_concurrency))
+        #: requests in flight, one budget for every walk and call: AIMD up to max_concurrency
+        self.limiter = Limiter(maximum=self.max_concurrency, adaptive=bool(adaptive_concurrency))
         self.retry = RetryPolicy(max_retries=max_retries)
         self.chunked_threshold = int(chunked_threshold)
         self._transport = transport
@@ -208,6 +214,9 @@ class BaseClient(AnswerHandling):
     def __repr__(self) -> str:
         auth = [n for n in ("access_token", "token", "agent_token") if getattr(self.config, n)]
         return f"{type(self).__name__}(base_url={self.config.base_url!r}, tenant={self.config.tenant!r}, auth={auth})"
+
+    def _limited(self, call: Call) -> bool:  # backend requests take a limiter slot; storage URLs not
+        return self._same_origin(self.config.url(call.path))
 
     # -- request building ------------------------------------------------------------
     def _same_origin(self, url: str) -> bool:

@@ -49,10 +49,13 @@ class CocoPair:
     """A ground-truth COCO dataset and the matching detection results list."""
 
     ground_truth: dict[str, Any]
-    results: list[dict[str, Any]] | np.ndarray  # boxes: COCO's [image, x, y, w, h, score, class]
+    results: list[dict[str, Any]]  # result ids are positions + 1 (loadRes numbers them so)
     image_keys: list[Any]
     labels: list[str]
     iou_type: str
+    #: per row of the shape tables: COCO image id and category id (labels[id - 1])
+    gt_ids: tuple[np.ndarray, np.ndarray] = (np.zeros(0, int), np.zeros(0, int))
+    dt_ids: tuple[np.ndarray, np.ndarray] = (np.zeros(0, int), np.zeros(0, int))
 
     @classmethod
     def build(cls, gt: ShapeTable, dt: ShapeTable, *, iou_type: str) -> CocoPair:
@@ -66,25 +69,25 @@ class CocoPair:
         g_img = [img_id[k] for k in gt.images.tolist()]
         g_cat = [cat_id[n] for n in gt.labels.tolist()]
         g_box = _xywh(gt.boxes)
-        anns = []
-        for i, box in enumerate(g_box):
-            ann: dict[str, Any] = {"id": i + 1, "image_id": g_img[i], "category_id": g_cat[i],
-                                   "iscrowd": 0, "bbox": box, "area": box[2] * box[3]}
-            if mask is not None:
+        anns: list[dict[str, Any]] = [{"id": i, "image_id": im, "category_id": c, "iscrowd": 0, "bbox": box,
+                 "area": box[2] * box[3]}
+                for i, (im, c, box) in enumerate(zip(g_img, g_cat, g_box), start=1)]
+        if mask is not None:
+            for i, ann in enumerate(anns):
                 image = images[g_img[i] - 1]
                 ann["segmentation"] = [_polygon_of(gt, i)]
                 ann["area"] = float(mask.area(mask.merge(mask.frPyObjects(
                     ann["segmentation"], image["height"], image["width"]))))
-            anns.append(ann)
         d_img = [img_id[k] for k in dt.images.tolist()]
         d_cat = [cat_id[n] for n in dt.labels.tolist()]
-        results: list[dict[str, Any]] | np.ndarray
-        if mask is None:  # boxes go in as COCO's N x 7 array: no dict per prediction
-            xywh = dt.boxes.astype(float, copy=True).reshape(-1, 4)
-            xywh[:, 2:] -= xywh[:, :2]
-            results = np.column_stack([np.asarray(d_img, dtype=float).reshape(-1, 1), xywh,
-                                       dt.scores.astype(float).reshape(-1, 1),
-                                       np.asarray(d_cat, dtype=float).reshape(-1, 1)])
+        results: list[dict[str, Any]]
+        if mask is None:
+            # the fewest keys loadRes needs, and plain Python numbers: faster-coco-eval turns
+            # an N x 7 array into the same dicts itself, with numpy scalars that every later
+            # step reads more slowly (measured: 0.74 s against 0.37 s for 100k boxes)
+            results = [{"image_id": i, "category_id": c, "score": s, "bbox": b}
+                       for i, c, s, b in zip(d_img, d_cat, dt.scores.astype(float).tolist(),
+                                             _xywh(dt.boxes))]
         else:  # results carry RLE, as COCO's results format says
             results = []
             for i, (image_id, category, score) in enumerate(zip(d_img, d_cat,
@@ -95,7 +98,9 @@ class CocoPair:
                                     [_polygon_of(dt, i)], image["height"], image["width"]))})
         dataset = {"images": images, "annotations": anns,
                    "categories": [{"id": cat_id[n], "name": n} for n in labels]}
-        return cls(dataset, results, keys, labels, iou_type)
+        return cls(dataset, results, keys, labels, iou_type,
+                   (np.asarray(g_img, dtype=np.int64), np.asarray(g_cat, dtype=np.int64)),
+                   (np.asarray(d_img, dtype=np.int64), np.asarray(d_cat, dtype=np.int64)))
 
 
 def _sort_key(value: Any) -> tuple[str, Any]:
@@ -142,7 +147,12 @@ def _engine() -> tuple[Any, Any, str]:
 def run_cocoeval(pair: CocoPair, *, iou_thresholds: Sequence[float],
                  area_ranges: dict[str, tuple[float, float]],
                  max_detections: Sequence[int] = (1, 10, 100)) -> tuple[dict[str, Any], str]:
-    """Evaluate and accumulate; returns COCOeval's ``eval`` dict (precision, recall, scores)."""
+    """Evaluate and accumulate; returns COCOeval's ``eval`` dict (precision, recall, scores).
+
+    faster-coco-eval keeps no per-threshold matches (its ``evalImgs`` stay empty and its
+    ``eval["matched"]`` pools the area ranges): what is derived from the run is derived
+    from ``precision`` and ``recall``.
+    """
     coco_cls, eval_cls, engine = _engine()
     gt = coco_cls()
     gt.dataset = pair.ground_truth

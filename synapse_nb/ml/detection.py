@@ -1,9 +1,11 @@
 """``evaluate_detections``: COCO metrics, per-class tables, PR curves, confusion, matches.
 
 The headline numbers come from COCOeval (faster-coco-eval, else pycocotools: see
-:mod:`synapse_nb.ml.coco`), so they are COCO's numbers. The per-prediction ``matches``
-table and the confusion matrix are computed here with COCO's matching rule, at one IoU
-threshold, when first asked for.
+:mod:`synapse_nb.ml.coco`), so they are COCO's numbers; so are the per-class TP/FP/FN,
+read from the engine's recall at IoU 0.5 (TP = recall x objects), not matched a second
+time. The per-prediction ``matches`` table and the confusion matrix are computed here
+with COCO's matching rule, at one IoU threshold, when first asked for: faster-coco-eval
+keeps no per-prediction matches of one threshold and area range to read them from.
 
 Example:
     >>> import pandas as pd
@@ -32,7 +34,10 @@ from .shapes import ShapeTable, shape_table
 __all__ = ["Evaluation", "evaluate_detections"]
 
 BACKGROUND = "background"
-DEFAULT_IOU_THRESHOLDS = tuple(np.round(np.linspace(0.5, 0.95, 10), 2).tolist())
+#: COCOeval's own thresholds, bit for bit (``Params.setDetParams``): 0.8999999999999999,
+#: not 0.9. Rounding them moved a box whose IoU lies between the two out of the TP count.
+DEFAULT_IOU_THRESHOLDS = tuple(np.linspace(0.5, 0.95, int(np.round((0.95 - 0.5) / 0.05)) + 1,
+                                           endpoint=True).tolist())
 
 
 def _mean_valid(values: np.ndarray) -> float:
@@ -98,22 +103,38 @@ class Evaluation:
 
     @cached_property
     def per_class(self) -> pd.DataFrame:
-        """Per label: AP, AP50, AP75, AR100, object and prediction counts, TP/FP/FN at IoU 0.5."""
+        """Per label: AP, AP50, AP75, AR100, object and prediction counts, TP/FP/FN at IoU 0.5.
+
+        TP is COCOeval's recall at IoU 0.5 (first area range, largest maxDets) times the
+        objects it counted, so it is the engine's matching; FP = predictions - TP (those past
+        maxDets included, as in :attr:`matches`), FN = objects - TP.
+        """
         p, r = self.precision, self.recall
+        k_labels = len(self.labels)
+        predictions = np.bincount(self._pair.dt_ids[1] - 1, minlength=k_labels)
+        objects = np.bincount(self._pair.gt_ids[1] - 1, minlength=k_labels)
+        t50, t75 = self._t(0.5), self._t(0.75)
+        if t50 is not None:
+            lo, hi = next(iter(self.area_ranges.values()))
+            areas = np.fromiter((a["area"] for a in self._pair.ground_truth["annotations"]),
+                                dtype=float, count=len(self._gt))
+            counted = (areas >= lo) & (areas <= hi)  # COCO ignores objects outside the range
+            scored = np.bincount(self._pair.gt_ids[1][counted] - 1, minlength=k_labels)
+            tp = np.rint(np.maximum(r[t50, :, 0, -1], 0) * scored).astype(np.int64)
+        else:  # no 0.5 among the thresholds: match at 0.5 here
+            m = self.matches
+            tp = np.array([int(((m["label"] == label) & (m["outcome"] == "TP")).sum())
+                           for label in self.labels], dtype=np.int64)
         rows = []
-        m = self.matches
         for k, label in enumerate(self.labels):
-            sel = m[m["label"] == label]
-            t50, t75 = self._t(0.5), self._t(0.75)
             rows.append({
                 "label": label, "AP": _mean_valid(p[:, :, k, 0, -1]),
                 "AP50": _mean_valid(p[t50, :, k, 0, -1]) if t50 is not None else np.nan,
                 "AP75": _mean_valid(p[t75, :, k, 0, -1]) if t75 is not None else np.nan,
                 "AR100": _mean_valid(r[:, k, 0, -1]),
-                "ground_truth": int((self._gt.labels == label).sum()),
-                "predictions": int((self._dt.labels == label).sum()),
-                "TP": int((sel["outcome"] == "TP").sum()), "FP": int((sel["outcome"] == "FP").sum()),
-                "FN": int((sel["outcome"] == "FN").sum())})
+                "ground_truth": int(objects[k]), "predictions": int(predictions[k]),
+                "TP": int(tp[k]), "FP": int(predictions[k] - tp[k]),
+                "FN": int(objects[k] - tp[k])})
         return pd.DataFrame(rows).set_index("label")
 
     @cached_property

@@ -1,13 +1,15 @@
 """One request budget for a whole job: requests in flight bounded across every worker.
 
-Scaling out must never turn into a storm against the backend: each request a partition
-read makes takes a slot first. The budget lives where the engine can share it:
+Scaling out must never turn into a storm against the backend: a partition read holds a
+slot while it sends its requests (one at a time), so no more than ``requests`` are in
+flight across the job. The budget lives where the engine can share it:
 
 - :class:`LocalBudget`: threads of one process (``threading.BoundedSemaphore``);
 - :class:`DaskBudget`: every worker of a Dask cluster (``distributed.Semaphore``);
 - :class:`RayBudget`: every Ray worker (a small async actor holding the count).
 
-429 answers are honoured by each client's retry policy (``Retry-After``), on top.
+429 answers are honoured by each client's retry policy and its adaptive limit
+(``Retry-After``, :mod:`synapse_nb.client.limiter`), on top.
 
 Example:
     >>> budget = LocalBudget(2)

@@ -1,7 +1,8 @@
 """Reading one partition into an Arrow table with the resource's declared schema.
 
-This runs on workers: it builds its own client from a :class:`~.spec.ClientSpec`, takes
-a slot of the job's :class:`~.budget.RequestBudget` for each request, and converts pages
+This runs on workers: it builds its own client from a :class:`~.spec.ClientSpec`, holds
+a slot of the job's :class:`~.budget.RequestBudget` while it reads (one request at a
+time), and converts pages
 with the same converters the frames use, so a partition's table has exactly the schema
 of ``tasks_frame`` and friends.
 """
@@ -51,16 +52,20 @@ def read_partition(spec: ClientSpec, part: Partition, budget: Any = None) -> pa.
     """The rows of one partition as an Arrow table with the declared schema.
 
     ``budget``: a context manager factory (``budget.slot()``) bounding requests in flight
-    across the whole job; None for no bound beyond one request at a time here.
+    across the whole job (held while this partition reads: its requests go one at a
+    time); None for no bound beyond one request at a time here.
     """
     converter = converter_for(part.kind)
     batches: list[pa.RecordBatch] = []
-    with spec.make_client() as client:
+    # One slot for the whole partition, not one per page: a partition sends its requests
+    # one after the other, so it never has more than one in flight either way, and a
+    # Dask or Ray budget costs a round trip to the scheduler or actor per acquire
+    # (benchmarks/scale.py: that traffic was most of the driver's CPU during a read).
+    slot: ContextManager[Any] = budget.slot() if budget is not None else nullcontext()
+    with slot, spec.make_client() as client:
         page = part.first_page
         while part.last_page is None or page <= part.last_page:
-            slot: ContextManager[Any] = budget.slot() if budget is not None else nullcontext()
-            with slot:
-                body = get_page(client, part.path, part.page_params(page))
+            body = get_page(client, part.path, part.page_params(page))
             records = body.get("results", []) if isinstance(body, dict) else list(body or [])
             if records:
                 batches.append(converter.convert(records))

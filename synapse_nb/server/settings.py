@@ -1,7 +1,7 @@
 """Settings of the reference server: where its data lives and which faults it injects.
 
 The fault fields (``latency_ms``, ``rate_429``, ``rate_503``, ``retry_after``,
-``fault_seed``) are read on every request, so tests may change them while it runs:
+``fault_seed``, and the rate-limit profile ``capacity`` / ``queue_limit``) are read on every request, so tests may change them while it runs:
 
 >>> s = Settings(demo=True, scale=500)
 >>> s.rate_429 = 0.5          # half the requests now answer 429 with Retry-After
@@ -45,6 +45,10 @@ class Settings:
     rate_503: float = 0.0
     retry_after: int = 1
     fault_seed: int | None = None
+    # the rate-limit profile (faults.FaultMiddleware): requests served at once (0: no
+    # limit), and how many more may wait for one of them before the rest answer 429
+    capacity: int = 0
+    queue_limit: int = 0
     # absolute URLs are built from the request's Host unless this is set
     public_url: str | None = None
     _tmpdir: Path | None = field(default=None, repr=False, compare=False)

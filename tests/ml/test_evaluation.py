@@ -170,3 +170,49 @@ def test_plots_say_one_thing_each(boxes):
     with pytest.raises(ValueError, match="no curves at IoU 0.3"):
         ev.plot_pr_curves(iou_threshold=0.3)
     plt.close("all")
+
+
+def test_default_thresholds_are_cocoevals_own_at_the_boundary():
+    """A box whose IoU with its object lies between 0.8999999999999999 (COCOeval's 9th
+    threshold, np.linspace(.5, .95, 10)) and 0.9: a TP at that threshold, as in COCOeval."""
+    gt = pd.DataFrame({"data_unit": [1], "label": ["a"], "x1": [0.0], "y1": [0.0],
+                       "x2": [7.0], "y2": [7.0]})
+    pred = gt.assign(confidence=0.9, y2=6.299999999999999)
+    from pycocotools import mask as mask_utils
+    iou = mask_utils.iou([[0, 0, 7.0, 6.299999999999999]], [[0, 0, 7.0, 7.0]], [0])[0, 0]
+    assert np.linspace(0.5, 0.95, 10)[8] <= iou < 0.9  # the premise: between the two
+    ref = reference_cocoeval(gt, pred, "bbox")
+    ev = evaluate_detections(pred, gt)
+    assert ev.summary["mAP"] == pytest.approx(ref.stats[0], abs=1e-12)
+    assert ev.iou_thresholds == tuple(ref.params.iouThrs.tolist())
+    assert ev.summary["mAP"] == pytest.approx(0.9, abs=1e-12)  # 9 of the 10 thresholds
+    p = ref.eval["precision"][:, :, 0, 0, -1]
+    np.testing.assert_allclose(ev.per_class.loc["a", "AP"], p[p > -1].mean(), atol=1e-12)
+
+
+def test_per_class_counts_are_cocoevals_matches(boxes):
+    """TP/FP/FN per label (read from the engine's recall) equal the counts of COCOeval's own
+    dtMatches at IoU 0.5, and the per-prediction matches table."""
+    gt, pred, ref = boxes
+    ev = evaluate_detections(pred, gt)
+    labels = sorted(set(gt["label"]) | set(pred["label"]))
+    coco = _coco_dt_matches(ref)
+    label_of = dict(enumerate(pred["label"].tolist(), start=1))
+    m = ev.matches
+    for label in labels:
+        row = ev.per_class.loc[label]
+        tp = sum(1 for d, g in coco.items() if g and label_of[d] == label)
+        assert tp > 0
+        assert (row["TP"], row["FP"], row["FN"]) == (
+            tp, (pred["label"] == label).sum() - tp, (gt["label"] == label).sum() - tp)
+        mine = m[m["label"] == label]["outcome"].value_counts()
+        assert (mine["TP"], mine["FP"], mine["FN"]) == (row["TP"], row["FP"], row["FN"])
+
+
+def test_per_class_counts_without_half_among_the_thresholds(boxes):
+    gt, pred, _ = boxes
+    ev = evaluate_detections(pred, gt, iou_thresholds=[0.6, 0.7])
+    default = evaluate_detections(pred, gt)
+    pd.testing.assert_frame_equal(ev.per_class[["TP", "FP", "FN"]],
+                                  default.per_class[["TP", "FP", "FN"]])
+    assert ev.per_class["AP50"].isna().all()

@@ -1,0 +1,57 @@
+"""A partition read takes one slot of the job's budget for all its pages, not one per page
+(each acquire of a Dask or Ray budget is a round trip to the scheduler or an actor)."""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+from synapse_nb.client import SynapseClient
+from synapse_nb.scale.job import prepare_job
+from synapse_nb.scale.read import read_partition
+
+
+class CountingBudget:
+    """A budget that counts its acquires and the requests made while a slot is held."""
+
+    def __init__(self) -> None:
+        self.acquires = 0
+        self.held = False
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        with self._lock:
+            self.acquires += 1
+            self.held = True
+        try:
+            yield
+        finally:
+            self.held = False
+
+
+def test_one_budget_slot_per_partition_held_for_every_page(client: SynapseClient,
+                                                           monkeypatch: Any) -> None:
+    job = prepare_job(client, "tasks", {"project": 1}, partition_rows=100, page_size=25)
+    part = job.partitions[0]
+    assert part.last_page is not None and part.last_page - part.first_page + 1 == 4
+    budget = CountingBudget()
+    sent: list[bool] = []
+    real = type(job.spec).make_client
+
+    def make_client(spec: Any) -> Any:  # every request of the partition checks the slot
+        c = real(spec)
+        send = c._send
+
+        def checked(call: Any) -> Any:
+            sent.append(budget.held)
+            return send(call)
+        c._send = checked
+        return c
+
+    monkeypatch.setattr(type(job.spec), "make_client", make_client)
+    table = read_partition(job.spec, part, budget)
+    assert table.num_rows == 100
+    assert budget.acquires == 1
+    assert len(sent) == 4 and all(sent)  # four pages, each sent while the slot was held
