@@ -10,11 +10,13 @@ overwrites any caller page_size, synapse_nb keeps it).
 The v2 part (``--api v2``, see ``benchmarks/_paging_v2.py``) runs the real
 ``BackendClientV2`` (its sequential ``CursorPaginator``, and its two-phase walk + bulk
 fetch) beside synapse_nb's partitioned read and ``tasks_frame`` on ``api="v2"``, and the
-wire limit of both reads.
+honest limit: the same requests replayed, same concurrency and latency, against
+pre-rendered answers; each with its wall time, client CPU and server CPU.
 
     .venv/bin/python benchmarks/paging.py                      # 100k tasks, 20 ms, 3 reps
     .venv/bin/python benchmarks/paging.py --tasks 20000 --reps 1
     .venv/bin/python benchmarks/paging.py --api v2             # the v2 part only
+    .venv/bin/python benchmarks/paging.py --api v2 --tasks 30000 --reps 3
 """
 
 from __future__ import annotations
@@ -49,7 +51,8 @@ def main() -> None:
               f"latency {args.latency_ms:.0f} ms/request; {args.reps} reps", flush=True)
         if args.api != "v1":
             from _paging_v2 import run_v2
-            run_v2(base_url, token, args.tasks, args.latency_ms, args.reps, args.concurrency)
+            run_v2(base_url, token, args.tasks, args.latency_ms, args.reps, args.concurrency,
+                   server.get("pid"))
         if args.api == "v2":
             return
         headers = sdk.sdk_headers(token)

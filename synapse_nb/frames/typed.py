@@ -262,7 +262,11 @@ def rows_to_batch(rows: list[Any], plan: TypedPlan,
                 # as _raw_values: an alias fills what the field left empty
                 if alias in plan.plain and None in values:
                     other = values_of(alias)
-                    if other.count(None) != len(other):
+                    if other.count(None) == len(other):
+                        continue
+                    if values.count(None) == len(values):  # (v2 sends only the alias)
+                        values = other
+                    else:
                         values = [o if v is None else v for v, o in zip(values, other)]
         arrays.append(column_array(values, col, stats))
     return pa.RecordBatch.from_arrays(arrays, schema=resource.schema)
