@@ -35,6 +35,7 @@ hits all of them alike; the table shows medians.
     .venv/bin/python benchmarks/frames.py                    # 100k tasks, 20 ms, 3 reps
     .venv/bin/python benchmarks/frames.py --scale 20000 --reps 3 --latency-ms 20
     .venv/bin/python benchmarks/frames.py --scale 30000 --reps 3 --only bovw   # CPU vs floor
+    .venv/bin/python benchmarks/frames.py --scale 30000 --stages   # us per row, stage by stage
 """
 
 from __future__ import annotations
@@ -231,6 +232,69 @@ def child(which: str, base_url: str, concurrency: int) -> dict[str, Any]:
             "peak_mb": max(peak - before, 0) / 1024, "http_cpu_s": http_cpu}
 
 
+def stages(base_url: str, token: str, concurrency: int) -> None:
+    """Microseconds per row of each client stage of tasks_frame and of the obvious code,
+    on the same bytes (v1 pages of 100; v2 slim pages and bulk answers), each stage timed
+    alone in this process (median of 5)."""
+    from synapse_nb.client import SynapseClient
+
+    for api in ("v1", "v2"):
+        with SynapseClient(base_url, access_token=token, max_concurrency=concurrency,
+                           api=api) as client:
+            if api == "v2":
+                client.v2.tasks.bulk_fetch([1])
+            bodies, slim = _v1_bytes(client) if api == "v1" else _v2_bytes(client)
+        _stages_of(api, bodies, slim)
+
+
+def _stages_of(api: str, bodies: list[bytes], slim: int) -> None:
+    from operator import attrgetter
+
+    import orjson
+    import pyarrow as pa
+
+    from synapse_nb.frames.convert import table_to_frame
+    from synapse_nb.frames.schema import RESOURCES
+    from synapse_nb.frames.typed import rows_to_batch, typed_plan
+    from synapse_nb.frames.v2 import SOURCES
+    from synapse_nb.frames.v2_read import _typed
+
+    def med(fn: Any) -> tuple[float, Any]:
+        runs = []
+        for _ in range(5):
+            cpu0 = time.process_time()
+            out = fn()
+            runs.append(time.process_time() - cpu0)
+        return sorted(runs)[2], out
+
+    tasks = RESOURCES["tasks"]
+    pages = bodies[slim:]
+    plan = typed_plan(tasks) if api == "v1" else _typed(SOURCES["sdk/tasks/"])
+    assert plan is not None
+    if api == "v1":
+        t_dec, rows = med(lambda: [r for p in pages for r in plan.decode_v1_page(p)["results"]])
+    else:
+        t_dec, rows = med(lambda: [r for p in pages for r in plan.decode_v2_items(p)])
+    parts = [rows[k:k + 4000] for k in range(0, len(rows), 4000)]  # fetch.BATCH_ROWS
+    t_obj, _ = med(lambda: [plan.views.columns(
+        plan.sources(b), lambda key, b=b: list(map(attrgetter(key), b)), len(b)) for b in parts])
+    t_batch, batches = med(lambda: [rows_to_batch(b, plan) for b in parts])
+    t_pd, _ = med(lambda: table_to_frame(pa.Table.from_batches(batches, schema=tasks.schema),
+                                         tasks.columns))
+    key = "results" if api == "v1" else "data"
+    t_loads, dicts = med(lambda: [r for p in pages for r in orjson.loads(p)[key]])
+    t_pylist, table = med(lambda: pa.Table.from_pylist(dicts))
+    t_topd, _ = med(lambda: table.to_pandas())
+    t_obvious, _ = med(lambda: obvious_frame(bodies, slim, key))
+    n = len(rows) / 1e6
+    print(f"{api} ({len(rows)} rows, {sum(map(len, pages)) / len(rows):.0f} bytes a row): "
+          f"typed decode {t_dec / n:.1f} us/row | objects (views, JSON text) "
+          f"{t_obj / n:.1f} | plain columns, Arrow {(t_batch - t_obj) / n:.1f} | to pandas "
+          f"{t_pd / n:.1f} | in all {(t_dec + t_batch + t_pd) / n:.1f}")
+    print(f"{api} obvious: orjson.loads {t_loads / n:.1f} | from_pylist {t_pylist / n:.1f} | "
+          f"to_pandas {t_topd / n:.1f} | in one go, GC walking the rows {t_obvious / n:.1f} us/row")
+
+
 # --- the driver ---------------------------------------------------------------------------
 def run_child(which: str, base_url: str, token: str, concurrency: int) -> dict[str, Any]:
     env = {**os.environ, TOKEN_ENV: token}
@@ -252,6 +316,8 @@ def main() -> None:
     ap.add_argument("--db-dir", default=os.path.join(tempfile.gettempdir(), "synapse_nb_bench"))
     ap.add_argument("--child", choices=list("abcovw"))
     ap.add_argument("--url")
+    ap.add_argument("--stages", action="store_true",
+                    help="microseconds per row of each client stage, on the same bytes")
     args = ap.parse_args()
     if args.child:
         print(json.dumps(child(args.child, args.url, args.concurrency)))
@@ -268,6 +334,9 @@ def main() -> None:
         print(f"server ready in {time.perf_counter() - t0:.1f}s: {args.scale} tasks, "
               f"{args.latency_ms:g} ms latency, pages of {PAGE_SIZE}, "
               f"concurrency {args.concurrency}, {args.reps} reps", flush=True)
+        if args.stages:
+            stages(server.base_url, server.access_token, args.concurrency)
+            return
         run_child("c", server.base_url, server.access_token, args.concurrency)  # warm-up
         server.settings.latency_ms = args.latency_ms
         results: dict[str, list[dict[str, Any]]] = {k: [] for k in args.only}

@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _harness import server_process
+from _harness import process_cpu, server_process
 from synapse_nb.client.base import DEFAULT_MAX_CONCURRENCY
 
 
@@ -57,6 +57,7 @@ def main() -> None:
             return
         headers = sdk.sdk_headers(token)
         times: dict[str, list[float]] = {"sdk": [], "nb_100": [], "nb_1000": []}
+        cpu: dict[str, list[tuple[float, float]]] = {"nb_100": [], "nb_1000": []}  # client, server
         with SynapseClient(base_url, access_token=token,
                            max_concurrency=args.concurrency, cache_dir=tmp) as client:
             for rep in range(args.reps):
@@ -66,10 +67,12 @@ def main() -> None:
                 times["sdk"].append(time.perf_counter() - t)
                 assert n == count == args.tasks, (n, count)
                 for size in (100, 1000):
-                    t = time.perf_counter()
+                    t, c, s = time.perf_counter(), time.process_time(), process_cpu(server["pid"])
                     rows, count = client.list_tasks(list_all=True, page_size=size)
                     ids = [r["id"] for r in rows]
                     times[f"nb_{size}"].append(time.perf_counter() - t)
+                    cpu[f"nb_{size}"].append((time.process_time() - c,
+                                              process_cpu(server["pid"]) - s))
                     assert len(ids) == len(set(ids)) == count == args.tasks, (len(ids), count)
                 print(f"rep {rep + 1}: " + ", ".join(f"{k} {v[-1]:.2f}s" for k, v in times.items()), flush=True)
     med = {k: statistics.median(v) for k, v in times.items()}
@@ -78,6 +81,11 @@ def main() -> None:
           f"-> {med['sdk'] / med['nb_100']:.1f}x faster")
     print(f"synapse_nb list_tasks(list_all=True) page_size=1000: median {med['nb_1000']:.2f}s "
           f"-> {med['sdk'] / med['nb_1000']:.1f}x faster")
+    for key, runs in cpu.items():
+        client_cpu = statistics.median(r[0] for r in runs)
+        server_cpu = statistics.median(r[1] for r in runs)
+        print(f"  {key}: client CPU {client_cpu:.2f}s ({1e6 * client_cpu / args.tasks:.1f} us/row), "
+              f"server CPU {server_cpu:.2f}s ({1e6 * server_cpu / args.tasks:.1f} us/row)")
 
 
 if __name__ == "__main__":

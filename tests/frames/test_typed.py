@@ -206,13 +206,11 @@ def _pages(records: list[Any], api: str) -> list[bytes]:
     return [_v2_page([_v2_item(r) if isinstance(r, dict) else r for r in records])]
 
 
-@pytest.mark.parametrize("api", ["v1", "v2"])
-@pytest.mark.parametrize("case", list(HOSTILE))
+# (v2 bulk answers are asked for by integer id: a text id is never asked for on v2)
+@pytest.mark.parametrize("case, api", [(case, api) for case in HOSTILE for api in ("v1", "v2")
+                                       if (case, api) != ("an id that is text", "v2")])
 def test_hostile_record_gives_the_record_paths_frame(case, api):
-    records = [BASE, HOSTILE[case]]
-    if case == "an id that is text" and api == "v2":
-        pytest.skip("v2 bulk answers are asked by integer id; a text id is never asked for")
-    _assert_same(_pages(records, api), api)
+    _assert_same(_pages([BASE, HOSTILE[case]], api), api)
 
 
 @pytest.mark.parametrize("api", ["v1", "v2"])

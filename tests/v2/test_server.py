@@ -144,9 +144,9 @@ def test_auth_headers_and_tenants(live_server):
     assert mine["data"] and all(t["project_id"] == 4 for t in mine["data"])
 
 
-def test_task_slim_and_bulk_json_written_by_sqlite_equal_the_builders(make_server):
-    """The hot v2 task objects are JSON text written by SQLite (TASK_SLIM_SQL,
-    TASK_BULK_SQL): byte for byte what the dict builders give, on the demo tasks and on
+def test_task_bulk_json_written_by_sqlite_equals_the_builder(make_server):
+    """The hot v2 task object is JSON text written by SQLite (TASK_BULK_SQL): byte for
+    byte what the dict builder gives, on the demo tasks and on
     stored values that need escaping (unicode, quotes, backslashes, control characters),
     no data, and a unit without files."""
     import orjson
@@ -172,13 +172,11 @@ def test_task_slim_and_bulk_json_written_by_sqlite_equal_the_builders(make_serve
                                   [tenant])]
     assert len(ids) >= 40
     base = 'http://h:1/a "b"'
-    for select, build, sql in ((spec.slim_select, spec.slim, spec.slim_sql),
-                               (spec.full_select, spec.bulk, spec.bulk_sql)):
-        assert sql is not None
-        by_sql = rows_by_ids(db, spec, select, ids, tenant, build, base, sql)
-        by_dicts = rows_by_ids(db, spec, select, ids, tenant, build, base)
-        assert orjson.dumps(by_sql) == orjson.dumps(by_dicts)
-        assert [orjson.loads(orjson.dumps(o))["id"] for o in by_sql] == ids  # order of ids
+    assert spec.bulk is not None and spec.bulk_sql is not None
+    by_sql = rows_by_ids(db, spec, spec.full_select, ids, tenant, spec.bulk, base, spec.bulk_sql)
+    by_dicts = rows_by_ids(db, spec, spec.full_select, ids, tenant, spec.bulk, base)
+    assert orjson.dumps(by_sql) == orjson.dumps(by_dicts)
+    assert [orjson.loads(orjson.dumps(o))["id"] for o in by_sql] == ids  # order of ids
     first = orjson.loads(orjson.dumps(rows_by_ids(db, spec, spec.full_select, [1], tenant,
                                                   spec.bulk, base, spec.bulk_sql)))[0]
     assert orjson.loads(first["data"]) == data

@@ -121,7 +121,7 @@ class Spec:
     extra: dict[str, Any] = field(default_factory=dict)
     #: the slim / bulk object as JSON text written by SQLite (as v1's task pages are:
     #: no dict per row, no re-encoding); ``{prefix}`` stands for ``url_prefix(base)``.
-    #: Same text as ``slim`` / ``bulk`` give (tests/v2/test_server.py checks).
+    #: Same text as ``slim`` / ``bulk`` give (tests/v2/test_server.py checks the tasks').
     slim_sql: str | None = None
     bulk_sql: str | None = None
 
