@@ -345,3 +345,17 @@ def test_demo_frames_equal_the_record_path_end_to_end(clients, frame, kind):
     expected_v2, _ = frame_from_batches([records_to_batch(v2_records, resource)[0]],
                                         ResourceConverter(resource))
     pd.testing.assert_frame_equal(frame(v2, progress=False), expected_v2.sort_index())
+
+
+def test_the_walk_drops_typed_rows_seen_before_by_their_id():
+    """PagePlan (client/pagination.py) dedups typed rows as it does dicts: a row moved
+    to a later page during the walk is not counted twice."""
+    from synapse_nb.client.pagination import PagePlan
+
+    plan = typed_plan(TASKS)
+    assert plan is not None
+    walk = PagePlan({}, page_size=2)
+    first = walk.accept(plan.decode_v1_page(_v1_page([BASE, _with(id=2)]))["results"])
+    again = walk.accept(plan.decode_v1_page(_v1_page([_with(id=2), _with(id=3)]))["results"])
+    assert [r.id for r in first] == [1, 2] and [r.id for r in again] == [3]
+    assert walk.report.duplicates_dropped == 1
