@@ -359,3 +359,21 @@ def test_the_walk_drops_typed_rows_seen_before_by_their_id():
     again = walk.accept(plan.decode_v1_page(_v1_page([_with(id=2), _with(id=3)]))["results"])
     assert [r.id for r in first] == [1, 2] and [r.id for r in again] == [3]
     assert walk.report.duplicates_dropped == 1
+
+
+@pytest.mark.parametrize("kind", ["ground_truth_events", "models", "projects", "data_units",
+                                  "task_tags"])
+def test_every_typed_v1_frame_of_the_demo_equals_the_record_path(clients, kind):
+    """Every v1 resource with a typed plan (jobs has text ids: record path), end to end.
+    (v1 ground-truth events send ``data_unit`` as an object: their pages fall back to the
+    record path, which this also covers.)"""
+    from synapse_nb.frames.api import FRAME_FUNCTIONS
+
+    v1 = clients[0]
+    resource = RESOURCES[kind]
+    assert typed_plan(resource) is not None
+    records = [r for page in v1.paginate(resource.path, {}) for r in page]
+    assert records, kind
+    expected, _ = frame_from_batches([records_to_batch(records, resource)[0]],
+                                     ResourceConverter(resource))
+    pd.testing.assert_frame_equal(FRAME_FUNCTIONS[f"{kind}_frame"](v1, progress=False), expected)
