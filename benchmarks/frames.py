@@ -10,6 +10,20 @@ Workload: the reference server with ``scale`` demo tasks (default 100,000) and
 - (b) ``tasks_frame(client, page_size=100)``.
 - (c) the wire limit: ``client.paginate("sdk/tasks/", page_size=100)`` at the same
   concurrency, pages iterated and dropped, nothing built.
+- (o) the obvious-code floor on the same bytes: the pages of (b)'s walk fetched as bytes
+  (same requests, same concurrency; that fetch's CPU is printed as "HTTP only"), then
+  ``orjson.loads`` of each page, ``pa.Table.from_pylist(rows)``, ``.to_pandas()``: its
+  CPU is the floor tasks_frame is held to.
+- (v) ``tasks_frame`` on a client with ``api="v2"`` (full payloads: slim cursor walks and
+  bulk fetches), and (w) the obvious-code floor on the same bytes of v2: the slim pages
+  and bulk answers of the same read fetched as bytes, every body ``orjson.loads``-ed, the
+  bulk rows through ``from_pylist`` and ``to_pandas``.
+
+Printed per contender: the median wall time, client CPU (``process_time`` of the run's
+process, all threads) and peak RSS; then tasks_frame's client CPU against the floor, for
+v1 (b/o) and v2 (v/w), and against the floor plus the bare HTTP CPU (what an obvious
+client pays in all). The floor's bytes are fetched outside its timer; tasks_frame runs
+once on one task (v2: one project) before its timer, so that neither counts imports.
 
 Each run is a fresh Python process (the server runs in this one, in a thread), so that
 peak memory is that run's alone: peak RSS (``VmHWM`` of /proc/self/status) minus the RSS
@@ -20,6 +34,8 @@ hits all of them alike; the table shows medians.
 
     .venv/bin/python benchmarks/frames.py                    # 100k tasks, 20 ms, 3 reps
     .venv/bin/python benchmarks/frames.py --scale 20000 --reps 3 --latency-ms 20
+    .venv/bin/python benchmarks/frames.py --scale 30000 --reps 3 --only bovw   # CPU vs floor
+    .venv/bin/python benchmarks/frames.py --scale 30000 --stages   # us per row, stage by stage
 """
 
 from __future__ import annotations
@@ -94,6 +110,81 @@ def _sdk_baseline_frame(base_url: str, token: str) -> Any:
     return pd.DataFrame(_sequential_sdk_rows(base_url, token))
 
 
+def _one(call: Any) -> Any:
+    return (yield call)
+
+
+def _v1_bytes(client: Any) -> tuple[list[bytes], int]:
+    """The pages tasks_frame's walk reads, as bytes: page 1, then 2..N concurrently."""
+    import orjson
+
+    from synapse_nb.client.ops import Call, Gather
+
+    def call(page: int) -> Any:
+        return Call("GET", "sdk/tasks/", params={"page": page, "page_size": PAGE_SIZE}, raw=True)
+    first = client.run_flow(_one(call(1)))
+    count = orjson.loads(first)["count"]
+    rest = client.run_flow(_one(Gather([call(p) for p in range(2, -(-count // PAGE_SIZE) + 1)])))
+    return [first, *rest], 0
+
+
+def _v2_bytes(client: Any) -> tuple[list[bytes], int]:
+    """The bodies a v2 read receives, as bytes: each partition's slim pages (cursor walk,
+    1000 a page), and the bulk answers for their ids (200 a call, concurrent)."""
+    import orjson
+
+    from synapse_nb.client.ops import Call, Gather
+    from synapse_nb.client.v2.flows import cursor_of, v2_headers
+
+    headers = v2_headers(client.config)
+
+    def walk(params: dict[str, Any]) -> list[bytes]:
+        out, cursor = [], None
+        while True:
+            query = {**params, "per_page": 1000, **({"cursor": cursor} if cursor else {})}
+            body = client.run_flow(_one(Call("GET", "v2/tasks/", params=query, headers=headers,
+                                             raw=True)))
+            out.append(body)
+            nxt = orjson.loads(body)["meta"]["pagination"]["next_cursor"]
+            if not nxt:
+                return out
+            cursor = cursor_of(nxt)
+    slim = []
+    for project in _v2_projects(client, headers):
+        for has_data in ("true", "false"):
+            slim += walk({"project": project, "has_data": has_data})
+    ids = [r["id"] for page in slim for r in orjson.loads(page)["data"]]
+    bulk = client.run_flow(_one(Gather([
+        Call("POST", "v2/tasks/bulk-fetch/", params={"response_mode": "inline"},
+             json={"ids": ids[k:k + 200]}, headers=headers, raw=True)
+        for k in range(0, len(ids), 200)])))
+    return [*slim, *bulk], len(slim)
+
+
+def _v2_projects(client: Any, headers: dict[str, str]) -> list[int]:
+    import orjson
+
+    from synapse_nb.client.ops import Call
+    body = client.run_flow(_one(Call("GET", "v2/projects/", params={"per_page": 1000},
+                                     headers=headers, raw=True)))
+    return [p["id"] for p in orjson.loads(body)["data"]]
+
+
+def obvious_frame(bodies: list[bytes], slim: int, key: str) -> Any:
+    """The obvious code: ``orjson.loads`` of every body, ``from_pylist`` of the rows under
+    ``key`` (v1 ``results``; v2 bulk answers ``data``, the first ``slim`` bodies, slim
+    pages, decoded for their ids only), ``.to_pandas()``."""
+    import orjson
+    import pyarrow as pa
+
+    rows: list[Any] = []
+    for k, body in enumerate(bodies):
+        page = orjson.loads(body)
+        if k >= slim:
+            rows += page[key]
+    return pa.Table.from_pylist(rows).to_pandas()
+
+
 def child(which: str, base_url: str, concurrency: int) -> dict[str, Any]:
     import pandas  # noqa: F401  (imports are not part of the measured run)
     import pyarrow  # noqa: F401
@@ -102,7 +193,18 @@ def child(which: str, base_url: str, concurrency: int) -> dict[str, Any]:
     from synapse_nb.frames import tasks_frame
 
     token = os.environ[TOKEN_ENV]
-    client = SynapseClient(base_url, access_token=token, max_concurrency=concurrency)
+    api = "v2" if which in "vw" else "v1"
+    client = SynapseClient(base_url, access_token=token, max_concurrency=concurrency, api=api)
+    if api == "v2":
+        client.v2.tasks.bulk_fetch([1])  # the server makes its v2 tables on first use
+    http_cpu = None
+    if which in "bv":  # imports and connections warmed up, as the floor's are
+        tasks_frame(client, project=1, id__in=[1], progress=False) if which == "b" else \
+            tasks_frame(client, project=1, progress=False)
+    if which in "ow":  # the same bytes, fetched outside the floor's timer
+        cpu0 = time.process_time()
+        bodies, slim = _v1_bytes(client) if which == "o" else _v2_bytes(client)
+        http_cpu = time.process_time() - cpu0
     before = _rss_kb("VmRSS")
     _reset_peak()
     cpu0 = time.process_time()
@@ -110,8 +212,12 @@ def child(which: str, base_url: str, concurrency: int) -> dict[str, Any]:
     if which == "a":
         result = _sdk_baseline_frame(base_url, token)
         rows = len(result)
-    elif which == "b":
-        result = tasks_frame(client, page_size=PAGE_SIZE, concurrency=concurrency, progress=False)
+    elif which in "bv":
+        result = tasks_frame(client, page_size=PAGE_SIZE if which == "b" else None,
+                             concurrency=concurrency, progress=False)
+        rows = len(result)
+    elif which in "ow":
+        result = obvious_frame(bodies, slim, "results" if which == "o" else "data")
         rows = len(result)
     else:
         rows = 0
@@ -123,7 +229,70 @@ def child(which: str, base_url: str, concurrency: int) -> dict[str, Any]:
     peak = _rss_kb("VmHWM")
     client.close()
     return {"which": which, "elapsed": elapsed, "rows": rows, "cpu_s": cpu,
-            "peak_mb": max(peak - before, 0) / 1024}
+            "peak_mb": max(peak - before, 0) / 1024, "http_cpu_s": http_cpu}
+
+
+def stages(base_url: str, token: str, concurrency: int) -> None:
+    """Microseconds per row of each client stage of tasks_frame and of the obvious code,
+    on the same bytes (v1 pages of 100; v2 slim pages and bulk answers), each stage timed
+    alone in this process (median of 5)."""
+    from synapse_nb.client import SynapseClient
+
+    for api in ("v1", "v2"):
+        with SynapseClient(base_url, access_token=token, max_concurrency=concurrency,
+                           api=api) as client:
+            if api == "v2":
+                client.v2.tasks.bulk_fetch([1])
+            bodies, slim = _v1_bytes(client) if api == "v1" else _v2_bytes(client)
+        _stages_of(api, bodies, slim)
+
+
+def _stages_of(api: str, bodies: list[bytes], slim: int) -> None:
+    from operator import attrgetter
+
+    import orjson
+    import pyarrow as pa
+
+    from synapse_nb.frames.convert import table_to_frame
+    from synapse_nb.frames.schema import RESOURCES
+    from synapse_nb.frames.typed import rows_to_batch, typed_plan
+    from synapse_nb.frames.v2 import SOURCES
+    from synapse_nb.frames.v2_read import _typed
+
+    def med(fn: Any) -> tuple[float, Any]:
+        runs = []
+        for _ in range(5):
+            cpu0 = time.process_time()
+            out = fn()
+            runs.append(time.process_time() - cpu0)
+        return sorted(runs)[2], out
+
+    tasks = RESOURCES["tasks"]
+    pages = bodies[slim:]
+    plan = typed_plan(tasks) if api == "v1" else _typed(SOURCES["sdk/tasks/"])
+    assert plan is not None
+    if api == "v1":
+        t_dec, rows = med(lambda: [r for p in pages for r in plan.decode_v1_page(p)["results"]])
+    else:
+        t_dec, rows = med(lambda: [r for p in pages for r in plan.decode_v2_items(p)])
+    parts = [rows[k:k + 4000] for k in range(0, len(rows), 4000)]  # fetch.BATCH_ROWS
+    t_obj, _ = med(lambda: [plan.views.columns(
+        plan.sources(b), lambda key, b=b: list(map(attrgetter(key), b)), len(b)) for b in parts])
+    t_batch, batches = med(lambda: [rows_to_batch(b, plan) for b in parts])
+    t_pd, _ = med(lambda: table_to_frame(pa.Table.from_batches(batches, schema=tasks.schema),
+                                         tasks.columns))
+    key = "results" if api == "v1" else "data"
+    t_loads, dicts = med(lambda: [r for p in pages for r in orjson.loads(p)[key]])
+    t_pylist, table = med(lambda: pa.Table.from_pylist(dicts))
+    t_topd, _ = med(lambda: table.to_pandas())
+    t_obvious, _ = med(lambda: obvious_frame(bodies, slim, key))
+    n = len(rows) / 1e6
+    print(f"{api} ({len(rows)} rows, {sum(map(len, pages)) / len(rows):.0f} bytes a row): "
+          f"typed decode {t_dec / n:.1f} us/row | objects (views, JSON text) "
+          f"{t_obj / n:.1f} | plain columns, Arrow {(t_batch - t_obj) / n:.1f} | to pandas "
+          f"{t_pd / n:.1f} | in all {(t_dec + t_batch + t_pd) / n:.1f}")
+    print(f"{api} obvious: orjson.loads {t_loads / n:.1f} | from_pylist {t_pylist / n:.1f} | "
+          f"to_pandas {t_topd / n:.1f} | in one go, GC walking the rows {t_obvious / n:.1f} us/row")
 
 
 # --- the driver ---------------------------------------------------------------------------
@@ -145,8 +314,10 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=DEFAULT_MAX_CONCURRENCY)
     ap.add_argument("--only", default="abc", help="contenders to run, e.g. bc")
     ap.add_argument("--db-dir", default=os.path.join(tempfile.gettempdir(), "synapse_nb_bench"))
-    ap.add_argument("--child", choices=["a", "b", "c"])
+    ap.add_argument("--child", choices=list("abcovw"))
     ap.add_argument("--url")
+    ap.add_argument("--stages", action="store_true",
+                    help="microseconds per row of each client stage, on the same bytes")
     args = ap.parse_args()
     if args.child:
         print(json.dumps(child(args.child, args.url, args.concurrency)))
@@ -163,6 +334,9 @@ def main() -> None:
         print(f"server ready in {time.perf_counter() - t0:.1f}s: {args.scale} tasks, "
               f"{args.latency_ms:g} ms latency, pages of {PAGE_SIZE}, "
               f"concurrency {args.concurrency}, {args.reps} reps", flush=True)
+        if args.stages:
+            stages(server.base_url, server.access_token, args.concurrency)
+            return
         run_child("c", server.base_url, server.access_token, args.concurrency)  # warm-up
         server.settings.latency_ms = args.latency_ms
         results: dict[str, list[dict[str, Any]]] = {k: [] for k in args.only}
@@ -170,22 +344,33 @@ def main() -> None:
             for which in args.only:
                 r = run_child(which, server.base_url, server.access_token, args.concurrency)
                 results[which].append(r)
+                http = f", HTTP only {r['http_cpu_s']:.2f}s" if r["http_cpu_s"] is not None else ""
                 print(f"  rep {rep + 1} {which}: {r['elapsed']:.2f}s, {r['rows']} rows, "
-                      f"client CPU {r['cpu_s']:.1f}s, peak +{r['peak_mb']:.0f} MB", flush=True)
+                      f"client CPU {r['cpu_s']:.2f}s{http}, peak +{r['peak_mb']:.0f} MB",
+                      flush=True)
     report(results)
 
 
 NAMES = {"a": "(a) SDK sequential + pd.DataFrame(list)", "b": "(b) tasks_frame",
-         "c": "(c) wire limit: paginate, nothing built"}
+         "c": "(c) wire limit: paginate, nothing built",
+         "o": "(o) obvious code on (b)'s bytes (floor)",
+         "v": "(v) tasks_frame, api='v2'", "w": "(w) obvious code on (v)'s bytes (floor)"}
 
 
 def report(results: dict[str, list[dict[str, Any]]]) -> None:
     med = {k: statistics.median(r["elapsed"] for r in v) for k, v in results.items() if v}
     mem = {k: statistics.median(r["peak_mb"] for r in v) for k, v in results.items() if v}
     cpu = {k: statistics.median(r["cpu_s"] for r in v) for k, v in results.items() if v}
+    http = {k: statistics.median(r["http_cpu_s"] for r in v) for k, v in results.items()
+            if v and v[0]["http_cpu_s"] is not None}
     print("\ncontender                                   median s   client CPU s   peak RSS MB")
     for k in med:
-        print(f"{NAMES[k]:<44}{med[k]:>8.2f}   {cpu[k]:>12.1f}   {mem[k]:>11.0f}")
+        print(f"{NAMES[k]:<44}{med[k]:>8.2f}   {cpu[k]:>12.2f}   {mem[k]:>11.0f}")
+    for frame, floor, api in (("b", "o", "v1"), ("v", "w", "v2")):
+        if frame in cpu and floor in cpu:
+            print(f"{api}: tasks_frame client CPU {cpu[frame]:.2f}s / obvious floor {cpu[floor]:.2f}s "
+                  f"= {cpu[frame] / cpu[floor]:.2f}x (aim <= 0.8x); HTTP only {http[floor]:.2f}s; "
+                  f"tasks_frame / (floor + HTTP) = {cpu[frame] / (cpu[floor] + http[floor]):.2f}x")
     if "a" in med and "b" in med:
         print(f"speed-up (a)/(b): {med['a'] / med['b']:.1f}x   (aim >= 10x)")
         print(f"peak memory (b)/(a): {mem['b'] / max(mem['a'], 1e-9):.2f}   (aim <= 1)")

@@ -10,11 +10,13 @@ overwrites any caller page_size, synapse_nb keeps it).
 The v2 part (``--api v2``, see ``benchmarks/_paging_v2.py``) runs the real
 ``BackendClientV2`` (its sequential ``CursorPaginator``, and its two-phase walk + bulk
 fetch) beside synapse_nb's partitioned read and ``tasks_frame`` on ``api="v2"``, and the
-wire limit of both reads.
+honest limit: the same requests replayed, same concurrency and latency, against
+pre-rendered answers; each with its wall time, client CPU and server CPU.
 
     .venv/bin/python benchmarks/paging.py                      # 100k tasks, 20 ms, 3 reps
     .venv/bin/python benchmarks/paging.py --tasks 20000 --reps 1
     .venv/bin/python benchmarks/paging.py --api v2             # the v2 part only
+    .venv/bin/python benchmarks/paging.py --api v2 --tasks 30000 --reps 3
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _harness import server_process
+from _harness import process_cpu, server_process
 from synapse_nb.client.base import DEFAULT_MAX_CONCURRENCY
 
 
@@ -49,11 +51,13 @@ def main() -> None:
               f"latency {args.latency_ms:.0f} ms/request; {args.reps} reps", flush=True)
         if args.api != "v1":
             from _paging_v2 import run_v2
-            run_v2(base_url, token, args.tasks, args.latency_ms, args.reps, args.concurrency)
+            run_v2(base_url, token, args.tasks, args.latency_ms, args.reps, args.concurrency,
+                   server.get("pid"))
         if args.api == "v2":
             return
         headers = sdk.sdk_headers(token)
         times: dict[str, list[float]] = {"sdk": [], "nb_100": [], "nb_1000": []}
+        cpu: dict[str, list[tuple[float, float]]] = {"nb_100": [], "nb_1000": []}  # client, server
         with SynapseClient(base_url, access_token=token,
                            max_concurrency=args.concurrency, cache_dir=tmp) as client:
             for rep in range(args.reps):
@@ -63,10 +67,12 @@ def main() -> None:
                 times["sdk"].append(time.perf_counter() - t)
                 assert n == count == args.tasks, (n, count)
                 for size in (100, 1000):
-                    t = time.perf_counter()
+                    t, c, s = time.perf_counter(), time.process_time(), process_cpu(server["pid"])
                     rows, count = client.list_tasks(list_all=True, page_size=size)
                     ids = [r["id"] for r in rows]
                     times[f"nb_{size}"].append(time.perf_counter() - t)
+                    cpu[f"nb_{size}"].append((time.process_time() - c,
+                                              process_cpu(server["pid"]) - s))
                     assert len(ids) == len(set(ids)) == count == args.tasks, (len(ids), count)
                 print(f"rep {rep + 1}: " + ", ".join(f"{k} {v[-1]:.2f}s" for k, v in times.items()), flush=True)
     med = {k: statistics.median(v) for k, v in times.items()}
@@ -75,6 +81,11 @@ def main() -> None:
           f"-> {med['sdk'] / med['nb_100']:.1f}x faster")
     print(f"synapse_nb list_tasks(list_all=True) page_size=1000: median {med['nb_1000']:.2f}s "
           f"-> {med['sdk'] / med['nb_1000']:.1f}x faster")
+    for key, runs in cpu.items():
+        client_cpu = statistics.median(r[0] for r in runs)
+        server_cpu = statistics.median(r[1] for r in runs)
+        print(f"  {key}: client CPU {client_cpu:.2f}s ({1e6 * client_cpu / args.tasks:.1f} us/row), "
+              f"server CPU {server_cpu:.2f}s ({1e6 * server_cpu / args.tasks:.1f} us/row)")
 
 
 if __name__ == "__main__":

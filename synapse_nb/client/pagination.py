@@ -164,7 +164,8 @@ class PagePlan:
         self.report.pages += 1
         out: Records = []
         for rec in records:
-            key = rec.get("id") if isinstance(rec, dict) else None
+            # (a frame's typed rows, synapse_nb.frames.typed, are structs with an ``id``)
+            key = rec.get("id") if isinstance(rec, dict) else getattr(rec, "id", None)
             if key is not None:
                 if key in self._seen:
                     if not reread:

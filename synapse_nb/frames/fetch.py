@@ -32,6 +32,8 @@ from .._util.progress import progress_bar
 from .convert import ConversionStats, records_to_batch
 from .pump import apump_pages, collect_young, pump_pages
 from .schema import Column, Resource
+from .typed import TypedPlan, plan_of, rows_to_batch, typed_plan
+from .typed_pages import reads_typed, typed_pages
 
 __all__ = ["Converter", "ResourceConverter", "PageConsumer", "build_params", "is_async_client",
            "iter_batches", "aiter_batches", "SHORT_FETCH_PAGES", "BATCH_ROWS", "V2_BAR_ROWS"]
@@ -76,7 +78,33 @@ class ResourceConverter:
         self.columns = resource.columns
 
     def convert(self, records: Any, stats: ConversionStats | None = None) -> pa.RecordBatch:
-        return records_to_batch(records, self.resource, stats)[0]
+        """Typed rows (:mod:`.typed`) and dicts (pages that were not of the typed shape)
+        each their own way; a batch of both is the two parts, concatenated."""
+        stats = stats if stats is not None else ConversionStats()
+        records = records if isinstance(records, list) else list(records)
+        batches = []
+        for plan, run in _runs(records):
+            batches.append(rows_to_batch(run, plan, stats) if plan is not None
+                           else records_to_batch(run, self.resource, stats)[0])
+        if not batches:
+            return records_to_batch([], self.resource, stats)[0]
+        if len(batches) == 1:
+            return batches[0]
+        if hasattr(pa, "concat_batches"):  # pyarrow >= 19
+            return pa.concat_batches(batches)
+        return pa.Table.from_batches(batches).combine_chunks().to_batches()[0]
+
+
+def _runs(records: list[Any]) -> Iterator[tuple[TypedPlan | None, list[Any]]]:
+    """Consecutive records of the same kind: (plan, typed rows) or (None, dicts)."""
+    start = 0
+    while start < len(records):
+        plan = plan_of(records[start])
+        end = start + 1
+        while end < len(records) and plan_of(records[end]) is plan:
+            end += 1
+        yield plan, records[start:end]
+        start = end
 
 
 def is_async_client(client: Any) -> bool:
@@ -238,11 +266,16 @@ class PageConsumer:
 
 
 def _paginate(client: Any, path: str, params: dict[str, str], page_size: int | None,
-              concurrency: int | None) -> Any:
+              concurrency: int | None, converter: Converter) -> Any:
     from .v2 import v2_pages  # noqa: PLC0415 (v2 clients read /v2/: frames/v2.py)
-    pages = v2_pages(client, path, params, page_size, concurrency)
+    # typed rows (.typed) for a resource's own frame; annotation frames read dicts
+    typed = isinstance(converter, ResourceConverter)
+    pages = v2_pages(client, path, params, page_size, concurrency, typed=typed)
     if pages is not None:
         return pages
+    plan = typed_plan(converter.resource) if isinstance(converter, ResourceConverter) else None
+    if plan is not None and reads_typed(client):
+        return typed_pages(client, path, params, plan, page_size, concurrency)
     if not callable(getattr(client, "paginate", None)):
         raise TypeError(
             f"frames need a synapse_nb client (SynapseClient or AsyncSynapseClient, e.g. from "
@@ -263,7 +296,7 @@ def iter_batches(client: Any, path: str, params: dict[str, str], consumer: PageC
     Pages are pulled by a producer thread (:mod:`.pump`) so that conversion here never
     holds up the client's requests.
     """
-    pages = _paginate(client, path, params, page_size, concurrency)
+    pages = _paginate(client, path, params, page_size, concurrency, consumer.converter)
     if holder is not None:
         holder["pages"] = pages
     try:
@@ -282,7 +315,7 @@ async def aiter_batches(client: Any, path: str, params: dict[str, str], consumer
                         holder: dict[str, Any] | None = None) -> AsyncIterator[pa.RecordBatch]:
     """Async twin of :func:`iter_batches`: pages pulled by a task, each batch converted in a
     worker thread so that the event loop keeps serving the client's requests meanwhile."""
-    pages = _paginate(client, path, params, page_size, concurrency)
+    pages = _paginate(client, path, params, page_size, concurrency, consumer.converter)
     if inspect.isawaitable(pages):
         pages = await pages
     if holder is not None:

@@ -33,6 +33,7 @@ from .api import _DOCS, _async_frame_function, _frame_function
 from .computed import _annotation_counts
 from .fetch import is_async_client
 from .schema import _C, _PRIMARY, GROUND_TRUTH_CATEGORY, PROJECT_ACCESS_LEVEL, RESOURCES, _resource
+from .typed import Shape
 from .v2_read import DEFAULT_PER_PAGE, AsyncV2Pages, V2Pages, V2Source
 
 __all__ = [
@@ -143,12 +144,18 @@ SOURCES: dict[str, V2Source] = {
     "sdk/tasks/": V2Source("v2/tasks/", "v2/tasks/bulk-fetch/",
                            normalize=_drop("has_data", "schema", "workshop_id",
                                             "data_collection_id"),
-                           partitions=_task_partitions, filters={"project": "project"}),
+                           partitions=_task_partitions, filters={"project": "project"},
+                           typed=("tasks", Shape(dropped=("has_data", "schema", "workshop_id",
+                                                          "data_collection_id"),
+                                                 text_json=("data",),
+                                                 renames=(("files_manifest", "files"),)))),
     "sdk/assignments/": V2Source(
         "v2/assignments/", "v2/assignments/bulk-fetch/", normalize=_drop("data_unit_id"),
         partitions=_id_partitions,
         filters={"project": "project", "task": "tasks", "user": "users", "id__in": "id__in",
-                 "status_label": "status_label", "status_review": "status_review"}),
+                 "status_label": "status_label", "status_review": "status_review"},
+        typed=("assignments", Shape(dropped=("data_unit_id",), text_json=("data",),
+                                    renames=(("files_manifest", "files"),)))),
     "sdk/ground_truth_events/": V2Source(
         "v2/ground-truth-events/", "v2/ground-truth-events/bulk-data/", "pgh_ids",
         normalize=_event, partitions=_event_partitions,
@@ -180,11 +187,12 @@ def _v2_params(source: V2Source, params: Mapping[str, str]) -> dict[str, Any]:
 
 
 def v2_pages(client: Any, path: str, params: Mapping[str, str], page_size: int | None,
-             concurrency: int | None) -> Any:
+             concurrency: int | None, *, typed: bool = False) -> Any:
     """The v2 reader for a frame's list ``path``, or None when the client reads v1.
 
     (The hook in :func:`synapse_nb.frames.fetch._paginate`.) On an async client with
-    ``api="auto"`` this is an awaitable of the pages (v2 or v1).
+    ``api="auto"`` this is an awaitable of the pages (v2 or v1). ``typed``: the frame
+    reads typed rows (:mod:`.typed`) where the source has them; else every row is a dict.
     """
     source = SOURCES.get(path)
     api = "v2" if path.startswith("v2/") else getattr(client, "api", "v1")
@@ -197,12 +205,12 @@ def v2_pages(client: Any, path: str, params: Mapping[str, str], page_size: int |
                 return await client.paginate(path, params, **({"page_size": page_size}
                                                                if page_size else {}))
             return AsyncV2Pages(client, source, _v2_params(source, params), per_page=per_page,
-                                concurrency=concurrency)
+                                concurrency=concurrency, typed=typed)
         return resolve()
     if api == "auto" and client.resolve_api() != "v2":
         return None
     return V2Pages(client, source, _v2_params(source, params), per_page=per_page,
-                   concurrency=concurrency)
+                   concurrency=concurrency, typed=typed)
 
 
 # ---- the v2-only frames ------------------------------------------------------------------

@@ -26,7 +26,20 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from synapse_nb.client.v2.flows import BULK_MAX_IDS, bulk_flow, page_flow, retrieve_flow
+from synapse_nb.client.methods_common import LIST_TIMEOUT
+from synapse_nb.client.ops import Call
+from synapse_nb.client.v2.flows import (
+    BULK_MAX_IDS,
+    CursorPage,
+    bulk_flow,
+    page_flow,
+    retrieve_flow,
+    unwrap,
+    v2_headers,
+)
+from synapse_nb.client.wire import decode_json
+
+from .typed import Shape, TypedPlan, typed_plan
 
 __all__ = ["DEFAULT_PER_PAGE", "AsyncV2Pages", "V2Pages", "V2Source"]
 
@@ -50,6 +63,9 @@ class V2Source:
     partitions: Partitions | None = None
     #: v1 filter name -> v2 query parameter (names not here are refused)
     filters: dict[str, str] = field(default_factory=dict)
+    #: (frame resource, how its bulk payloads differ from v1 records): bulk answers are
+    #: then decoded straight into typed rows (:mod:`.typed`)
+    typed: tuple[str, Shape] | None = None
 
 
 @dataclass
@@ -72,8 +88,9 @@ class _Plan:
     """What both drivers share: partitions, chunks of ids, dedup, the report."""
 
     def __init__(self, client: Any, source: V2Source, params: dict[str, Any],
-                 per_page: int, concurrency: int) -> None:
+                 per_page: int, concurrency: int, typed: bool = False) -> None:
         self.client, self.source, self.params = client, source, params
+        self.typed = _typed(source) if typed else None
         self.per_page, self.concurrency = per_page, concurrency
         self.report = _Report()
         self._seen: set[Any] = set()
@@ -94,24 +111,53 @@ class _Plan:
     def detail_flows(self, ids: list[Any]) -> list[Any]:
         """One flow per detail call for the ids of a slim page."""
         s, c = self.source, self.client
+        plan = self.typed
+        if s.bulk_path and plan is not None and s.bulk_key == "ids":
+            return [typed_bulk_flow(c, s.bulk_path, ids[k:k + BULK_MAX_IDS], plan)
+                    for k in range(0, len(ids), BULK_MAX_IDS)]
         if s.bulk_path:
             return [bulk_flow(c, s.bulk_path, ids[k:k + BULK_MAX_IDS], key=s.bulk_key)
                     for k in range(0, len(ids), BULK_MAX_IDS)]
         return [_one(retrieve_flow(c, f"{s.path}{pk}/")) for pk in ids]
 
-    def accept(self, records: Records) -> Records:
+    def accept(self, records: list[Any]) -> list[Any]:
         out = []
         for record in records:
-            rid = record.get("id")
+            typed = not isinstance(record, dict)  # a typed row is already v1-shaped
+            rid = record.id if typed else record.get("id")
             if rid in self._seen:
                 self.report.duplicates_dropped += 1
                 continue
             self._seen.add(rid)
-            out.append(self.source.normalize(record))
+            out.append(record if typed else self.source.normalize(record))
         self.report.pages += 1
         self.report.rows += len(out)
         self.report.elapsed = round(time.perf_counter() - self._started, 3)
         return out
+
+
+def _typed(source: V2Source) -> TypedPlan | None:
+    if source.typed is None:
+        return None
+    from .schema import RESOURCES  # noqa: PLC0415 (v2-only resources are added by .v2)
+    resource = RESOURCES.get(source.typed[0])
+    return typed_plan(resource, source.typed[1]) if resource is not None else None
+
+
+def typed_bulk_flow(client: Any, path: str, ids: list[Any], plan: TypedPlan) -> Any:
+    """``bulk_flow`` for one call of ids, the answer decoded into typed rows (the rows of
+    an answer not of the typed shape as dicts, read as ``bulk_flow`` reads them)."""
+    content = yield Call("POST", path, params={"response_mode": "inline"},
+                         json={"ids": [int(i) for i in ids]},
+                         headers=v2_headers(client.config), timeout=LIST_TIMEOUT,
+                         idempotent=True, raw=True)
+    rows = plan.decode_v2_items(content)
+    if rows is None:
+        page = unwrap(decode_json(content))
+        rows = page.results if isinstance(page, CursorPage) else page or []
+    found: dict[Any, Any] = {(r.get("id") if isinstance(r, dict) else getattr(r, "id", None)): r
+                             for r in rows}
+    return [found[i] for i in ids if i in found]
 
 
 def _one(flow: Any) -> Any:
@@ -131,9 +177,10 @@ class _Pages:
     sort_by_id = True
 
     def __init__(self, client: Any, source: V2Source, params: dict[str, Any], *,
-                 per_page: int = DEFAULT_PER_PAGE, concurrency: int | None = None) -> None:
+                 per_page: int = DEFAULT_PER_PAGE, concurrency: int | None = None,
+                 typed: bool = False) -> None:
         self._plan = _Plan(client, source, params, per_page,
-                           concurrency or client.max_concurrency)
+                           concurrency or client.max_concurrency, typed)
         self.report = self._plan.report
 
 

@@ -8,7 +8,8 @@ import importlib
 
 import pytest
 
-MODULES = ["schema", "computed", "convert", "arrays", "annotations", "fetch", "pump", "cache", "expand", "adapters", "api"]
+MODULES = ["schema", "computed", "convert", "arrays", "annotations", "fetch", "pump", "cache", "expand", "adapters", "api",
+           "typed", "views", "typed_pages"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -142,3 +142,47 @@ def test_auth_headers_and_tenants(live_server):
     mine = httpx.get(live_server.base_url + "/v2/tasks/", params={"per_page": 1000},
                      headers={"SYNAPSE-ACCESS-TOKEN": live_server.other_access_token}).json()
     assert mine["data"] and all(t["project_id"] == 4 for t in mine["data"])
+
+
+def test_task_bulk_json_written_by_sqlite_equals_the_builder(make_server):
+    """The hot v2 task object is JSON text written by SQLite (TASK_BULK_SQL): byte for
+    byte what the dict builder gives, on the demo tasks and on
+    stored values that need escaping (unicode, quotes, backslashes, control characters),
+    no data, and a unit without files."""
+    import orjson
+
+    from synapse_nb.server.v2.resources import SPECS
+    from synapse_nb.server.v2.spec import rows_by_ids
+    from synapse_nb.server.v2.tables import ensure_v2_tables
+
+    server = make_server(scale=40)
+    db = server.db
+    ensure_v2_tables(db)
+    data = {"annotations": [{"label": 'say "hi" \\ é ☕\n\t\x01', "coordinates": [0.5, 1e-07]}],
+            "metadata": {"annotator_id": "zoë"}}
+    with db.write() as con:
+        con.execute("UPDATE tasks SET data = ?, meta = ? WHERE id = 1",
+                    [orjson.dumps(data).decode(), orjson.dumps({"k": "ü\"\\"}).decode()])
+        con.execute("UPDATE tasks SET data = NULL, assignee = NULL WHERE id = 2")
+        con.execute("UPDATE data_units SET files = '' WHERE id = (SELECT data_unit_id FROM "
+                    "tasks WHERE id = 3)")
+    spec = SPECS["tasks"]
+    tenant = db.one("SELECT tenant_id FROM tasks WHERE id = 1")[0]
+    ids = [r[0] for r in db.query("SELECT id FROM tasks WHERE tenant_id = ? ORDER BY id DESC",
+                                  [tenant])]
+    assert len(ids) >= 40
+    base = 'http://h:1/a "b"'
+    assert spec.bulk is not None and spec.bulk_sql is not None
+    by_sql = rows_by_ids(db, spec, spec.full_select, ids, tenant, spec.bulk, base, spec.bulk_sql)
+    by_dicts = rows_by_ids(db, spec, spec.full_select, ids, tenant, spec.bulk, base)
+    assert orjson.dumps(by_sql) == orjson.dumps(by_dicts)
+    assert [orjson.loads(orjson.dumps(o))["id"] for o in by_sql] == ids  # order of ids
+    first = orjson.loads(orjson.dumps(rows_by_ids(db, spec, spec.full_select, [1], tenant,
+                                                  spec.bulk, base, spec.bulk_sql)))[0]
+    assert orjson.loads(first["data"]) == data
+
+
+def test_request_ids_are_unique_without_a_uuid_per_request(v2):
+    ids = {v2.get("/projects/", params={"per_page": 1}).json()["meta"]["request_id"]
+           for _ in range(20)}
+    assert len(ids) == 20 and all(len(i) == 20 and i.startswith("req_") for i in ids)

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-import uuid
+import itertools
+import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -53,11 +54,18 @@ class V2Error(Exception):
         self.details = details
 
 
+#: request ids: this process's random prefix, then a counter (a uuid4 per request cost
+#: more than rendering a slim item)
+_RUN = secrets.token_hex(4)
+_COUNT = itertools.count(1)
+
+
 def request_id(request: Request) -> str:
-    """One id per request (kept on the request so an error reuses it)."""
+    """One id per request (kept on the request so an error reuses it): ``req_`` and 16 hex
+    digits, unique in this process and unlikely to repeat across runs."""
     rid = getattr(request.state, "v2_request_id", None)
     if rid is None:
-        rid = request.state.v2_request_id = "req_" + uuid.uuid4().hex[:16]
+        rid = request.state.v2_request_id = f"req_{_RUN}{next(_COUNT) & 0xFFFFFFFF:08x}"
     return rid
 
 

@@ -24,7 +24,7 @@ from ..render import absolute_files, files_fragment, frag
 from .ml import ML_SPECS
 from .spec import Filter, Spec, make_spec, ranges
 
-__all__ = ["NESTED", "SPECS"]
+__all__ = ["NESTED", "SPECS", "TASK_BULK_SQL"]
 
 B = bool
 CATEGORY_DISPLAY = {"image": "Image", "video": "Video", "audio": "Audio", "text": "Text",
@@ -88,6 +88,26 @@ def _task_full(r: tuple, base: str) -> dict[str, Any]:
 
 
 _task_bulk = _bulk_of(_task_full, 6)
+
+# The same object as _task_bulk, written by SQLite from columns that already hold JSON
+# text or server-made plain values (as v1's TASK_JSON_SQL): the hot path of a full read
+# (9.3 -> 7.7 us of server CPU per task, in process; the slim item stays a dict: its six
+# fields cost less in Python than in SQL). json_quote escapes as orjson does (quotes,
+# backslashes, control characters; UTF-8 kept).
+_B = "(CASE WHEN {} THEN 'true' ELSE 'false' END)"
+TASK_BULK_SQL = (
+    """'{"id":'||t.id||',"project_id":'||coalesce(t.project_id,'null')"""
+    """||',"data_unit_id":'||coalesce(t.data_unit_id,'null')||',"is_discarded":'||"""
+    + _B.format("t.is_discarded") + """||',"has_data":'||""" + _B.format("t.data IS NOT NULL")
+    + """||',"created":'||json_quote(t.created)"""
+    """||',"workshop_id":'||coalesce(t.project_id,'null')||',"meta":'||coalesce(t.meta,'null')"""
+    """||',"data":'||json_quote(t.data)||',"schema":"dm_schema_v1","status":'"""
+    """||json_quote(t.status)||',"assignee_id":'||coalesce(t.assignee,'null')"""
+    """||',"priority":'||json_quote(t.priority)||',"tags":'||coalesce(t.tags,'null')"""
+    """||',"modified":'||json_quote(t.modified)"""
+    """||',"data_collection_id":'||coalesce(du.data_collection_id,'null')"""
+    """||',"files_manifest":'||coalesce(nullif(replace(du.files,'"url":"media/',{prefix}),''),"""
+    """'{}')||'}'""")
 
 
 # ---- assignments -------------------------------------------------------------------------
@@ -225,7 +245,7 @@ SPECS: dict[str, Spec] = {s.name: s for s in [
     make_spec("tasks", "/tasks/", "tasks t", "t.id", "t.tenant_id", (TASK_SLIM, _task_slim),
           (TASK_FULL, _task_full), fetch_from="tasks t JOIN data_units du ON du.id = "
           "t.data_unit_id", filters=_TASK_FILTERS, bulk_path="/tasks/bulk-fetch/",
-          bulk=_task_bulk),
+          bulk=_task_bulk, bulk_sql=TASK_BULK_SQL),
     make_spec("assignments", "/assignments/", "assignments a", "a.id", "a.tenant_id",
           (ASG_SLIM, _asg_slim), (ASG_FULL, _asg_full), fetch_from=ASG_FROM,
           filters=_ASG_FILTERS, bulk_path="/assignments/bulk-fetch/", bulk=_asg_bulk),

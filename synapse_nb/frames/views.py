@@ -1,0 +1,229 @@
+"""The columns a frame reads inside free-form objects, from their raw JSON, without dicts.
+
+A task's ``data`` is most of its bytes, yet the frame reads only three things inside it
+(``annotations``' length, ``metadata.annotator_id``, ``metadata.timestamp``) and keeps
+the rest as JSON text; ``files`` gives the primary file's URL and name. Building every
+annotation as dicts to read that much is what made the obvious code slow. Here each such
+object is decoded by msgspec into a *view*: a struct of only the fields some column reads
+(everything else skipped, no Python object made for it), and the JSON text of the column
+is the text as received, when it has no whitespace or escape for orjson to rewrite.
+
+Same values as reading the parsed dicts (:func:`synapse_nb.frames.convert._raw_values`
+and the computed columns), with one difference: the JSON text of an object keeps the
+server's spelling of its numbers (``1e5`` stays ``1e5``; the record path would write
+``100000.0``): the same JSON value. A value not of the view's shape (``data`` a list,
+``metadata`` a string, an annotation list that is an object) raises
+``msgspec.ValidationError``; the caller then reads the batch from parsed dicts instead.
+
+Example:
+    >>> from synapse_nb.frames.schema import RESOURCES
+    >>> views = ObjectViews(RESOURCES["tasks"], plain={"data_unit"}, dropped=())
+    >>> views.decoder("data").decode(b'{"annotations":[{}, {}],"metadata":{"annotator_id":"ann"}}')
+    DataView(metadata=DataMetadataView(annotator_id='ann', timestamp=None), annotations=[...])
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable, Optional, Union
+
+import msgspec
+import orjson
+from msgspec import Raw
+
+from .arrays import _json_texts
+from .computed import _annotation_counts, _primary_file_names, _primary_file_urls
+from .schema import Column, Resource
+
+__all__ = ["ObjectViews", "MISSING", "FileEntry"]
+
+#: a field not sent (``None`` is a field sent as null)
+MISSING: Any = msgspec.UNSET
+
+FileEntry = msgspec.defstruct("FileEntry", [("url", Any, None), ("path", Any, None),
+                                            ("is_primary", Any, None),
+                                            ("file_name_original", Any, None)], gc=False)
+_FILES_VIEW = Optional[dict[str, Union[FileEntry, str]]]  # type: ignore[valid-type]
+_PRIMARY = (_primary_file_urls, _primary_file_names)
+# bytes orjson would write differently: whitespace between tokens, escapes in strings
+_RISKY_BYTES = (b" ", b"\\", b"\n", b"\r", b"\t")
+_RISKY_TEXT = (" ", "\\", "\n", "\r", "\t")
+
+
+def _risky(text: Any) -> bool:
+    marks = _RISKY_TEXT if isinstance(text, str) else _RISKY_BYTES
+    return any(mark in text for mark in marks)
+
+
+def _tree(paths: Iterable[tuple[str, ...]]) -> dict[str, Any]:
+    """Nested dict of the paths; a leaf is None."""
+    tree: dict[str, Any] = {}
+    for path in paths:
+        node = tree
+        for part in path[:-1]:
+            if node.get(part, {}) is None:
+                raise ValueError(f"{'.'.join(path)}: a field read both as a value and an object")
+            node = node.setdefault(part, {})
+        if node.get(path[-1]):
+            raise ValueError(f"{'.'.join(path)}: a field read both as a value and an object")
+        node[path[-1]] = None
+    return tree
+
+
+def _view(name: str, tree: dict[str, Any], extra: list[Any]) -> Any:
+    fields: list[Any] = []
+    for key, sub in tree.items():
+        if not key.isidentifier():
+            raise ValueError(f"{key!r} is no field name for a view")
+        if sub is not None:
+            fields.append((key, Optional[_view(name + key.title().replace("_", ""), sub, [])],
+                           None))
+        else:
+            fields.append((key, Any, None))
+    return msgspec.defstruct(name + "View", fields + extra, gc=False)
+
+
+class ObjectViews:
+    """Per object field of a resource (``data``, ``files``, ...): its view decoder, and
+    the columns read through it.
+
+    ``plain``: the fields the row struct types as plain values (a dotted column under
+    one of them is null: an object there refuses the typed row); ``dropped``: fields
+    the frame leaves out.
+    """
+
+    def __init__(self, resource: Resource, plain: set[str], dropped: Iterable[str]) -> None:
+        self.resource = resource
+        self.plain = plain
+        dropped = set(dropped)
+        nested: dict[str, list[tuple[str, ...]]] = {}
+        self.computed: dict[str, Column] = {}
+        for col in resource.columns:
+            if col.compute in _PRIMARY or col.compute is _annotation_counts:
+                self.computed[col.name] = col
+            elif col.compute is not None:
+                raise ValueError(f"{col.name}: computed column without a view")
+            for key in (col.source or col.name, *col.aliases):
+                top, *rest = key.split(".")
+                if rest and top not in plain and top not in dropped:
+                    nested.setdefault(top, []).append(tuple(rest))
+        computes = {c.compute for c in self.computed.values()}
+        self._decoders: dict[str, msgspec.json.Decoder[Any]] = {}
+        for top, paths in nested.items():
+            extra = []
+            if top == "data" and _annotation_counts in computes:
+                extra.append(("annotations", Optional[list[Raw]], None))
+            typ = _view(top.title().replace("_", ""), _tree(paths), extra)
+            self._decoders[top] = msgspec.json.Decoder(Optional[typ])
+        if _annotation_counts in computes and "data" not in self._decoders:
+            typ = msgspec.defstruct("DataView", [("annotations", Optional[list[Raw]], None)],
+                                    gc=False)
+            self._decoders["data"] = msgspec.json.Decoder(Optional[typ])
+        if computes & set(_PRIMARY):
+            if "files" in nested:
+                raise ValueError("dotted columns under files have no view")
+            self._decoders["files"] = msgspec.json.Decoder(_FILES_VIEW)
+
+    def decoder(self, key: str) -> msgspec.json.Decoder[Any]:
+        return self._decoders[key]
+
+    @property
+    def viewed(self) -> set[str]:
+        """The object fields decoded through a view."""
+        return set(self._decoders)
+
+    def views(self, key: str, sources: list[Any]) -> list[Any]:
+        """Each row's view of ``key`` (``MISSING`` / None kept); raises
+        ``msgspec.ValidationError`` when one is not of the view's shape."""
+        decode = self._decoders[key].decode
+        return [s if s is MISSING or s is None else decode(s) for s in sources]
+
+    def columns(self, sources: dict[str, list[Any]], plain_values: Callable[[str], list[Any]],
+                n: int) -> dict[str, list[Any]]:
+        """Values of every column read inside objects (JSON text for json columns).
+
+        ``sources``: per object field, each row's JSON text (bytes or str), ``None`` for
+        null, or ``MISSING``; ``plain_values(field)``: a plain field's values.
+        """
+        views = {key: self.views(key, sources.get(key, [MISSING] * n)) for key in self.viewed}
+        out: dict[str, list[Any]] = {}
+        for col in self.resource.columns:
+            if col.name in self.computed:
+                out[col.name] = self._computed(col, views, plain_values, n)
+            elif col.kind == "json" and len(col.path) == 1:
+                out[col.name] = texts(sources.get(col.path[0], [MISSING] * n))
+            elif len(col.path) > 1:
+                values = self._dotted(col.path, views, n)
+                for alias in col.aliases:  # as _raw_values: an alias fills what is empty
+                    if None in values:
+                        other = self._dotted(tuple(alias.split(".")), views, n)
+                        if other.count(None) != len(other):
+                            values = [o if v is None else v for v, o in zip(values, other)]
+                out[col.name] = _json_texts(values) if col.kind == "json" else values
+        return out
+
+    def _dotted(self, path: tuple[str, ...], views: dict[str, list[Any]], n: int) -> list[Any]:
+        top, *rest = path
+        if top not in views:  # under a plain field (not an object) or a dropped one
+            return [None] * n
+        values = views[top]
+        for part in rest:
+            values = [getattr(v, part) if isinstance(v, msgspec.Struct) else None
+                      for v in values]
+        return values
+
+    def _computed(self, col: Column, views: dict[str, list[Any]],
+                  plain_values: Callable[[str], list[Any]], n: int) -> list[Any]:
+        if col.compute is _annotation_counts:
+            # as computed._count: not sent -> unknown; null -> 0; no list -> 0
+            return [None if d is MISSING else 0 if d is None or d.annotations is None
+                    else len(d.annotations) for d in views["data"]]
+        files = views["files"]
+        file = plain_values("file") if "file" in self.plain else [None] * n
+        urls: list[Any] = []
+        names: list[Any] = []
+        for entries, fallback in zip(files, file):
+            entry = _primary_entry(entries) if entries else None
+            if entry is None:
+                urls.append(fallback if isinstance(fallback, str) else None)
+                names.append(None)
+            elif isinstance(entry, str):
+                urls.append(entry or None)
+                names.append(None)
+            else:
+                urls.append(entry.url or entry.path)
+                names.append(entry.file_name_original)
+        return urls if col.compute is _primary_file_urls else names
+
+
+def _primary_entry(files: dict[str, Any]) -> Any:
+    """:func:`synapse_nb.frames.computed.primary_file` on a files view (a str entry is
+    its URL)."""
+    first: Any = None
+    for entry in files.values():
+        if isinstance(entry, str):
+            if first is None:
+                first = entry
+        elif entry.is_primary:
+            return entry
+        elif first is None:
+            first = entry
+    return first
+
+
+def texts(sources: list[Any]) -> list[str | None]:
+    """The JSON text of each value: as received when orjson would write it the same,
+    else written by orjson as the record path does (whitespace, escapes)."""
+    parts = [s for s in sources if s is not MISSING and s is not None]
+    joined: Any = "".join(parts) if parts and isinstance(parts[0], str) else b"".join(parts)
+    careful = _risky(joined)
+    out: list[str | None] = []
+    for s in sources:
+        if s is MISSING or s is None:
+            out.append(None)
+        elif careful and _risky(s):
+            value = orjson.loads(s)
+            out.append(None if value is None else _json_texts([value])[0])
+        else:
+            text = s if isinstance(s, str) else str(s, "utf-8")
+            out.append(None if text == "null" else text)
+    return out
