@@ -179,8 +179,26 @@ def to_hf_dataset(snap: Snapshot, *, images: bool = True, cache_dir: str | Path 
             writers[image.split].write(orjson.dumps(_row(image, lineage, classes, polygons))
                                        + b"\n")
 
-    description = (f"synapse_nb snapshot {snap.name!r}: {snap.manifest['images']} images, "
-                   f"manifest hash {digest}")
+    # progress=False also silences datasets' own bars ("Generating train split"): a
+    # process-wide switch in datasets, so it is put back as it was
+    quiet = progress is False and ds.is_progress_bar_enabled()
+    if quiet:
+        ds.disable_progress_bars()
+    try:
+        parts = _write_splits(ds, specs, root, images, digest, features)
+    finally:
+        if quiet:
+            ds.enable_progress_bars()
+    for part in parts.values():
+        part.info.description = (f"synapse_nb snapshot {snap.name!r}: {snap.manifest['images']} "
+                                 f"images, manifest hash {digest}")
+        part.info.dataset_name = snap.name
+    return ds.DatasetDict(parts)
+
+
+def _write_splits(ds: Any, specs: dict[str, Path], root: Path, images: bool, digest: str,
+                  features: Any) -> dict[str, Any]:
+    """One Arrow-backed ``Dataset`` per split, written by ``datasets`` from its spec."""
     parts = {}
     for split, spec in specs.items():
         fingerprint = hashlib.sha256(orjson.dumps(
@@ -190,8 +208,6 @@ def to_hf_dataset(snap: Snapshot, *, images: bool = True, cache_dir: str | Path 
             gen_kwargs={"spec": str(spec), "root": str(root), "images": images,
                         "fingerprint": fingerprint},
             split=ds.NamedSplit(split), writer_batch_size=_WRITER_BATCH)
-        part.info.description = description
-        part.info.dataset_name = snap.name
         parts[split] = part
-    return ds.DatasetDict(parts)
+    return parts
 

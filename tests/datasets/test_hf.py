@@ -83,7 +83,9 @@ def test_the_hf_dataset_equals_the_coco_export(which: str, request: pytest.Fixtu
 
 
 def test_lineage_columns_name_the_source_rows(boxes: Snapshot, tmp_path: Path) -> None:
+    assert datasets.is_progress_bar_enabled()
     dd = boxes.to_hf_dataset(images=False, cache_dir=tmp_path / "hf", progress=False)
+    assert datasets.is_progress_bar_enabled(), "progress=False silences datasets' bars only during the call"
     assert "image" not in dd["train"].features
     events = dict(zip(boxes.records["data_unit"], boxes.records["source_id"]))
     for part in dd.values():
