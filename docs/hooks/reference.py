@@ -1,9 +1,10 @@
 """mkdocs hook: the API reference, generated from ``synapse_nb.__all__`` on every build.
 
-One page per module the public names come from (``synapse_nb._LAZY``: ``synapse_nb.frames``
--> ``reference/frames.md``), each name an ``::: synapse_nb.<name>`` entry that
-mkdocstrings renders from the living object (classes with their methods, inherited ones
-included), plus an index page listing every name. A name added to ``_LAZY`` appears on
+One section per module the public names come from (``synapse_nb._LAZY``:
+``synapse_nb.frames`` -> ``reference/frames/``), one page per name
+(``reference/frames/tasks_frame.md``: an ``::: synapse_nb.tasks_frame`` entry that
+mkdocstrings renders from the living object, classes with their methods, inherited ones
+included), and an index page listing every name. A name added to ``_LAZY`` appears on
 the next build without editing the docs; its page is added to the navigation here too.
 """
 
@@ -58,21 +59,31 @@ def home_factory_made(groups: dict[str, list[str]]) -> None:
                 obj.__module__ = module
 
 
-def page_of(module: str) -> str:
-    return f"reference/{module.rsplit('.', 1)[-1]}.md"
+def group_of(module: str) -> str:
+    return module.rsplit(".", 1)[-1]
+
+
+def page_of(module: str, name: str | None = None) -> str:
+    """``reference/<group>/index.md`` for a module, ``reference/<group>/<name>.md`` for a name."""
+    return f"reference/{group_of(module)}/{name or 'index'}.md"
 
 
 def title_of(module: str) -> str:
-    return TITLES.get(module, module.rsplit(".", 1)[-1].replace("_", " ").capitalize())
+    return TITLES.get(module, group_of(module).replace("_", " ").capitalize())
+
+
+def _entry(name: str) -> str:
+    # one page per name, its heading the page's title: a search for the name finds the
+    # page by its title, above the guides and notebooks that mention it
+    return f"::: synapse_nb.{name}\n    options:\n      heading_level: 1\n"
 
 
 def _page(module: str, names: list[str]) -> str:
     lines = [f"# {title_of(module)}", "",
              f"Defined in `{module}`; each is importable as `snb.<name>` after "
              "`import synapse_nb as snb`.", ""]
-    for name in names:
-        lines += [f"::: synapse_nb.{name}", ""]
-    return "\n".join(lines)
+    lines += [f"- [`{n}`]({n}.md#synapse_nb.{n})" for n in names]
+    return "\n".join(lines) + "\n"
 
 
 def _index(groups: dict[str, list[str]]) -> str:
@@ -81,17 +92,18 @@ def _index(groups: dict[str, list[str]]) -> str:
              "Clients list every method, browsers theirs; the frame functions list their "
              "columns and filters.", ""]
     for module, names in groups.items():
-        target = page_of(module).removeprefix("reference/")
-        lines += [f"## [{title_of(module)}]({target})", "",
-                  ", ".join(f"[`{n}`]({target}#synapse_nb.{n})" for n in names), ""]
+        group = group_of(module)
+        lines += [f"## [{title_of(module)}]({group}/index.md)", "",
+                  ", ".join(f"[`{n}`]({group}/{n}.md#synapse_nb.{n})" for n in names), ""]
     return "\n".join(lines)
 
 
 def on_config(config: Any) -> Any:
     groups = public_names()
     home_factory_made(groups)
-    pages = [{"Overview": "reference/index.md"}]
-    pages += [{title_of(m): page_of(m)} for m in groups]
+    pages: list[dict[str, Any]] = [{"Overview": "reference/index.md"}]
+    pages += [{title_of(m): [{"Overview": page_of(m)}, *({n: page_of(m, n)} for n in names)]}
+              for m, names in groups.items()]
     nav = config["nav"] or []
     for i, entry in enumerate(nav):
         if isinstance(entry, dict) and NAV_TITLE in entry:
@@ -108,4 +120,6 @@ def on_files(files: Files, config: Any) -> Files:
     files.append(File.generated(config, "reference/index.md", content=_index(groups)))
     for module, names in groups.items():
         files.append(File.generated(config, page_of(module), content=_page(module, names)))
+        for name in names:
+            files.append(File.generated(config, page_of(module, name), content=_entry(name)))
     return files
