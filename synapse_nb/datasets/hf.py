@@ -151,7 +151,8 @@ def to_hf_dataset(snap: Snapshot, *, images: bool = True, cache_dir: str | Path 
     root.mkdir(parents=True, exist_ok=True)
     rec = snap.records
     if images and len(rec):
-        jobs = (FileJob(url, root / image_path(_LAYOUT, split, name), None if _none(declared) is None else str(declared),
+        jobs = (FileJob(url, root / image_path(_LAYOUT, split, name),
+                        None if _none(declared) is None else str(declared),
                         image_path(_LAYOUT, split, name))
                 for url, name, split, declared in zip(rec["file_url"], rec["file_name"],
                                                       rec["split"], rec["checksum"]))
