@@ -6,6 +6,7 @@
 #   ./dev.sh install EXTRA                 .venv with synapse_nb[EXTRA] (demo: notebook, test: test)
 #   ./dev.sh chromium                      Debian's Chromium for the browser tests, if missing
 #   ./dev.sh python                        which interpreter .venv is made with
+#   ./dev.sh docs [serve] [mkdocs args]    the documentation site: build (strict) into site/, or serve it
 # .venv uses Python 3.12 where the machine has it, else 3.13, else 3.11 (PYTHON=... overrides).
 # Installs are quiet (the log is in .venv/install.log) and skipped when pyproject.toml has not
 # changed since the last one (a stamp keyed on its hash).
@@ -123,6 +124,19 @@ sdk_venv() {
     echo "$SDK_VERSION" >"$stamp"
 }
 
+# The documentation site (mkdocs.yml): `build --strict` (a broken link or a missing
+# reference fails) into site/, or `serve` on 127.0.0.1:8000. The notebooks are executed
+# against the embedded demo server during the build (cached in .cache/mkdocs-jupyter until
+# one changes); SYNAPSE_NB_DOCS_EXECUTE=false renders them without running them.
+docs() {
+    install test  # [test] holds [docs] and everything the reference and the notebooks import
+    if [ "${1:-}" = serve ]; then
+        shift
+        exec "$VENV/bin/python" -m mkdocs serve --strict -a 127.0.0.1:8000 "$@"
+    fi
+    exec "$VENV/bin/python" -m mkdocs build --strict "$@"
+}
+
 main() {
     local command=${1:-}
     [ $# -eq 0 ] || shift
@@ -166,9 +180,12 @@ main() {
         python)
             project_python
             ;;
+        docs)
+            docs "$@"
+            ;;
         *)
             echo "usage: ./dev.sh demo [--no-browser] | test [pytest args] | sdk-venv [--dry-run]" \
-                 "| install EXTRA | chromium | python" >&2
+                 "| install EXTRA | chromium | python | docs [serve]" >&2
             exit 2
             ;;
     esac

@@ -70,9 +70,10 @@ _LAZY = {
     "reviews_frame_async": "synapse_nb.frames",
     "ground_truths_frame_async": "synapse_nb.frames",
     "members_frame_async": "synapse_nb.frames",
-    # scale-out (Dask, Ray, partitioned Parquet)
+    # scale-out (Dask, Ray, partitioned Parquet) and polars
     "to_dask": "synapse_nb.scale",
     "to_ray": "synapse_nb.scale",
+    "to_polars": "synapse_nb.scale",
     "to_parquet_dataset": "synapse_nb.scale",
     # widgets
     "RecordBrowser": "synapse_nb.widgets",
@@ -168,7 +169,7 @@ if TYPE_CHECKING:  # the lazy names, typed for mypy and editors (kept in step by
         predictions_frame,
         upload_predictions,
     )
-    from synapse_nb.scale import to_dask, to_parquet_dataset, to_ray
+    from synapse_nb.scale import to_dask, to_parquet_dataset, to_polars, to_ray
     from synapse_nb.upload import UploadWidget, plan_upload, upload_folder
     from synapse_nb.widgets import AssignmentBrowser, GroundTruthBrowser, ModelBrowser, RecordBrowser, TaskBrowser
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from test_dev_sh import _stub, bin_dir, fake_python, run_dev  # noqa: F401 (fixtures)
+from tests.test_dev_sh import _stub, bin_dir, fake_python, run_dev  # noqa: F401 (fixtures)
 
 PACKAGE = Path(__file__).resolve().parents[1] / "synapse_nb"
 

@@ -90,6 +90,29 @@ class Snapshot:
                                max_workers=max_workers, progress=progress,
                                strict_checksums=strict_checksums)
 
+    def to_hf_dataset(self, *, images: bool = True, cache_dir: str | Path | None = None,
+                      max_workers: int = 8, progress: bool | None = None) -> Any:
+        """The snapshot as a Hugging Face ``datasets.DatasetDict``, keyed by split.
+
+        Rows in the layout of the Hugging Face object-detection examples (``image_id``,
+        ``image``, ``width``, ``height``, ``objects`` with ``id``, ``area``, ``bbox`` as COCO
+        ``[x, y, w, h]``, ``category`` a ``ClassLabel`` of :attr:`labels`, ``segmentation``
+        when there are polygons), or ``label`` for classification; plus ``data_unit``,
+        ``task``, ``ground_truth_event``. ``images=False`` leaves the ``image`` column out
+        (nothing fetched). Images are fetched as :meth:`export` does into ``cache_dir``
+        (default: the synapse_nb cache, one folder per manifest hash), then written as
+        Arrow shards by ``datasets``; a re-run reuses both. Each split's ``info.description``
+        names the manifest hash. See :mod:`synapse_nb.datasets.hf`. Needs the
+        ``synapse_nb[datasets]`` extra.
+
+        >>> ds = snap.to_hf_dataset()                                      # doctest: +SKIP
+        >>> ds["train"].features["objects"]["category"].feature.names    # doctest: +SKIP
+        """
+        from .hf import to_hf_dataset  # noqa: PLC0415
+
+        return to_hf_dataset(self, images=images, cache_dir=cache_dir, max_workers=max_workers,
+                             progress=progress)
+
 
 def _configurations(client: Any, projects: Sequence[int]) -> list[Any]:
     return [client.get_project(int(p)).get("configuration") for p in sorted(set(projects))]

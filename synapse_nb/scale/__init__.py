@@ -4,6 +4,8 @@
   index ``id``; runs on any scheduler (a ``LocalCluster`` or a scheduler address).
 - :func:`to_ray`: a ``ray.data.Dataset`` from a Datasource whose read tasks are the
   partitions.
+- :func:`to_polars`: a polars DataFrame over the frame's Arrow table (no copy; one
+  process, for people who work in polars).
 - :func:`to_parquet_dataset`: a hive-partitioned Parquet dataset with a manifest,
   resumable, written by the workers when an engine is given.
 
@@ -24,11 +26,12 @@ from .engines import SynapseDatasource, to_dask, to_ray
 from .job import Job, prepare_job
 from .parquet import to_parquet_dataset, write_partition
 from .plan import Partition, count_rows, plan_partitions
+from .polars import to_polars
 from .read import read_partition, read_partition_frame
 from .spec import ClientSpec, FromConfigFile, FromEnv, Secret, client_spec
 
 __all__ = [
-    "to_dask", "to_ray", "to_parquet_dataset", "plan_partitions", "Partition", "count_rows",
+    "to_dask", "to_ray", "to_polars", "to_parquet_dataset", "plan_partitions", "Partition", "count_rows",
     "prepare_job", "Job", "read_partition", "read_partition_frame", "write_partition",
     "ClientSpec", "client_spec", "Secret", "FromEnv", "FromConfigFile", "RequestBudget",
     "LocalBudget", "DaskBudget", "RayBudget", "SynapseDatasource",

@@ -1,0 +1,1 @@
+"""The documentation site: strict build, reference coverage, search in a real browser."""
