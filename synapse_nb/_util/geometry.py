@@ -1,111 +1,125 @@
-"""One check for geometry and scores that cross in from a file, a frame or a server.
+"""The one check of a shape's geometry and score, with a reason (see :func:`check_shape`).
 
-Each function returns the reason a value is unusable, in words a user can act on, or None
-when it is fine. Callers put the reason in their plan, one per row, and go on with the
-other rows: a bad box never aborts a run, and is never silently written as something else.
+Annotations that come in from a file (``import_annotations``) or from a model
+(``upload_predictions``) are checked here, once, before they are planned: a row that
+fails keeps its reason in the plan instead of being written as some other shape.
 
-- :func:`box_problem`: corners ``x1 y1 x2 y2`` must be real, finite numbers with
-  ``x1 < x2`` and ``y1 < y2``; inside ``[0, width] x [0, height]`` when the image size is known.
-- :func:`score_problem`: a confidence must be a real number in ``[0, 1]`` (``True`` is refused:
-  a bool is not a score).
-
->>> box_problem(0, 0, 10, 5) is None
+>>> check_shape((10, 10, 5, 30), size=(320, 240))
+'inverted box: x2 (5) < x1 (10), width -5; refused rather than flipped into another box'
+>>> check_shape((0, 0, 4, 5), score=0.9, size=(320, 240)) is None
 True
->>> box_problem(0, float("nan"), 10, 5)
-'y1 is NaN'
->>> box_problem(10, 0, 2, 5)
-'x2 (2) is not greater than x1 (10): an empty or inverted box'
->>> box_problem(0, 0, 330, 5, width=320, height=240)
-'x2 (330) lies outside the image (0..320)'
->>> score_problem(0.5) is None, score_problem(7.0), score_problem(True)
-(True, 'confidence 7.0 is outside [0, 1]', 'confidence True is a bool, not a number')
 """
 
 from __future__ import annotations
 
 import math
 import numbers
-from typing import Any
+from typing import Any, Sequence
 
-__all__ = ["box_problem", "number_problem", "score_problem"]
+__all__ = ["check_shape", "check_score"]
 
 
-def number_problem(name: str, value: Any) -> str | None:
-    """Why ``value`` is not a real, finite number (None when it is).
+def _number(value: Any, what: str) -> tuple[float | None, str | None]:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return None, f"{what} is {value!r}, not a number"
+    v = float(value)
+    if math.isnan(v):
+        return None, f"{what} is NaN"
+    if math.isinf(v):
+        return None, f"{what} is {'-' if v < 0 else ''}inf"
+    return v, None
 
-    >>> number_problem("x1", "3"), number_problem("x1", float("inf")), number_problem("x1", 3)
-    ("x1 is '3', not a number", 'x1 is inf', None)
+
+def check_score(score: Any) -> str | None:
+    """Why ``score`` is not a confidence (None: it is one, or there is none).
+
+    A confidence is a real number in [0, 1]: not a bool, not NaN, not 7.0.
+
+    >>> check_score(0.5), check_score(None), check_score(True), check_score(7.0)
+    (None, None, 'score is True, not a number', 'score 7.0 is outside [0, 1]')
     """
-    if _is_bool(value):
-        return f"{name} is {bool(value)}, a bool, not a number"
-    if not isinstance(value, numbers.Real):
-        if value is None or value.__class__.__name__ == "NAType":
-            return f"{name} is missing"
-        return f"{name} is {value!r}, not a number"
-    number = float(value)
-    if math.isnan(number):
-        return f"{name} is NaN"
-    if math.isinf(number):
-        return f"{name} is {number}"
-    return None
+    if score is None:
+        return None
+    v, why = _number(score, "score")
+    if why is not None or v is None:
+        return why
+    return None if 0.0 <= v <= 1.0 else f"score {score!r} is outside [0, 1]"
 
 
-def _is_bool(value: Any) -> bool:
-    # numpy's bool_ is no subclass of bool, and is no number either
-    return isinstance(value, bool) or type(value).__name__ in ("bool", "bool_")
-
-
-def _fmt(value: float) -> str:
-    return f"{value:g}"
-
-
-def box_problem(x1: Any, y1: Any, x2: Any, y2: Any, *, width: float | None = None,
-                height: float | None = None) -> str | None:
-    """Why the box with corners ``(x1, y1)``, ``(x2, y2)`` cannot be used, or None.
+def check_shape(box: Sequence[Any] | None = None, *, points: Sequence[Sequence[Any]] | None = None,
+                score: Any = None, size: tuple[float, float] | None = None,
+                tolerance: float = 0.01) -> str | None:
+    """Why a shape cannot be written as it stands (None: it can).
 
     Parameters
     ----------
-    x1, y1, x2, y2 : number
-        The corners, in pixels (``x1 < x2``, ``y1 < y2``).
-    width, height : float, optional
-        The image's size; when given, every corner must lie inside it.
+    box : (x1, y1, x2, y2), optional
+        Corners in pixels as given (not normalised: an inverted box is refused, never
+        turned into another box).
+    points : sequence of (x, y), optional
+        A polygon's or a line's points, in pixels.
+    score : float, optional
+        A confidence; see :func:`check_score`.
+    size : (width, height), optional
+        The image's size: with it, a coordinate outside ``[0, width] x [0, height]`` (by
+        more than ``tolerance`` px) is refused.
+
+    Returns
+    -------
+    str or None
+        The first problem found, in words a user can act on.
 
     Examples
     --------
-    >>> box_problem(5, 5, 5, 9)
-    'x2 (5) is not greater than x1 (5): an empty or inverted box'
-    >>> box_problem(-1, 0, 4, 4, width=10, height=10)
-    'x1 (-1) lies outside the image (0..10)'
+    >>> check_shape((float("nan"), 0, 4, 5))
+    'x1 is NaN'
+    >>> check_shape((-5, 0, 330, 20), size=(320, 240))
+    'box (-5, 0, 330, 20) is outside the 320x240 image'
+    >>> check_shape(points=[(0, 0), (4, 0), (4, float("inf"))])
+    'point 3 y is inf'
     """
-    for name, value in (("x1", x1), ("y1", y1), ("x2", x2), ("y2", y2)):
-        problem = number_problem(name, value)
-        if problem:
-            return problem
-    a, b, c, d = float(x1), float(y1), float(x2), float(y2)
-    if c <= a:
-        return f"x2 ({_fmt(c)}) is not greater than x1 ({_fmt(a)}): an empty or inverted box"
-    if d <= b:
-        return f"y2 ({_fmt(d)}) is not greater than y1 ({_fmt(b)}): an empty or inverted box"
-    for name, value, size in (("x1", a, width), ("x2", c, width), ("y1", b, height),
-                              ("y2", d, height)):
-        if size is not None and not 0 <= value <= size:
-            return f"{name} ({_fmt(value)}) lies outside the image (0..{_fmt(size)})"
-    return None
+    if box is not None:
+        if len(box) != 4:
+            return f"a box has 4 coordinates (x1, y1, x2, y2), got {len(box)}"
+        values = []
+        for name, raw in zip(("x1", "y1", "x2", "y2"), box):
+            v, why = _number(raw, name)
+            if why is not None or v is None:
+                return why
+            values.append(v)
+        x1, y1, x2, y2 = values
+        for lo, hi, axis, extent in ((x1, x2, "x", "width"), (y1, y2, "y", "height")):
+            if hi < lo:
+                return (f"inverted box: {axis}2 ({_fmt(hi)}) < {axis}1 ({_fmt(lo)}), {extent} "
+                        f"{_fmt(hi - lo)}; refused rather than flipped into another box")
+        if size is not None and _outside(values, size, tolerance):
+            return f"box ({', '.join(_fmt(v) for v in box)}) is outside the {_size(size)} image"
+    if points is not None:
+        for i, point in enumerate(points, start=1):
+            if len(point) != 2:
+                return f"point {i} has {len(point)} values, not (x, y)"
+            xy = []
+            for axis, raw in zip("xy", point):
+                v, why = _number(raw, f"point {i} {axis}")
+                if why is not None or v is None:
+                    return why
+                xy.append(v)
+            if size is not None and _outside([xy[0], xy[1], xy[0], xy[1]], size, tolerance):
+                return f"point {i} ({_fmt(xy[0])}, {_fmt(xy[1])}) is outside the {_size(size)} image"
+    return check_score(score)
 
 
-def score_problem(value: Any) -> str | None:
-    """Why ``value`` is not a confidence: a real number in ``[0, 1]``, or None when it is.
+def _outside(box: list[float], size: tuple[float, float], tol: float) -> bool:
+    w, h = size
+    return min(box[0], box[2]) < -tol or min(box[1], box[3]) < -tol or \
+        max(box[0], box[2]) > w + tol or max(box[1], box[3]) > h + tol
 
-    Examples
-    --------
-    >>> score_problem(-2), score_problem(float("nan")), score_problem(1)
-    ('confidence -2 is outside [0, 1]', 'confidence is NaN', None)
-    """
-    if _is_bool(value):
-        return f"confidence {bool(value)} is a bool, not a number"
-    problem = number_problem("confidence", value)
-    if problem:
-        return problem
-    if not 0 <= float(value) <= 1:
-        return f"confidence {value} is outside [0, 1]"
-    return None
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, numbers.Real) and math.isfinite(float(v)) and float(v).is_integer():
+        return str(int(float(v)))
+    return str(v)
+
+
+def _size(size: tuple[float, float]) -> str:
+    return f"{_fmt(size[0])}x{_fmt(size[1])}"

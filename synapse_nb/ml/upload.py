@@ -32,7 +32,7 @@ from typing import Any
 import orjson
 import pandas as pd
 
-from synapse_nb._util.geometry import box_problem, number_problem, score_problem
+from synapse_nb._util.geometry import check_score, check_shape
 
 from .keys import pre_annotation_key
 from .shapes import missing
@@ -68,25 +68,20 @@ def _row_problem(row: Mapping[str, Any]) -> str | None:
         return str(row["_problem"])
     if _absent(row.get("label")):
         return "no label"
+    conf: Any = row.get("confidence")
+    score = None if _absent(conf) else conf  # an empty cell: no confidence, not a bad one
     points: Any = row.get("points")
     kind: Any = row.get("type")
     if not missing(points) and len(points):
-        for i, point in enumerate(points):
-            if len(point) < 2:
-                return f"point {i} is {list(point)!r}, not [x, y]"
-            problem = number_problem(f"point {i} x", point[0]) or number_problem(
-                f"point {i} y", point[1])
-            if problem:
-                return problem
-    elif any(not _absent(row.get(c)) for c in _BOX) or kind == "bbox":
+        return check_shape(points=list(points), score=score)
+    if any(not _absent(row.get(c)) for c in _BOX) or kind == "bbox":
         # a box with one bad corner is a bad box, never a classification
-        problem = box_problem(*(row.get(c) for c in _BOX))
+        problem = check_shape(tuple(row.get(c) for c in _BOX))
         if problem:
             return f"bbox: {problem}"
     elif not _absent(kind) and kind != "classification":
         return f"a {kind} without points"
-    conf: Any = row.get("confidence")
-    return None if _absent(conf) else score_problem(conf)
+    return check_score(score)
 
 
 def _object(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -134,10 +129,9 @@ def _read_json(source: str | bytes | Path) -> Any:
 def _coco_box(bbox: Any) -> tuple[dict[str, Any], str | None]:
     if not isinstance(bbox, (list, tuple)) or len(bbox) != 4:
         return {}, f"bbox {bbox!r} is not [x, y, w, h]"
-    x, y, w, h = bbox
-    problem = next(filter(None, (number_problem(n, v) for n, v in zip("xywh", bbox))), None)
-    if problem:
-        return {}, f"bbox {problem}"
+    if not all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in bbox):
+        return {}, f"bbox {bbox!r} holds a value that is not a number"
+    x, y, w, h = bbox  # the corners go through the plan's one geometry check
     return {"x1": x, "y1": y, "x2": x + w, "y2": y + h}, None
 
 
@@ -203,9 +197,9 @@ def prediction_payloads(client: Any, predictions: pd.DataFrame, *, project: int,
                         model: int | None) -> pd.DataFrame:
     """The plan before the server is asked: one row per task with its payload and key.
 
-    Every prediction is checked here, once: geometry (finite corners, ``x1 < x2``,
-    ``y1 < y2``; finite points), a real confidence in [0, 1] (a bool is refused), a label,
-    and a task of ``project``. A task with an invalid prediction is planned ``invalid`` as
+    Every prediction is checked here, once, by :func:`synapse_nb._util.geometry.check_shape`
+    (finite corners, no inverted box, finite points; a confidence is a real number in
+    [0, 1], a bool is refused), and for a label and a task of ``project``. A task with an invalid prediction is planned ``invalid`` as
     a whole, with one reason per bad row (its row label in ``predictions``): sending the
     rest would store a partial pre-annotation, and the corrected re-run a second one. The
     other tasks go on. ``attrs["invalid_rows"]`` lists the bad rows, one reason each.
@@ -295,9 +289,8 @@ def upload_predictions(client: Any, predictions: Any, *, project: int, model: in
         One row per task: ``task``, ``data_unit``, ``model``, ``objects``, ``key``,
         ``status`` (new / exists / created / skipped / invalid / failed), ``reason``,
         ``data``; ``attrs["summary"]`` counts the statuses. A task is ``invalid`` (and not
-        sent) when one of its predictions is: a NaN or infinite coordinate, an empty or
-        inverted box, a confidence outside [0, 1] or a bool, no label, or a task of another
-        project; ``reason`` names each bad row, ``attrs["invalid_rows"]`` lists them (one
+        sent) when one of its predictions is: a NaN or infinite coordinate, an inverted
+        box, a confidence outside [0, 1] or a bool, no label, or a task of another project; ``reason`` names each bad row, ``attrs["invalid_rows"]`` lists them (one
         reason per row of ``predictions``). The other tasks are planned and sent as usual.
 
     Examples

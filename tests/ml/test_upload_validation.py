@@ -46,11 +46,11 @@ def test_bad_rows_are_planned_invalid_with_a_reason_and_the_rest_is_sent(make_se
                           t[7]: "invalid", t[8]: "invalid"}
         assert reason[t[1]] == "row 1: bbox: x1 is NaN"
         assert reason[t[2]] == "row 2: bbox: x2 is inf"
-        assert reason[t[3]] == "row 3: confidence 7.0 is outside [0, 1]"
-        assert reason[t[4]] == "row 4: confidence -2 is outside [0, 1]"
-        assert reason[t[5]] == "row 5: confidence True is a bool, not a number"
+        assert reason[t[3]] == "row 3: score 7.0 is outside [0, 1]"
+        assert reason[t[4]] == "row 4: score -2 is outside [0, 1]"
+        assert reason[t[5]] == "row 5: score is True, not a number"
         assert reason[theirs[0]] == f"row 6: task {theirs[0]} is not a task of project 1"
-        assert "an empty or inverted box" in reason[t[7]]
+        assert reason[t[7]].startswith("row 8: bbox: inverted box: x2 (1) < x1 (30)")
         assert reason[t[8]] == "row 10: bbox: y2 is NaN"
         bad = plan.attrs["invalid_rows"]
         assert bad.index.tolist() == [1, 2, 3, 4, 5, 6, 8, 10]
@@ -79,10 +79,24 @@ def test_coco_results_as_long_json_text_and_bad_results(live_server):
         assert len(text) > 4096
         plan = snb.upload_predictions(c, text, project=1)  # was: File name too long
         by_unit = plan.set_index("data_unit")
-        assert by_unit.at[units[0], "reason"] == "row 0: bbox w is NaN"
-        assert by_unit.at[units[1], "reason"] == "row 3: confidence 1.5 is outside [0, 1]"
+        assert by_unit.at[units[0], "reason"] == "row 0: bbox: x2 is NaN"
+        assert by_unit.at[units[1], "reason"] == "row 3: score 1.5 is outside [0, 1]"
         assert by_unit.at[units[2], "reason"] == "row 6: bbox [1, 2, 3] is not [x, y, w, h]"
         assert (plan["status"] == "invalid").sum() == 3
         assert plan["status"].isin(["new", "exists", "invalid"]).all() and len(plan) == 40
         with pytest.raises(FileNotFoundError, match="neither a file nor JSON text"):
             snb.upload_predictions(c, "no-such-results.json", project=1)
+
+
+def test_polygons_are_checked_point_by_point(live_server):
+    with SynapseClient(live_server.base_url, access_token=live_server.access_token) as c:
+        t = _tasks(c, 1)[:3]
+        pred = pd.DataFrame({"task": t, "label": ["car", "car", None], "type": "polygon",
+                             "points": [[[0, 0], [4, 0], [4, 3]], [[0, 0], [4, 0], [4, math.inf]],
+                                        [[0, 0], [4, 0], [4, 3]]],
+                             "confidence": [0.5, 0.5, 0.5]})
+        plan = snb.upload_predictions(c, pred, project=1).set_index("task")
+    assert plan.at[t[0], "status"] == "new"
+    assert plan.at[t[0], "data"]["annotations"][0]["points"] == [[0, 0], [4, 0], [4, 3]]
+    assert plan.at[t[1], "reason"] == "row 1: point 3 y is inf"
+    assert plan.at[t[2], "reason"] == "row 2: no label"
