@@ -199,10 +199,11 @@ def prediction_payloads(client: Any, predictions: pd.DataFrame, *, project: int,
 
     Every prediction is checked here, once, by :func:`synapse_nb._util.geometry.check_shape`
     (finite corners, no inverted box, finite points; a confidence is a real number in
-    [0, 1], a bool is refused), and for a label and a task of ``project``. A task with an invalid prediction is planned ``invalid`` as
-    a whole, with one reason per bad row (its row label in ``predictions``): sending the
-    rest would store a partial pre-annotation, and the corrected re-run a second one. The
-    other tasks go on. ``attrs["invalid_rows"]`` lists the bad rows, one reason each.
+    [0, 1], a bool is refused), and for a label and a task of ``project``. A task with an
+    invalid prediction is planned ``invalid`` as a whole, with one reason per bad row (its
+    row label in ``predictions``): sending the rest would store a partial pre-annotation,
+    and the corrected re-run a second one. The other tasks go on.
+    ``attrs["invalid_rows"]`` lists the bad rows, one reason each.
     """
     from synapse_nb.frames import tasks_frame
 
@@ -223,7 +224,9 @@ def prediction_payloads(client: Any, predictions: pd.DataFrame, *, project: int,
     bad_rows: list[dict[str, Any]] = []
     for label, rec in zip(frame.index, records):
         task = _task_id(rec.get("task"))
-        key: Any = task if task is not None else ("skip", rec.get("task"), rec.get("data_unit"))
+        # rows without a task group by their cells' text (NaN is not equal to itself)
+        key: Any = task if task is not None else ("skip", repr(rec.get("task")),
+                                                  repr(rec.get("data_unit")))
         problem = _row_problem(rec)
         if task is not None and task not in in_project:
             problem = f"task {task} is not a task of project {project}"
@@ -290,7 +293,8 @@ def upload_predictions(client: Any, predictions: Any, *, project: int, model: in
         ``status`` (new / exists / created / skipped / invalid / failed), ``reason``,
         ``data``; ``attrs["summary"]`` counts the statuses. A task is ``invalid`` (and not
         sent) when one of its predictions is: a NaN or infinite coordinate, an inverted
-        box, a confidence outside [0, 1] or a bool, no label, or a task of another project; ``reason`` names each bad row, ``attrs["invalid_rows"]`` lists them (one
+        box, a confidence outside [0, 1] or a bool, no label, or a task of another
+        project; ``reason`` names each bad row, ``attrs["invalid_rows"]`` lists them (one
         reason per row of ``predictions``). The other tasks are planned and sent as usual.
 
     Examples
