@@ -7,7 +7,9 @@ same over all pairs. Consensus boxes: the boxes most annotators of a unit drew (
 into clusters), averaged, with the majority label.
 
 Classes (one label per unit and annotator): Cohen's kappa per pair, Fleiss' kappa and
-Krippendorff's alpha over everyone, consensus = majority label.
+Krippendorff's alpha over everyone, consensus = majority label. A row without a label
+(None, NaN) is a unit the annotator did not rate: it counts nowhere (``summary["unlabeled"]``
+says how many); labels compare as :func:`~synapse_nb.ml.classification.label_text`.
 
 With ``ground_truth`` each annotator is also scored against it (boxes: precision, recall,
 F1, mean IoU; classes: accuracy and Cohen's kappa).
@@ -202,8 +204,24 @@ def _consensus_boxes(t: ShapeTable, frame: pd.DataFrame, unit: str,
                                       "annotators", "label_agreement"])
 
 
-def _class_agreement(frame: pd.DataFrame, unit: str,
-                     ground_truth: pd.DataFrame | None) -> Agreement:
+def _labelled(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The rows with a label (as :func:`label_text`), and how many had none.
+
+    A rater who gave no label did not rate the unit (Krippendorff's missing value), so
+    the row counts nowhere: not in the consensus, the label counts, or the raters per unit.
+    """
+    from .classification import label_text
+
+    labels = pd.Series([label_text(v) for v in frame["label"].tolist()], index=frame.index,
+                       dtype=object)
+    has = labels.notna().to_numpy()
+    return frame.assign(label=labels)[has].reset_index(drop=True), int((~has).sum())
+
+
+def _class_agreement(frame: pd.DataFrame, unit: str, ground_truth: pd.DataFrame | None,
+                     unlabeled: int) -> Agreement:
+    from .classification import label_series
+
     ratings = rating_table(frame, unit)
     names = list(ratings.index)
     pair_rows = []
@@ -230,9 +248,7 @@ def _class_agreement(frame: pd.DataFrame, unit: str,
     per_label.index.name = "label"
     vs = pd.DataFrame()
     if ground_truth is not None:
-        from .classification import label_series
-
-        truth = label_series(ground_truth, role="ground truth", key=unit)
+        truth = label_series(ground_truth, role="ground truth", key=unit).dropna()
         out = []
         for name in names:
             mine = ratings.loc[name].dropna()
@@ -244,6 +260,7 @@ def _class_agreement(frame: pd.DataFrame, unit: str,
                         "cohen_kappa": cohen_kappa(a, b)})
         vs = pd.DataFrame(out).set_index("annotator")
     summary = pd.Series({"annotators": float(len(names)), "units": float(ratings.shape[1]),
+                         "unlabeled": float(unlabeled),
                          "agreement": float(pairs["agreement"].mean()) if len(pairs) else np.nan,
                          "cohen_kappa": float(pairs["cohen_kappa"].mean()) if len(pairs) else np.nan,
                          "fleiss_kappa": fleiss_kappa(counts.to_numpy()),
@@ -290,8 +307,9 @@ def agreement(annotations: pd.DataFrame, *, unit: str = "task", iou_threshold: f
     if boxes:
         frame = frame.dropna(subset=["x1", "y1", "x2", "y2"]).reset_index(drop=True)
         return _box_agreement(frame, unit, iou_threshold, ground_truth)
+    frame, unlabeled = _labelled(frame)
     doubled = frame.duplicated([unit, "annotator"])
     if doubled.any():
         raise ValueError(f"{int(doubled.sum())} row(s) give an annotator a second label for the "
                          f"same {unit}; class agreement needs one label per {unit} and annotator")
-    return _class_agreement(frame, unit, ground_truth)
+    return _class_agreement(frame, unit, ground_truth, unlabeled)

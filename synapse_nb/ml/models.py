@@ -13,6 +13,7 @@ measured on) and ``logged_with``. ``models_frame`` shows them as ``lineage.*`` c
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Mapping
 from pathlib import Path
@@ -33,6 +34,8 @@ __all__ = [
 
 #: the metric a leaderboard sorts by, first one present wins
 LEADERBOARD_METRICS = ("mAP50-95", "mAP", "mAP50", "mIoU", "accuracy", "f1")
+
+logger = logging.getLogger("synapse_nb.ml")
 
 
 def evaluation_metrics(evaluation: Any) -> dict[str, Any]:
@@ -67,6 +70,44 @@ def _manifest_hash(snapshot: Any) -> str | None:
     raise TypeError("snapshot must be a datasets Snapshot, its manifest dict, or the hash text")
 
 
+def _md5_mismatch(err: Exception) -> bool:
+    return getattr(err, "status_code", None) == 400 and "md5" in str(err).lower()
+
+
+def _upload_model_file(client: Any, path: Path) -> dict[str, Any]:
+    """The file's finished chunked upload, resumed when an earlier run was interrupted.
+
+    The resume journal knows a file by its path, size and mtime, so a file rewritten with
+    the same size and mtime resumes an upload of other bytes, and the server's md5 (of old
+    and new bytes) never matches. On a mismatch the journal entry is dropped and the file
+    is sent again from byte 0 (its md5 read again from the file); a second mismatch means
+    the file is changing while it is sent, and that is said.
+    """
+    from synapse_nb.client import ClientError
+    from synapse_nb.client.journal import ChunkJournal
+
+    def journal() -> ChunkJournal:
+        return ChunkJournal(client.config.upload_state_dir, path, client.config.identity())
+
+    try:
+        return dict(client.create_chunked_upload(path))
+    except ClientError as err:
+        if not _md5_mismatch(err):
+            raise
+        journal().clear()  # a stale resume never matches: never try it again
+        logger.warning("the server's md5 of %s differs from the file's (it changed since an "
+                       "interrupted upload); sending it again from the start", path.name)
+    try:
+        return dict(client.create_chunked_upload(path))
+    except ClientError as err:
+        if not _md5_mismatch(err):
+            raise
+        journal().clear()
+        raise ValueError(f"model file {path} changed while it was being sent (its md5 differs "
+                         "from the bytes the server received); send it again once it is "
+                         "written") from err
+
+
 def log_model(client: Any, name: str, file: str | Path, *, ground_truth_dataset_version: int,
               metrics: Mapping[str, Any] | None = None, evaluation: Any = None,
               config: Mapping[str, Any] | None = None, snapshot: Any = None,
@@ -80,7 +121,8 @@ def log_model(client: Any, name: str, file: str | Path, *, ground_truth_dataset_
     name : str
     file : path
         The weights; sent through the client's resumable chunked upload (a re-run after a
-        failure continues where it stopped).
+        failure continues where it stopped; a file that changed since, even with the same
+        size and mtime, is sent again from the start).
     ground_truth_dataset_version : int
         The ground-truth version the model was trained for / evaluated on.
     metrics : dict, optional
@@ -123,8 +165,11 @@ def log_model(client: Any, name: str, file: str | Path, *, ground_truth_dataset_
                     else "object_detection")
     from synapse_nb import __version__
 
+    upload = _upload_model_file(client, path)
+    # the md5 of the bytes the server holds (the file's md5 read again when it has none)
+    file_md5 = upload.get("checksum") or md5_file(path)
     lineage = {"ground_truth_dataset_version": ground_truth_dataset_version,
-               "snapshot_manifest_hash": _manifest_hash(snapshot), "file_md5": md5_file(path),
+               "snapshot_manifest_hash": _manifest_hash(snapshot), "file_md5": file_md5,
                "file_name": path.name,
                "evaluated_on": ground_truth_dataset_version if evaluation is not None else None,
                "logged_with": f"synapse_nb {__version__}"}
@@ -132,7 +177,7 @@ def log_model(client: Any, name: str, file: str | Path, *, ground_truth_dataset_
         "name": name, "description": description, "category": category, "project": project,
         "version": version, "configuration": {**dict(config or {}), "lineage": lineage},
         "metrics": stored, "ground_truth_dataset_version": ground_truth_dataset_version,
-        "file": str(path)})
+        "chunked_upload": upload["id"]})
     return model
 
 

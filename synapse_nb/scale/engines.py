@@ -21,7 +21,7 @@ from .plan import DEFAULT_PAGE_SIZE, DEFAULT_PARTITION_ROWS, Partition
 from .read import converter_for, empty_frame, read_partition, read_partition_frame
 from .spec import ClientSpec, Credential
 
-__all__ = ["to_dask", "to_ray", "SynapseDatasource", "dask_budget"]
+__all__ = ["to_dask", "to_ray", "SynapseDatasource", "dask_budget", "LocalGraphBudget"]
 
 
 def dask_budget(requests: int) -> Any:
@@ -31,8 +31,37 @@ def dask_budget(requests: int) -> Any:
 
         default_client()  # type: ignore[no-untyped-call]
     except (ImportError, ValueError):
-        return LocalBudget(requests)  # the threaded scheduler: one process
+        return LocalGraphBudget(requests)  # the threaded or sync scheduler: one process
     return DaskBudget(requests)
+
+
+class LocalGraphBudget:
+    """A :class:`LocalBudget` that can sit in a Dask graph.
+
+    Dask names a graph's keys by hashing its arguments, and refuses (``TokenizationError``)
+    what it cannot hash deterministically, such as a semaphore. This budget hashes as its
+    own random id: one ``to_dask`` call, one budget, stable key names. Sent to another
+    process (the ``processes`` scheduler) it arrives as a fresh budget of the same size,
+    so there the bound holds per process; a distributed client gives one shared bound.
+    """
+
+    def __init__(self, requests: int, key: str | None = None) -> None:
+        import uuid  # noqa: PLC0415
+
+        self.budget = LocalBudget(requests)
+        self.key = key or uuid.uuid4().hex
+
+    def slot(self) -> Any:
+        return self.budget.slot()
+
+    def __dask_tokenize__(self) -> tuple[str, str]:
+        return ("synapse-nb-local-budget", self.key)
+
+    def __reduce__(self) -> tuple[Any, tuple[int, str]]:
+        return (LocalGraphBudget, (self.budget.requests, self.key))
+
+    def __repr__(self) -> str:
+        return f"LocalGraphBudget(requests={self.budget.requests})"
 
 
 def to_dask(client: Any, resource: str, *, partition_rows: int = DEFAULT_PARTITION_ROWS,
@@ -55,7 +84,8 @@ def to_dask(client: Any, resource: str, *, partition_rows: int = DEFAULT_PARTITI
         Rows per request (servers cap it; 1000 on the reference server).
     requests_in_flight
         The job's request budget: at most this many requests in flight across every
-        worker (a ``distributed.Semaphore`` when a distributed client runs).
+        worker (a ``distributed.Semaphore`` when a distributed client runs; without one,
+        the threads of the local scheduler share a :class:`LocalGraphBudget`).
     credential
         How workers get the token: ``FromEnv("SYNAPSE_ACCESS_TOKEN")``,
         ``FromConfigFile()`` or ``Secret(token)``; by default the environment variable

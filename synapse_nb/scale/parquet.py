@@ -3,10 +3,17 @@
 ``to_parquet_dataset`` plans the read (see :mod:`.plan`), then each partition is read and
 written as ``<dest>/<col>=<value>/part-<NNNNN>-<i>.parquet`` by this process (threads) or
 by the workers of an engine (a Dask ``distributed.Client`` or Ray). A partition is
-marked done (``<dest>/_partitions/<NNNNN>.json``, written atomically) only after its
-files are complete, so a run that is killed and started again skips what was written
-and rewrites the rest under the same file names (nothing is doubled). The manifest
-``<dest>/_manifest.json`` names the resource, the query, the plan and the rows.
+marked done (``<dest>/_partitions/<NNNNN>.json``, written atomically, listing its files)
+only after its files are complete, so a run that is killed and started again skips what
+was written and rewrites the rest under the same file names (nothing is doubled). The
+manifest ``<dest>/_manifest.json`` names the resource, the query, the plan and the rows.
+
+A re-run leaves exactly the files its partitions list. Part files (``part-*.parquet``,
+the only files it ever writes) that no done partition lists are removed at the end: those
+of a partition rewritten on resume whose rows moved to another ``col=value`` folder, those
+of partitions a shrunk plan no longer has, those of another ``partition_by``. Other files
+in the folder are left alone. The manifest counts what was removed, and its ``rows`` are
+the rows the files hold.
 
 Files and folders starting with ``_`` are ignored by Arrow, pandas, Dask, DuckDB and
 Spark, so the dataset reads as it is:
@@ -21,6 +28,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -42,6 +50,9 @@ __all__ = ["to_parquet_dataset", "write_partition", "MANIFEST_NAME"]
 
 MANIFEST_NAME = "_manifest.json"
 _DONE_DIR = "_partitions"
+#: the names ``write_partition`` gives its files (and the only files a re-run removes)
+_PART_FILE = re.compile(r"part-\d{5,}-\d+\.parquet")
+_SHOWN_REMOVED = 100
 
 
 def _plan_fingerprint(job: Job) -> dict[str, Any]:
@@ -53,31 +64,76 @@ def _plan_fingerprint(job: Job) -> dict[str, Any]:
 
 def write_partition(spec: ClientSpec, part: Partition, dest: str, partition_by: Sequence[str],
                     budget: Any = None) -> dict[str, Any]:
-    """Read one partition and write its files; returns what it wrote (and marks it done)."""
+    """Read one partition and write its files; returns what it wrote (and marks it done).
+
+    The done marker lists the files (relative to ``dest``): a re-run keeps those and
+    removes any other part file, such as one an earlier attempt wrote into a
+    ``col=value`` folder its rows have left since.
+    """
     root = Path(dest)
     table = read_partition(spec, part, budget)
     template = f"part-{part.index:05d}-{{i}}.parquet"
+    files: list[str] = []
     if table.num_rows:
         if partition_by:
             pq.write_to_dataset(table, root, partition_cols=list(partition_by),
                                 basename_template=template,
-                                existing_data_behavior="overwrite_or_ignore")
+                                existing_data_behavior="overwrite_or_ignore",
+                                file_visitor=lambda written: files.append(written.path))
         else:
             pq.write_table(table, root / template.format(i=0))
-    done = {"index": part.index, "rows": table.num_rows, "written": time.time()}
+            files.append(str(root / template.format(i=0)))
+    relative = sorted(Path(f).resolve().relative_to(root.resolve()).as_posix() for f in files)
+    done = {"index": part.index, "rows": table.num_rows, "files": relative,
+            "written": time.time()}
     atomic_write(root / _DONE_DIR / f"{part.index:05d}.json", json.dumps(done))
     return done
 
 
-def _done(root: Path) -> dict[int, dict[str, Any]]:
+def _done(root: Path, partitions: int) -> dict[int, dict[str, Any]]:
+    """The done markers of partitions ``0 .. partitions - 1``; other markers are removed."""
     out = {}
     for file in (root / _DONE_DIR).glob("*.json"):
         try:
             entry = json.loads(file.read_text())
-            out[int(entry["index"])] = entry
+            index = int(entry["index"])
+            if 0 <= index < partitions and isinstance(entry["files"], list):
+                out[index] = entry
+                continue
         except (OSError, ValueError, KeyError, TypeError):
-            continue  # a torn marker: the partition is written again
+            pass  # a torn marker, or one from before markers listed files: written again
+        file.unlink(missing_ok=True)
     return out
+
+
+def _part_files(root: Path) -> list[Path]:
+    """Every part file under ``root``: flat, or in ``col=value`` folders at any depth."""
+    found: list[Path] = []
+    for folder, dirs, names in os.walk(root):
+        # only hive folders: not ``_partitions``, hidden folders, or a user's own folders
+        dirs[:] = [d for d in dirs if "=" in d and not d.startswith(("_", "."))]
+        found.extend(Path(folder, n) for n in names if _PART_FILE.fullmatch(n))
+    return found
+
+
+def _remove_unlisted(root: Path, done: dict[int, dict[str, Any]]) -> list[str]:
+    """Remove the part files no done partition lists (and hive folders left empty)."""
+    keep = {f for entry in done.values() for f in entry["files"]}
+    removed: list[str] = []
+    for path in _part_files(root):
+        name = path.relative_to(root).as_posix()
+        if name in keep:
+            continue
+        path.unlink(missing_ok=True)
+        removed.append(name)
+        folder = path.parent
+        while folder != root and "=" in folder.name:
+            try:
+                folder.rmdir()  # only when empty
+            except OSError:
+                break
+            folder = folder.parent
+    return sorted(removed)
 
 
 def _run(engine: Any, spec: ClientSpec, todo: list[Partition], dest: str,
@@ -128,7 +184,8 @@ def to_parquet_dataset(client: Any, resource: str, dest: str | os.PathLike[str],
         A frame resource (``"tasks"``, ``"assignments"``, ...) or ``"annotations"``.
     dest
         The dataset folder. Running again with the same resource and filters resumes:
-        partitions marked done are skipped. A folder holding another dataset is refused.
+        partitions marked done are skipped, part files no partition lists any more are
+        removed. A folder holding another dataset is refused.
     partition_by
         Columns that become ``col=value`` folders (``()`` for flat files).
     engine
@@ -145,7 +202,9 @@ def to_parquet_dataset(client: Any, resource: str, dest: str | os.PathLike[str],
     -------
     dict
         The manifest (also in ``<dest>/_manifest.json``): resource, query, partitions,
-        rows, and ``skipped`` (partitions already written by an earlier run).
+        rows (the rows the dataset's files hold), ``skipped`` (partitions already written
+        by an earlier run), ``removed`` (stale part files of earlier runs deleted: see the
+        module docstring) and ``removed_files`` (the first 100 of them).
 
     Examples
     --------
@@ -165,15 +224,21 @@ def to_parquet_dataset(client: Any, resource: str, dest: str | os.PathLike[str],
                          f"choose among {sorted(names)}")
     fingerprint = _plan_fingerprint(job)
     manifest_path = root / MANIFEST_NAME
-    (root / _DONE_DIR).mkdir(parents=True, exist_ok=True)
     done: dict[int, dict[str, Any]] = {}
     if manifest_path.exists():
         old = json.loads(manifest_path.read_text())
         if old.get("plan", {}).get("kind") != job.kind or old["plan"].get("query") != fingerprint["query"]:
             raise ValueError(f"{root} holds another dataset ({old.get('plan', {}).get('kind')} with "
                              f"{old.get('plan', {}).get('query')}); choose an empty folder")
-        if old["plan"] == fingerprint:
-            done = _done(root)
+        if old["plan"] == fingerprint and old.get("partition_by") == list(partition_by):
+            done = _done(root, len(job.partitions))
+        else:  # another plan: every partition is written again
+            _done(root, 0)
+    elif _part_files(root):
+        # part files with no manifest of ours: not ours to overwrite or remove
+        raise ValueError(f"{root} holds part-*.parquet files but no {MANIFEST_NAME}: it is not "
+                         "a dataset written here; choose an empty folder")
+    (root / _DONE_DIR).mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     manifest = {"synapse_nb": _version(), "resource": resource, "plan": fingerprint,
                 "partition_by": list(partition_by), "complete": False}
@@ -192,9 +257,11 @@ def to_parquet_dataset(client: Any, resource: str, dest: str | os.PathLike[str],
     finally:
         if bar is not None:
             bar.close()
+    removed = _remove_unlisted(root, done)
     manifest.update(complete=True, rows=sum(int(d["rows"]) for d in done.values()),
                     partitions=[{"index": i, "rows": done[i]["rows"]} for i in sorted(done)],
-                    skipped=len(job.partitions) - len(todo),
+                    skipped=len(job.partitions) - len(todo), removed=len(removed),
+                    removed_files=removed[:_SHOWN_REMOVED],
                     elapsed=round(time.perf_counter() - started, 3))
     atomic_write(manifest_path, json.dumps(manifest, indent=1))
     return manifest

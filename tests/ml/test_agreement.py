@@ -121,3 +121,39 @@ def test_bad_input_says_what_to_fix():
         agreement(pd.DataFrame({"task": [1], "label": ["a"]}))
     with pytest.raises(ValueError, match="one label per task"):
         agreement(pd.DataFrame({"task": [1, 1], "annotator": ["a", "a"], "label": ["x", "y"]}))
+
+
+def test_a_rater_without_a_label_counts_nowhere():
+    """Every task has three real labels; a fourth rater opened each task and gave none."""
+    ratings = _class_ratings(seed=8)
+    three = ratings.groupby("task").filter(lambda g: len(g) == 3)
+    silent = three.drop_duplicates("task").assign(annotator="zoe", label=None)
+    half = silent.iloc[::2].assign(label=np.nan)  # NaN, the other way a label goes missing
+    with_silent = pd.concat([three, silent.iloc[1::2], half], ignore_index=True)
+    ag = agreement(with_silent)
+    ref = agreement(three)
+    # the consensus, computed here independently: majority among the given labels only
+    expected = {}
+    for task, group in three.groupby("task"):
+        counts = group["label"].value_counts()
+        expected[task] = (int(counts.iloc[0]), len(group))
+    got = {t: (int(r.support), int(r.annotators)) for t, r in ag.consensus.iterrows()}
+    assert got == expected  # was: zoe counted as a fourth annotator of every task
+    assert ag.summary["unlabeled"] == len(silent) and ref.summary["unlabeled"] == 0
+    assert set(ag.consensus.loc[ag.consensus["support"] >= 2, "label"]) <= set(LABELS)
+    # Krippendorff: the package with the silent rater's cells as missing (nan)
+    codes = {name: i for i, name in enumerate(LABELS)}
+    wide = with_silent.pivot(index="annotator", columns="task", values="label")
+    data = wide.apply(lambda col: col.map(codes)).to_numpy(dtype=float)
+    assert np.isnan(data[list(wide.index).index("zoe")]).all()
+    expected_alpha = krippendorff.alpha(reliability_data=data, level_of_measurement="nominal")
+    assert ag.summary["krippendorff_alpha"] == pytest.approx(expected_alpha, abs=1e-12)
+    # Fleiss over three raters per task, as the 1971 statistic (the labels' counts only)
+    table = pd.crosstab(three["task"], three["label"]).to_numpy(dtype=float)
+    p_i = ((table ** 2).sum(axis=1) - 3) / (3 * 2)
+    p_j = table.sum(axis=0) / table.sum()
+    fleiss = (p_i.mean() - (p_j ** 2).sum()) / (1 - (p_j ** 2).sum())
+    assert ag.summary["fleiss_kappa"] == pytest.approx(fleiss, abs=1e-12)
+    assert set(ag.per_label.index) == set(three["label"])
+    assert ag.summary[["agreement", "cohen_kappa", "annotators"]].equals(
+        ref.summary[["agreement", "cohen_kappa", "annotators"]])

@@ -104,3 +104,73 @@ def test_spark_reads_the_dataset(client: SynapseClient, tmp_path: Path) -> None:
     counts = expected.groupby(expected.project.astype(int)).size()
     assert sorted((int(r["project"]), int(r["count"])) for r in rows) == list(counts.items())
     assert sorted(ids) == sorted(expected.index)
+
+
+def _read_back(dest: Path) -> Any:
+    import pyarrow.parquet as pq
+
+    return pq.read_table(dest).to_pandas()
+
+
+def test_a_plan_that_shrank_leaves_no_stale_part_files(make_server: Any, tmp_path: Path) -> None:
+    server = make_server(scale=200)
+    dest = tmp_path / "ds"
+    with SynapseClient(server.base_url, access_token=server.access_token) as c:
+        first = snb.to_parquet_dataset(c, "tasks", dest, partition_rows=20, page_size=20,
+                                       progress=False)
+        (dest / "_notes.txt").write_text("the user's own file stays")
+        with server.db.write() as db:  # through the server's writer: its count cache sees it
+            top = db.execute("SELECT max(id) FROM tasks").fetchone()[0]
+            db.execute("DELETE FROM tasks WHERE id > ?", (top - 70,))
+        expected = snb.tasks_frame(c, progress=False)
+        again = snb.to_parquet_dataset(c, "tasks", dest, partition_rows=20, page_size=20,
+                                       progress=False)
+    assert len(again["plan"]["pages"]) < len(first["plan"]["pages"])
+    back = _read_back(dest)
+    # was: the old plan's last partitions stayed, 70 rows more than the manifest said
+    assert again["rows"] == len(back) == len(expected)
+    assert back.id.is_unique and sorted(back.id) == sorted(expected.index)
+    assert again["removed"] > 0 and all(f.startswith("project=") for f in again["removed_files"])
+    assert (dest / "_notes.txt").read_text() == "the user's own file stays"
+    indices = {int(p.name.split("-")[1]) for p in dest.rglob("part-*.parquet")}
+    assert indices == set(range(len(again["plan"]["pages"])))
+    assert len(list((dest / "_partitions").glob("*.json"))) == len(again["plan"]["pages"])
+
+
+def test_rows_that_moved_between_folders_during_a_resume_are_not_kept_twice(
+        make_server: Any, tmp_path: Path) -> None:
+    server = make_server(scale=200)
+    dest = tmp_path / "ds"
+    with SynapseClient(server.base_url, access_token=server.access_token) as c:
+        first = snb.to_parquet_dataset(c, "tasks", dest, partition_by=("status",),
+                                       partition_rows=20, page_size=20, progress=False)
+        # partition 0's files are written but its marker is not: a run killed in between
+        marker = json.loads((dest / "_partitions" / "00000.json").read_text())
+        (dest / "_partitions" / "00000.json").unlink()
+        ids = sorted(snb.tasks_frame(c, progress=False).index)[:20]
+        before = _read_back(dest).set_index("id").loc[ids, "status"].astype(str)
+        target = "completed" if (before != "completed").sum() >= (before != "pending").sum() else "pending"
+        assert (before != target).sum() > 0  # some rows change folder
+        with server.db.write() as db:
+            db.execute(f"UPDATE tasks SET status = ? WHERE id IN ({','.join('?' * len(ids))})",
+                       (target, *ids))
+        expected = snb.tasks_frame(c, progress=False)
+        again = snb.to_parquet_dataset(c, "tasks", dest, partition_by=("status",),
+                                       partition_rows=20, page_size=20, progress=False)
+    assert again["skipped"] == len(first["plan"]["pages"]) - 1
+    back = _read_back(dest)
+    assert again["rows"] == len(back) == len(expected)  # was: the moved rows twice
+    assert back.id.is_unique
+    assert (back.set_index("id").loc[ids, "status"].astype(str) == target).all()
+    assert sorted(again["removed_files"]) == sorted(f for f in marker["files"]
+                                                   if not f.startswith(f"status={target}/"))
+
+
+def test_a_folder_with_part_files_but_no_manifest_is_refused(client: SynapseClient,
+                                                             tmp_path: Path) -> None:
+    (tmp_path / "project=1").mkdir()
+    (tmp_path / "project=1" / "part-00000-0.parquet").write_bytes(b"someone else's")
+    with pytest.raises(ValueError, match="no _manifest.json"):
+        snb.to_parquet_dataset(client, "models", tmp_path, progress=False)
+    assert (tmp_path / "project=1" / "part-00000-0.parquet").read_bytes() == b"someone else's"
+    assert not (tmp_path / "_partitions").exists()

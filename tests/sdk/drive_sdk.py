@@ -17,9 +17,12 @@ import tempfile
 import traceback
 import warnings
 import zlib
+from types import SimpleNamespace
 from typing import Any, Callable
 
 from synapse_sdk.clients.backend import BackendClient
+from synapse_sdk.plugins.actions.upload.aggregation import StepAggregation
+from synapse_sdk.plugins.actions.upload.strategies.data_unit import BatchDataUnitStrategy, SingleDataUnitStrategy
 
 warnings.simplefilter("ignore", DeprecationWarning)
 HOST, TOKEN, AGENT = os.environ["SNB_HOST"], os.environ["SNB_TOKEN"], os.environ["SNB_AGENT_TOKEN"]
@@ -123,7 +126,7 @@ run("verify_data_files_checksums", lambda: client.verify_data_files_checksums([m
 payload = run("upload_data_file", lambda: client.upload_data_file(
     {"files": {"image_1": str(blob("unit.png", 2500, 3))}, "meta": {"k": "v"}}, 1))
 units = run("create_data_units", lambda: client.create_data_units([payload]))
-unit_id = (units or {}).get("results", [{}])[0].get("id") if isinstance(units, dict) else None
+unit_id = units[0].get("id") if isinstance(units, list) and units else None
 run("create_data_units:one", lambda: client.create_data_units(
     client.upload_data_file({"files": {"image_1": str(blob("one.png", 2600, 4))}}, 1))["id"])
 run("get_data_unit", lambda: (lambda u: [u["id"], u["files"]["image_1"]["checksum"]])(client.get_data_unit(unit_id)))
@@ -138,6 +141,27 @@ run("upload_data_collection", lambda: client.upload_data_collection(1, items, pr
 run("upload_data_collection:tasks", lambda: [
     client.list_tasks({"project": 1, "data_unit": u["id"]})["count"] for u in client.list_data_units(
         {"checksum": ",".join(md5(pathlib.Path(i["files"]["image_1"])) for i in items)}, url_conversion={})["results"]])
+
+# the SDK's own upload plugin (its production path) makes the data units through these
+# strategies; they read the answer of a list body as the list of units
+logged: list[Any] = []
+plugin_context = SimpleNamespace(client=client, runtime_ctx=True,
+                                 log=lambda code, payload, level=None: logged.append(payload))
+
+
+def strategy_units(cls: Any, n: int, seed: int, **options: Any) -> list[Any]:
+    strategy = cls(plugin_context)
+    strategy.bind_aggregation(StepAggregation())
+    files = [client.upload_data_file({"files": {"image_1": str(blob(f"{cls.__name__}{i}.png", 2100 + i, seed + i))},
+                                      "meta": {"i": i}}, 1) for i in range(n)]
+    del logged[:]
+    made = strategy.generate(files, batch_size=2, **options)
+    statuses = [p["status"] for p in logged if isinstance(p, dict) and "data_unit_id" in p]
+    return [len(made), sorted(u["meta"]["i"] for u in made), all(isinstance(u["id"], int) for u in made), statuses]
+
+
+run("upload_plugin:single_data_unit_strategy", lambda: strategy_units(SingleDataUnitStrategy, 2, 60))
+run("upload_plugin:batch_data_unit_strategy", lambda: strategy_units(BatchDataUnitStrategy, 3, 70))
 
 # -- bulk upload through presigned URLs --------------------------------------------------------
 run("get_default_storage", lambda: [client.get_default_storage()["category"], client.get_default_storage()["is_default"]])

@@ -45,9 +45,23 @@ def value(calls: dict[str, Any], name: str) -> Any:
     return got["value"]
 
 
+# Calls that fail because of the SDK, not the server: each must fail with exactly this error
+# (so any other failure, or a fixed SDK, shows). ``upload_data_collection`` calls
+# ``.get("results", ...)`` on the answer of ``POST data_units/`` with a list body, which is
+# a list (as Django REST framework answers a ``many=True`` create, and as the SDK's own
+# upload plugin reads it: see ``upload_plugin:*``). The units of its first batch are made;
+# it fails before it makes their tasks or the next batch.
+KNOWN_SDK_DEFECTS = {"upload_data_collection": "AttributeError: 'list' object has no attribute 'get'"}
+
+
 def test_every_call_worked(calls):
-    failed = {k: v["error"] for k, v in calls.items() if not v["ok"]}
+    failed = {k: v["error"] for k, v in calls.items() if not v["ok"] and k not in KNOWN_SDK_DEFECTS}
     assert not failed, failed
+
+
+def test_known_sdk_defects_still_fail_as_recorded(calls):
+    for name, error in KNOWN_SDK_DEFECTS.items():
+        assert not calls[name]["ok"] and calls[name]["error"] == error, calls[name]
 
 
 def test_every_sdk_method_was_called(calls, introspected):
@@ -98,13 +112,20 @@ def test_data_and_uploads(calls):
     assert value(calls, "create_data_file:chunked") is True
     checked = value(calls, "verify_data_files_checksums")
     assert checked["missing"] == ["0" * 32] and len(checked["existing"]) == 1
-    assert value(calls, "create_data_units")["count"] == 1
+    units = value(calls, "create_data_units")  # a list body answers the list of units
+    assert isinstance(units, list) and len(units) == 1 and units[0]["id"] > 0
     assert value(calls, "create_data_units:one") > 0
     assert value(calls, "get_data_unit")[1] == value(calls, "upload_data_file")["files"]["image_1"]["checksum"]
     assert value(calls, "list_data_units") > 0
     assert value(calls, "list_data_units:list_all") == [1, True]  # downloaded, md5 = its checksum
-    assert value(calls, "upload_data_collection") is None  # the SDK returns None ...
-    assert value(calls, "upload_data_collection:tasks") == [1, 1, 1]  # ... and made a task per unit
+    # the SDK defect (see KNOWN_SDK_DEFECTS): the first batch's 2 units, no task for them
+    assert value(calls, "upload_data_collection:tasks") == [0, 0]
+
+
+def test_the_sdk_upload_plugin_makes_data_units(calls):
+    # its production path reads the answer of a list body as the list of units
+    assert value(calls, "upload_plugin:single_data_unit_strategy") == [2, [0, 1], True, ["success"] * 2]
+    assert value(calls, "upload_plugin:batch_data_unit_strategy") == [3, [0, 1, 2], True, ["success"] * 3]
 
 
 def test_presigned_uploads(calls):

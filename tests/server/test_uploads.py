@@ -167,8 +167,8 @@ def test_data_units_from_uploaded_files_one_and_many(client):
     assert httpx.get(unit["files"]["image_1"]["url"]).content == blobs[0]
     many = [{"data_collection": 1, "files": {"image_1": {"checksum": md5(b)}}} for b in blobs[1:]]
     r = client.post("data_units/", json=many)
-    created = r.json()["results"]  # a list: {count, results} (what the 2026 SDK reads)
-    assert r.status_code == 201 and r.json()["count"] == len(created) == 2
+    created = r.json()  # a list body answers the list, as DRF does (what the SDK's upload plugin reads)
+    assert r.status_code == 201 and isinstance(created, list) and len(created) == 2
     found = client.get("data_units/", params={"checksum": md5(blobs[2])}).json()["results"]
     assert [u["id"] for u in found] == [created[1]["id"]]
     tasks = client.post("tasks/", json=[{"project": 1, "data_unit": u["id"]} for u in created])
@@ -191,3 +191,34 @@ def test_bad_data_units_are_refused_and_none_is_written(server, client, payload)
     r = client.post("data_units/", json=[good, payload])
     assert r.status_code == 400 and r.json()
     assert server.db.one("SELECT COUNT(*) FROM data_units")[0] == before
+
+
+class _EnvelopedUnits(httpx.HTTPTransport):
+    """The live server, but ``POST data_units/`` with a list body answered as ``{count, results}``
+    (the shape this server gave before, and the one the SDK's ``upload_data_collection`` reads)."""
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = super().handle_request(request)
+        if request.method == "POST" and request.url.path.endswith("/data_units/"):
+            response.read()
+            body = response.json()
+            if isinstance(body, list):
+                body = {"count": len(body), "next": None, "previous": None, "results": body}
+            return httpx.Response(response.status_code, json=body)
+        return response
+
+
+@pytest.mark.parametrize("transport", [None, _EnvelopedUnits()], ids=["list", "envelope"])
+def test_synapse_nb_upload_data_collection_reads_either_answer(server, tmp_path, transport):
+    from synapse_nb.client import SynapseClient
+
+    files = []
+    for i in range(3):
+        files.append(tmp_path / f"c{i}.png")
+        files[-1].write_bytes(os.urandom(400 + i))
+    items = [{"files": {"image_1": str(f)}, "meta": {"i": i}} for i, f in enumerate(files)]
+    with SynapseClient(server.base_url, access_token=server.access_token, transport=transport) as c:
+        units = c.upload_data_collection(1, items, project_id=1, batch_size=2)
+        assert sorted(u["meta"]["i"] for u in units) == [0, 1, 2]
+        for unit in units:
+            assert c.list_tasks({"project": 1, "data_unit": unit["id"]})["count"] == 1

@@ -97,16 +97,18 @@ def _unit_files(con: Any, tenant_id: int, unit: DataUnitCreate, position: str,
     return orjson.dumps(out).decode()
 
 
-@router.post("/data_units/", status_code=201, response_model=Obj | Page,
+@router.post("/data_units/", status_code=201, response_model=Obj | list[Obj],
              summary="create_data_units")
 def create_data_units(request: Request, auth: Auth, db: DB,
                       body: Annotated[DataUnitCreate | list[DataUnitCreate], Body()]) -> Response:
     """One payload or a list; all are created or none.
 
-    One payload answers the unit; a list answers ``{"count", "next": null, "previous":
-    null, "results": [units]}``, what synapse-sdk 2026's ``upload_data_collection`` reads
-    (``results``) before it creates the tasks. synapse_nb's clients return a list either
-    way (the 2025 line's shape).
+    One payload answers the unit; a list answers the list of units, as Django REST
+    framework's ``many=True`` serializer does. synapse-sdk's own upload plugin (its
+    production path: ``SingleDataUnitStrategy`` and ``BatchDataUnitStrategy``) reads the
+    answer as that list. The SDK's ``upload_data_collection`` calls ``.get("results")``
+    on it and fails: an SDK defect, recorded in ``tests/sdk/test_conformance.py``.
+    synapse_nb's clients accept both shapes.
     """
     units = body if isinstance(body, list) else [body]
     if not units:
@@ -132,7 +134,4 @@ def create_data_units(request: Request, auth: Auth, db: DB,
     rows = db.query(f"SELECT {UNIT_SELECT} FROM data_units du WHERE du.id IN "
                     f"({','.join('?' * len(ids))}) ORDER BY du.id", ids)
     units_out = [unit_dict(r, base) for r in rows]
-    if not isinstance(body, list):
-        return json_response(units_out[0], status_code=201)
-    return json_response({"count": len(units_out), "next": None, "previous": None,
-                          "results": units_out}, status_code=201)
+    return json_response(units_out if isinstance(body, list) else units_out[0], status_code=201)
