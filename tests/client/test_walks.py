@@ -12,6 +12,7 @@ with a next, a list that fits one page but still points at itself).
 from __future__ import annotations
 
 import asyncio
+import pickle
 from itertools import islice
 from typing import Any
 
@@ -167,6 +168,8 @@ def test_an_empty_page_with_a_next_link_ends_the_walk_signature_masked():
     assert err.value.empty and "empty page" in str(err.value)
     assert "s3cr3tsig" not in str(err.value) and "sig=***" in str(err.value)
     assert "s3cr3tsig" not in repr(err.value.args) and "s3cr3tsig" not in err.value.cursor
+    again = pickle.loads(pickle.dumps(err.value))  # crosses process pools (Dask, Ray) intact
+    assert type(again) is PaginationStalledError and str(again) == str(err.value)
 
 
 def test_v1_empty_page_with_next_and_async_repeat():
