@@ -2,7 +2,7 @@
 
     synapse-nb demo [--no-browser] [--port 8765] [--lab-port 8888] [--scale N] [--notebooks DIR]
     synapse-nb serve [--demo] [--port] [--db PATH] [--scale N] ...
-    synapse-nb export tasks --project 7 --status completed -o tasks.parquet
+    synapse-nb export tasks --project 7 -f status=completed -o tasks.parquet [--force]
     synapse-nb export-dataset --ground-truth-version 2 --format coco -o street-coco
 
 ``demo`` runs the reference server with demo data and JupyterLab on ``notebooks/``; the
@@ -10,6 +10,9 @@ kernels it starts find the server through ``SYNAPSE_HOST`` / ``SYNAPSE_ACCESS_TO
 ``synapse_nb.connect()`` in a notebook talks to it. It ends with one short block: the
 JupyterLab URL, the server's URL and its access token. Ctrl-C, SIGTERM or SIGHUP stops
 both, JupyterLab's kernels included.
+
+``export`` never replaces an existing file unless ``--force`` is given. Any failure the
+user can fix is one line on stderr and exit status 1 (see :func:`main`).
 """
 
 from __future__ import annotations
