@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One entry point for a fresh machine:
 #   ./dev.sh demo [synapse-nb demo args]   the reference server with demo data + JupyterLab
-#   ./dev.sh test [pytest args]            everything CI runs (tests/ and the notebooks)
+#   ./dev.sh test [pytest args]            everything CI runs on 3.12 (tests/ and the notebooks)
+#   ./dev.sh test-versions [pytest args]   the fast part of the suite on Python 3.11 and 3.13
 #   ./dev.sh sdk-venv [--dry-run]          synapse-sdk 2026.2.17 in its own Python 3.12+ venv
 #   ./dev.sh install EXTRA                 .venv with synapse_nb[EXTRA] (demo: notebook, test: test)
 #   ./dev.sh chromium                      Debian's Chromium for the browser tests, if missing
@@ -137,6 +138,36 @@ docs() {
     exec "$VENV/bin/python" -m mkdocs build --strict "$@"
 }
 
+# The other Pythons the README promises, and the part of the suite they run: what differs
+# between versions is the standard library under the client, frames, uploads and exports
+# (Path.resolve on a symlink loop changed in 3.13), not the browser or the SDK runs.
+OTHER_PYTHONS=(3.11 3.13)
+FAST_TESTS=(tests/client tests/frames tests/upload tests/datasets)
+FAST_MARKERS="not browser and not sdk and not slow"
+
+# .venv-3.11 and .venv-3.13 with synapse_nb[test-core] (a lean extra: no browser, Dask, Ray or
+# linters), each running the fast part. A missing version is an error, never a skip: CI must
+# not pass on versions it did not run.
+test_versions() {
+    local version python failed=() started base=$VENV
+    for version in "${OTHER_PYTHONS[@]}"; do
+        python_of "$version" >/dev/null \
+            || die "test-versions needs Python $version (pyenv install $version, or apt-get install python$version)"
+    done
+    for version in "${OTHER_PYTHONS[@]}"; do
+        # install() reads VENV and PYTHON: bash's dynamic scope hands it these
+        local VENV="$base-$version" PYTHON
+        PYTHON=$(python_of "$version")
+        install test-core
+        say "Python $version: pytest ${FAST_TESTS[*]} -m '$FAST_MARKERS'"
+        started=$SECONDS
+        "$VENV/bin/python" -m pytest "${FAST_TESTS[@]}" -m "$FAST_MARKERS" -q "$@" \
+            || failed+=("$version")
+        say "Python $version: $((SECONDS - started)) s"
+    done
+    [ ${#failed[@]} = 0 ] || die "the fast suite failed on Python ${failed[*]}"
+}
+
 main() {
     local command=${1:-}
     [ $# -eq 0 ] || shift
@@ -167,6 +198,9 @@ main() {
             "$VENV/bin/python" -m mypy synapse_nb || failed=1
             [ "$failed" = 0 ] || die "lint failed (ruff --fix mends import order and unused imports)"
             ;;
+        test-versions)
+            test_versions "$@"
+            ;;
         sdk-venv)
             sdk_venv "${1:-}"
             ;;
@@ -184,8 +218,8 @@ main() {
             docs "$@"
             ;;
         *)
-            echo "usage: ./dev.sh demo [--no-browser] | test [pytest args] | sdk-venv [--dry-run]" \
-                 "| install EXTRA | chromium | python | docs [serve]" >&2
+            echo "usage: ./dev.sh demo [--no-browser] | test [pytest args] | test-versions [pytest args]" \
+                 "| sdk-venv [--dry-run] | install EXTRA | chromium | python | docs [serve]" >&2
             exit 2
             ;;
     esac

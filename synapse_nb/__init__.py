@@ -73,8 +73,8 @@ _LAZY = {
     # scale-out (Dask, Ray, partitioned Parquet) and polars
     "to_dask": "synapse_nb.scale",
     "to_ray": "synapse_nb.scale",
-    "to_polars": "synapse_nb.scale",
     "to_parquet_dataset": "synapse_nb.scale",
+    "to_polars": "synapse_nb.scale",
     # widgets
     "RecordBrowser": "synapse_nb.widgets",
     "TaskBrowser": "synapse_nb.widgets",
@@ -103,75 +103,101 @@ _LAZY = {
 
 __all__ = ["__version__", *_LAZY]
 
-if TYPE_CHECKING:  # the lazy names, typed for mypy and editors (kept in step by a test)
+if TYPE_CHECKING:
+    # the lazy names, typed for mypy and editors (kept in step with _LAZY by a test).
+    # ``import X as X``: an explicit re-export, which a user's ``mypy --strict``
+    # (no_implicit_reexport) needs to see ``from synapse_nb import X``; it cannot read
+    # the __all__ built from _LAZY
     from synapse_nb.client import (
-        APIConnectionError,
-        AsyncSynapseClient,
-        AuthenticationError,
-        BackendClient,
-        BadRequestError,
-        ClientError,
-        NotFoundError,
-        PermissionDeniedError,
-        RateLimitError,
-        RequestTimeoutError,
-        ServerError,
-        SynapseClient,
+        APIConnectionError as APIConnectionError,
+        AsyncSynapseClient as AsyncSynapseClient,
+        AuthenticationError as AuthenticationError,
+        BackendClient as BackendClient,
+        BadRequestError as BadRequestError,
+        ClientError as ClientError,
+        NotFoundError as NotFoundError,
+        PermissionDeniedError as PermissionDeniedError,
+        RateLimitError as RateLimitError,
+        RequestTimeoutError as RequestTimeoutError,
+        ServerError as ServerError,
+        SynapseClient as SynapseClient,
     )
-    from synapse_nb.connection import connect, demo_server
-    from synapse_nb.datasets import Snapshot, import_annotations, snapshot
+    from synapse_nb.connection import (
+        connect as connect,
+        demo_server as demo_server,
+    )
+    from synapse_nb.datasets import (
+        Snapshot as Snapshot,
+        import_annotations as import_annotations,
+        snapshot as snapshot,
+    )
     from synapse_nb.frames import (
-        annotations_frame,
-        annotations_frame_async,
-        assignments_frame,
-        assignments_frame_async,
-        data_units_frame,
-        data_units_frame_async,
-        experiments_frame,
-        experiments_frame_async,
-        ground_truth_events_frame,
-        ground_truth_events_frame_async,
-        ground_truths_frame,
-        ground_truths_frame_async,
-        iter_frames,
-        iter_frames_async,
-        jobs_frame,
-        jobs_frame_async,
-        members_frame,
-        members_frame_async,
-        models_frame,
-        models_frame_async,
-        projects_frame,
-        projects_frame_async,
-        refresh,
-        refresh_async,
-        reviews_frame,
-        reviews_frame_async,
-        task_tags_frame,
-        task_tags_frame_async,
-        tasks_frame,
-        tasks_frame_async,
-        to_arrow,
-        to_arrow_async,
-        to_parquet,
-        to_parquet_async,
-        trains_frame,
-        trains_frame_async,
+        annotations_frame as annotations_frame,
+        annotations_frame_async as annotations_frame_async,
+        assignments_frame as assignments_frame,
+        assignments_frame_async as assignments_frame_async,
+        data_units_frame as data_units_frame,
+        data_units_frame_async as data_units_frame_async,
+        experiments_frame as experiments_frame,
+        experiments_frame_async as experiments_frame_async,
+        ground_truth_events_frame as ground_truth_events_frame,
+        ground_truth_events_frame_async as ground_truth_events_frame_async,
+        ground_truths_frame as ground_truths_frame,
+        ground_truths_frame_async as ground_truths_frame_async,
+        iter_frames as iter_frames,
+        iter_frames_async as iter_frames_async,
+        jobs_frame as jobs_frame,
+        jobs_frame_async as jobs_frame_async,
+        members_frame as members_frame,
+        members_frame_async as members_frame_async,
+        models_frame as models_frame,
+        models_frame_async as models_frame_async,
+        projects_frame as projects_frame,
+        projects_frame_async as projects_frame_async,
+        refresh as refresh,
+        refresh_async as refresh_async,
+        reviews_frame as reviews_frame,
+        reviews_frame_async as reviews_frame_async,
+        task_tags_frame as task_tags_frame,
+        task_tags_frame_async as task_tags_frame_async,
+        tasks_frame as tasks_frame,
+        tasks_frame_async as tasks_frame_async,
+        to_arrow as to_arrow,
+        to_arrow_async as to_arrow_async,
+        to_parquet as to_parquet,
+        to_parquet_async as to_parquet_async,
+        trains_frame as trains_frame,
+        trains_frame_async as trains_frame_async,
     )
     from synapse_nb.ml import (
-        agreement,
-        annotator_annotations,
-        compare_models,
-        evaluate_classification,
-        evaluate_detections,
-        log_model,
-        plot_leaderboard,
-        predictions_frame,
-        upload_predictions,
+        agreement as agreement,
+        annotator_annotations as annotator_annotations,
+        compare_models as compare_models,
+        evaluate_classification as evaluate_classification,
+        evaluate_detections as evaluate_detections,
+        log_model as log_model,
+        plot_leaderboard as plot_leaderboard,
+        predictions_frame as predictions_frame,
+        upload_predictions as upload_predictions,
     )
-    from synapse_nb.scale import to_dask, to_parquet_dataset, to_polars, to_ray
-    from synapse_nb.upload import UploadWidget, plan_upload, upload_folder
-    from synapse_nb.widgets import AssignmentBrowser, GroundTruthBrowser, ModelBrowser, RecordBrowser, TaskBrowser
+    from synapse_nb.scale import (
+        to_dask as to_dask,
+        to_polars as to_polars,
+        to_parquet_dataset as to_parquet_dataset,
+        to_ray as to_ray,
+    )
+    from synapse_nb.upload import (
+        UploadWidget as UploadWidget,
+        plan_upload as plan_upload,
+        upload_folder as upload_folder,
+    )
+    from synapse_nb.widgets import (
+        AssignmentBrowser as AssignmentBrowser,
+        GroundTruthBrowser as GroundTruthBrowser,
+        ModelBrowser as ModelBrowser,
+        RecordBrowser as RecordBrowser,
+        TaskBrowser as TaskBrowser,
+    )
 
 
 __getattr__ = lazy_getattr(__name__, _LAZY, globals())

@@ -2,7 +2,7 @@
 
     synapse-nb demo [--no-browser] [--port 8765] [--lab-port 8888] [--scale N] [--notebooks DIR]
     synapse-nb serve [--demo] [--port] [--db PATH] [--scale N] ...
-    synapse-nb export tasks --project 7 --status completed -o tasks.parquet
+    synapse-nb export tasks --project 7 -f status=completed -o tasks.parquet [--force]
     synapse-nb export-dataset --ground-truth-version 2 --format coco -o street-coco
 
 ``demo`` runs the reference server with demo data and JupyterLab on ``notebooks/``; the
@@ -10,6 +10,9 @@ kernels it starts find the server through ``SYNAPSE_HOST`` / ``SYNAPSE_ACCESS_TO
 ``synapse_nb.connect()`` in a notebook talks to it. It ends with one short block: the
 JupyterLab URL, the server's URL and its access token. Ctrl-C, SIGTERM or SIGHUP stops
 both, JupyterLab's kernels included.
+
+``export`` never replaces an existing file unless ``--force`` is given. Any failure the
+user can fix is one line on stderr and exit status 1 (see :func:`main`).
 """
 
 from __future__ import annotations
@@ -64,6 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
         "export", help="fetch a resource as a frame and write it to Parquet or CSV"
     )
     add_export_arguments(export_parser)
+    export_parser.add_argument("--force", action="store_true",
+                               help="replace the -o file if it exists (refused otherwise)")
     export_parser.set_defaults(func=export)
 
     from synapse_nb.datasets.cli import add_export_dataset_arguments, export_dataset
@@ -79,23 +84,67 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``synapse-nb`` command; returns its exit status.
 
-    A failure the user can fix (a refused token, a dead host, a filter the backend rejects)
-    is one line on stderr that says what to fix, and exit status 1; never a traceback.
+    A failure the user can fix (a refused token, a dead host, a filter the backend rejects,
+    files an export could not fetch, an option out of range, an output file that exists) is
+    one line on stderr that says what to fix, and exit status 1; never a traceback. Secrets
+    (tokens, a password in ``SYNAPSE_HOST``, URL signatures) never appear in it.
 
     >>> main(["export", "tasks", "-o", "tasks.xlsx"])       # doctest: +SKIP
     synapse-nb export: cannot tell the format of 'tasks.xlsx'; name the file .parquet or .csv
     """
     from synapse_nb.client.errors import ClientError
+    from synapse_nb.datasets.fetch import FetchError
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    problem = _check_args(args)
+    if problem:
+        return _fail(args.command, problem)
     try:
         return args.func(args) or 0
     except KeyboardInterrupt:
         return 130
     except ClientError as err:
-        print(f"synapse-nb {args.command}: {_what_to_fix(err)}", file=sys.stderr)
-        return 1
+        return _fail(args.command, _what_to_fix(err))
+    except FetchError as err:  # the files fetched are kept: the same command resumes
+        return _fail(args.command, f"{err}; run the same command again to resume (files already "
+                                   "fetched are kept)")
+    except OSError as err:  # an output that cannot be written: the disk, not a bug
+        where = f" ({err.filename})" if err.filename else ""
+        return _fail(args.command, f"cannot write{where}: {err.strerror or err}")
+
+
+def _fail(command: str, message: str) -> int:
+    """Print ``message`` as the one line of a failure (secrets masked); exit status 1."""
+    from synapse_nb.client._redact import scrub
+
+    line = " ".join(scrub(str(message)).split())
+    print(f"synapse-nb {command}: {line}", file=sys.stderr)
+    return 1
+
+
+def _check_args(args: argparse.Namespace) -> str | None:
+    """What is wrong with options argparse's types let through, or None. Checked before
+    anything runs, so a refused command has done nothing."""
+    for name in ("port", "lab_port"):
+        port = getattr(args, name, None)
+        if port is not None and not 0 <= port <= 65535:
+            return (f"--{name.replace('_', '-')} must be a port from 0 to 65535 (0: any free "
+                    f"port), got {port}")
+    workers = getattr(args, "workers", None)
+    if workers is not None and workers < 1:
+        return f"--workers must be 1 or more (concurrent image fetches), got {workers}"
+    output: Path | None = getattr(args, "output", None)
+    if output is None:
+        return None
+    if args.command == "export":
+        if output.is_dir():
+            return f"{output} is a folder; -o names the .parquet or .csv file to write"
+        if output.exists() and not args.force:
+            return f"{output} exists; pass --force to replace it, or name another file (nothing was written)"
+    if args.command == "export-dataset" and output.exists() and not output.is_dir():
+        return f"{output} is a file; -o names the folder to export into"
+    return None
 
 
 def _what_to_fix(err: Exception) -> str:

@@ -209,3 +209,85 @@ def test_cli_errors_are_one_line_that_says_what_to_fix(host, token, filters, fix
     if token not in ("live", "any"):
         assert token not in stderr  # credentials never appear in errors
     assert not (tmp_path / "t.csv").exists()
+
+
+# ---- issue 20: no tracebacks, no overwritten files, no password on screen ----------------
+def _one_line(argv: list[str], capsys) -> str:
+    """Run the command; it must fail with exit status 1 and exactly one line on stderr."""
+    assert main(argv) == 1  # any exception escapes: a traceback, and the test fails
+    err = capsys.readouterr().err.rpartition("\r")[2]  # after a progress bar's last redraw
+    assert len(err.strip().split("\n")) == 1 and "Traceback" not in err, err
+    return err
+
+
+@pytest.mark.parametrize("argv, fix", [
+    (["serve", "--port", "99999"], "--port must be a port from 0 to 65535 (0: any free port), got 99999"),
+    (["serve", "--port", "-2"], "--port must be a port from 0 to 65535"),
+    (["demo", "--lab-port", "70000"], "--lab-port must be a port from 0 to 65535"),
+    (["export-dataset", "--project", "1", "-o", "out", "--workers", "0"],
+     "--workers must be 1 or more"),
+])
+def test_options_out_of_range_are_one_line(argv, fix, no_backend, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    err = _one_line(argv, capsys)
+    assert err.startswith(f"synapse-nb {argv[0]}: ") and fix in err
+    assert not (tmp_path / "out").exists()  # refused before anything ran
+
+
+def test_export_refuses_an_existing_file_unless_forced(live_server, monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("SYNAPSE_HOST", live_server.base_url)
+    monkeypatch.setenv("SYNAPSE_ACCESS_TOKEN", live_server.access_token)
+    out = tmp_path / "projects.csv"
+    out.write_text("my own work\n")
+    err = _one_line(["export", "projects", "-o", str(out)], capsys)
+    assert "exists; pass --force to replace it" in err
+    assert out.read_text() == "my own work\n"  # untouched
+    assert main(["export", "projects", "-o", str(out), "--force"]) == 0
+    assert len(pd.read_csv(out)) >= 3 and "wrote" in capsys.readouterr().err
+    assert "is a folder" in _one_line(["export", "projects", "-o", str(tmp_path)], capsys)
+
+
+def test_export_dataset_into_a_file_is_one_line(no_backend, tmp_path, capsys):
+    target = tmp_path / "file.txt"
+    target.write_text("keep")
+    err = _one_line(["export-dataset", "--project", "1", "-o", str(target)], capsys)
+    assert "is a file; -o names the folder" in err and target.read_text() == "keep"
+
+
+def test_fetch_errors_are_one_line_that_says_how_to_resume(live_server, monkeypatch, tmp_path, capsys):
+    from synapse_nb.datasets.fetch import FetchError
+    from synapse_nb.datasets.snapshots import Snapshot
+
+    def fail(self, *args, **kwargs):  # what fetch_files raises when some files failed
+        raise FetchError("2 of 5 files could not be fetched (http://h/media/1.png?sig=s3cr3tsig: 503)")
+    monkeypatch.setattr(Snapshot, "export", fail)
+    monkeypatch.setenv("SYNAPSE_HOST", live_server.base_url)
+    monkeypatch.setenv("SYNAPSE_ACCESS_TOKEN", live_server.access_token)
+    err = _one_line(["export-dataset", "--project", "1", "-o", str(tmp_path / "out")], capsys)
+    assert err.startswith("synapse-nb export-dataset: 2 of 5 files could not be fetched")
+    assert "run the same command again to resume" in err
+    assert "s3cr3tsig" not in err and "sig=***" in err
+
+
+def test_a_password_in_synapse_host_is_never_shown(no_backend, monkeypatch, tmp_path, capsys, caplog):
+    import logging
+
+    from synapse_nb.client import NotFoundError, SynapseClient
+
+    dead = _dead_url().replace("http://", "http://ann:pa55word@")
+    monkeypatch.setenv("SYNAPSE_HOST", dead)
+    monkeypatch.setenv("SYNAPSE_ACCESS_TOKEN", "some-token")
+    err = _one_line(["export", "tasks", "-o", str(tmp_path / "t.csv")], capsys)
+    assert "pa55word" not in err and "ann:***@" in err and "check SYNAPSE_HOST" in err
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(404, json={"detail": f"no {request.url}"})  # a server echoing the URL
+    caplog.set_level(logging.DEBUG)
+    with SynapseClient(dead, access_token="some-token", max_retries=0,
+                       transport=httpx.MockTransport(handler)) as client:
+        with pytest.raises(NotFoundError) as error:
+            client.get_task(1)
+        shown = [repr(client), repr(client.config), str(error.value), repr(error.value.detail),
+                 str(error.value.url), caplog.text]
+    assert "ann:***@" in shown[0] and "ann:***@" in caplog.text
+    assert not [text for text in shown if "pa55word" in text], shown

@@ -163,7 +163,7 @@ def test_ci_runs_the_test_command_with_ci_set() -> None:
     ci = (ROOT / ".ci" / "run").read_text()
     assert "export CI=true" in ci
     assert [line for line in ci.splitlines() if line.startswith("./dev.sh")] == [
-        "./dev.sh test -p no:cacheprovider"]
+        "./dev.sh test -p no:cacheprovider", "./dev.sh test-versions -p no:cacheprovider"]
     assert os.access(ROOT / ".ci" / "run", os.X_OK) and os.access(DEV_SH, os.X_OK)
 
 
@@ -192,3 +192,43 @@ def test_the_test_command_installs_then_runs_pytest_with_the_sdk(bin_dir: Path, 
         f'#!/bin/bash\necho "$* SDK=$SYNAPSE_NB_SDK_PYTHON" >> {log}\n')
     assert run_dev(bin_dir, "test", **env, CI="true").returncode == 0
     assert log.read_text().splitlines()[-1].endswith(f"SDK={venv}/bin/python")
+
+
+def _pyenv_with(bin_dir: Path, tmp_path: Path, versions: dict[str, str]) -> Path:
+    """A pyenv root holding ``{"3.11.7": stub body, ...}`` as ``versions/X/bin/pythonX.Y``."""
+    root = tmp_path / "pyenv"
+    _stub(bin_dir, "pyenv", f'[ "$1" = root ] && echo {root}\n')
+    for version, body in versions.items():
+        folder = root / "versions" / version / "bin"
+        folder.mkdir(parents=True)
+        _stub(folder, f"python{version.rsplit('.', 1)[0]}", body)
+    return root
+
+
+def test_test_versions_fails_when_a_python_is_missing(bin_dir: Path, tmp_path: Path) -> None:
+    _pyenv_with(bin_dir, tmp_path, {"3.11.7": "exit 0\n"})
+    result = run_dev(bin_dir, "test-versions", SYNAPSE_NB_DEV_VENV=str(tmp_path / "venv"))
+    assert result.returncode != 0, result.stderr
+    assert "test-versions needs Python 3.13" in result.stderr
+    assert not list(tmp_path.glob("venv*"))  # nothing installed before the check
+
+
+def test_test_versions_runs_the_fast_part_on_311_and_313(bin_dir: Path, tmp_path: Path) -> None:
+    log = tmp_path / "python-calls"
+    # each interpreter reports its version, makes venvs of itself and records what it runs
+    body = ('echo "$0 $*" >> {log}\n'
+            'case "$1" in\n'
+            '  -c) case "$2" in *print*) echo {version} ;; esac ;;\n'
+            '  -m) if [ "$2" = venv ]; then mkdir -p "$3/bin"; cp "$0" "$3/bin/python"; fi ;;\n'
+            'esac\n')
+    _pyenv_with(bin_dir, tmp_path, {v: body.format(log=log, version=v) for v in ("3.11.7", "3.13.0")})
+    venv = tmp_path / "venv"
+    result = run_dev(bin_dir, "test-versions", "-p", "no:cacheprovider", SYNAPSE_NB_DEV_VENV=str(venv))
+    assert result.returncode == 0, result.stderr
+    calls = log.read_text().splitlines()
+    for version in ("3.11", "3.13"):
+        assert any(c.startswith(f"{venv}-{version}/bin/python -m pip install -q -e .[test-core]")
+                   for c in calls), calls
+        assert f"{venv}-{version}/bin/python -m pytest tests/client tests/frames tests/upload tests/datasets " \
+               "-m not browser and not sdk and not slow -q -p no:cacheprovider" in calls
+    assert (venv.parent / "venv-3.13" / ".synapse_nb-installed-test-core").exists()

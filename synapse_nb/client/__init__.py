@@ -17,7 +17,9 @@ from .errors import (
     BadRequestError,
     ClientError,
     ContentTypeError,
+    DecodingError,
     NotFoundError,
+    PaginationStalledError,
     PermissionDeniedError,
     RateLimitError,
     RequestTimeoutError,
@@ -47,4 +49,6 @@ __all__ = [
     "ServerError",
     "APIConnectionError",
     "ContentTypeError",
+    "DecodingError",
+    "PaginationStalledError",
 ]

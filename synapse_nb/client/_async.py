@@ -208,7 +208,7 @@ class AsyncSynapseClient(ApiMethods, BaseClient):
     # -- paging ----------------------------------------------------------------------
     def _pages(self, path: str, params: Mapping[str, Any] | None, page_size: int,
                concurrency: int | None = None, url_conversion: Any = None) -> AsyncPages:
-        plan = PagePlan(params, page_size)
+        plan = PagePlan(params, page_size, resource=path)
 
         async def fetch(query: Any) -> Any:
             if isinstance(query, str):

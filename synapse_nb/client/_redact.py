@@ -6,14 +6,17 @@ filter on the ``httpx``, ``httpcore`` and ``synapse_nb.client`` loggers *and the
 loggers* (``httpcore.http11``, ``httpcore.connection``, ...: a filter on a parent logger
 does not see records logged to a child) replaces the secrets of every open client with
 ``***`` and the value of URL signatures (``sig=``, ``signature=``, ``X-Amz-Signature=``,
-...) with ``***``. A closed or collected client's secrets leave the filter with it: no
-process-wide set that only grows.
+...) with ``***``, and the password of a URL's user info (``http://user:pw@host``, as
+``SYNAPSE_HOST`` may carry it) with ``***``. A closed or collected client's secrets leave
+the filter with it: no process-wide set that only grows.
 
 >>> secrets = SecretSet(["agt_secret_1"])
 >>> secrets.scrub("POST /agents/agt_secret_1/connect/")
 'POST /agents/***/connect/'
 >>> scrub_signatures("GET http://h/media/1.png?sig=abc123&exp=9")
 'GET http://h/media/1.png?sig=***&exp=9'
+>>> scrub_signatures("no answer from http://ann:pa55word@h:8000/sdk/tasks/")
+'no answer from http://ann:***@h:8000/sdk/tasks/'
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import threading
 import weakref
 from typing import Any, Iterable
 
-__all__ = ["SecretSet", "scrub", "scrub_signatures", "scrub_value", "install_log_filter"]
+__all__ = ["SecretSet", "scrub", "scrub_signatures", "scrub_value", "install_log_filter", "url_password"]
 
 _LOGGERS = ("httpx", "httpcore", "synapse_nb.client")
 # children that exist in httpx/httpcore today; children made later are covered at the
@@ -38,9 +41,32 @@ _live: "weakref.WeakSet[SecretSet]" = weakref.WeakSet()
 _filtered: "weakref.WeakSet[logging.Logger]" = weakref.WeakSet()
 
 
+# scheme://user:password@ -- the password is what goes (the user name helps to read logs)
+_USERINFO = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^\s/?#@:]*:)[^\s/?#@]*@")
+
+
 def scrub_signatures(text: str) -> str:
-    """Mask the value of signature parameters in every URL of ``text``."""
-    return _SIGNED.sub(r"\1***", text) if "=" in text else text
+    """Mask the value of signature parameters, and user-info passwords, in every URL of ``text``."""
+    if "=" in text:
+        text = _SIGNED.sub(r"\1***", text)
+    if "@" in text:
+        text = _USERINFO.sub(r"\1***@", text)
+    return text
+
+
+def url_password(url: str) -> str | None:
+    """The password in ``url``'s user info (``http://user:pw@host``), if any: a secret.
+
+    >>> url_password("http://ann:pa55word@h:8000"), url_password("http://h:8000")
+    ('pa55word', None)
+    """
+    from urllib.parse import unquote, urlsplit
+
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        return None
+    return unquote(password) if password else None
 
 
 def _replace(text: str, secrets: Iterable[str]) -> str:

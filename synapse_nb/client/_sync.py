@@ -208,7 +208,7 @@ class SynapseClient(ApiMethods, BaseClient):
     # -- paging ----------------------------------------------------------------------
     def _pages(self, path: str, params: Mapping[str, Any] | None, page_size: int,
                concurrency: int | None = None, url_conversion: Any = None) -> Pages:
-        plan = PagePlan(params, page_size)
+        plan = PagePlan(params, page_size, resource=path)
 
         def fetch(query: Any) -> Any:
             if isinstance(query, str):

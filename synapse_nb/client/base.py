@@ -213,7 +213,7 @@ class BaseClient(AnswerHandling):
 
     def __repr__(self) -> str:
         auth = [n for n in ("access_token", "token", "agent_token") if getattr(self.config, n)]
-        return f"{type(self).__name__}(base_url={self.config.base_url!r}, tenant={self.config.tenant!r}, auth={auth})"
+        return f"{type(self).__name__}(base_url={self.config.shown_url!r}, tenant={self.config.tenant!r}, auth={auth})"
 
     def _limited(self, call: Call) -> bool:  # backend requests take a limiter slot; storage URLs not
         return self._same_origin(self.config.url(call.path))

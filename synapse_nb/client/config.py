@@ -24,6 +24,8 @@ import httpx
 
 from synapse_nb._util import default_cache_dir
 
+from ._redact import scrub_signatures, url_password
+
 __all__ = ["ClientConfig", "DEFAULT_TIMEOUT", "config_from_env", "as_timeout"]
 
 #: connect 5 s, read 15 s as the SDK; big list calls get more (see pagination).
@@ -57,7 +59,8 @@ class ClientConfig:
             )
         self.base_url = str(self.base_url).rstrip("/")
         if not self.base_url.startswith(("http://", "https://")):
-            raise ValueError(f"base_url must start with http:// or https://, got {self.base_url!r}")
+            raise ValueError(f"base_url must start with http:// or https://, got "
+                             f"{scrub_signatures(self.base_url)!r}")
         self.cache_dir = Path(self.cache_dir).expanduser()
         if self.upload_state_dir is None:
             self.upload_state_dir = self.cache_dir / "uploads"
@@ -83,8 +86,19 @@ class ClientConfig:
         return headers
 
     def secrets(self) -> list[str]:
-        """The values to scrub from any text shown to a user."""
-        return [s for s in (self.access_token, self.token, self.agent_token) if s]
+        """The values to scrub from any text shown to a user (a password in ``base_url``'s
+        user info included)."""
+        password = url_password(self.base_url)
+        return [s for s in (self.access_token, self.token, self.agent_token, password) if s]
+
+    @property
+    def shown_url(self) -> str:
+        """``base_url`` as it may be shown: a user-info password masked.
+
+        >>> ClientConfig("http://ann:pa55word@127.0.0.1:8000").shown_url
+        'http://ann:***@127.0.0.1:8000'
+        """
+        return scrub_signatures(self.base_url)
 
     def identity(self) -> str:
         """Who uploads: base URL plus tenant (never a token), for journal keys."""
@@ -92,7 +106,7 @@ class ClientConfig:
 
     def __repr__(self) -> str:
         auth = [name for name in ("access_token", "token", "agent_token") if getattr(self, name)]
-        return f"ClientConfig(base_url={self.base_url!r}, tenant={self.tenant!r}, auth={auth})"
+        return f"ClientConfig(base_url={self.shown_url!r}, tenant={self.tenant!r}, auth={auth})"
 
 
 def config_from_env(env: Mapping[str, str] | None = None, config_file: Path | None = None,

@@ -12,6 +12,8 @@ at a single boundary (``raise ... from err``)::
     ├── RateLimitError          429 (``.retry_after`` in seconds, when given)
     ├── ServerError             5xx
     ├── ContentTypeError        an answer of the wrong kind (an HTML page for an image)
+    │   └── DecodingError       a body of the wrong shape (a v2 envelope whose data is not a list)
+    ├── PaginationStalledError  a list walk that does not advance (a ``next`` cursor seen again)
     └── APIConnectionError      no answer (refused, dropped, DNS): ``status_code`` is None
 
 The names of both SDK generations work on one object: ``.status`` / ``.reason`` (2025)
@@ -27,6 +29,8 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
+from ._redact import scrub
+
 __all__ = [
     "ClientError",
     "BadRequestError",
@@ -38,6 +42,8 @@ __all__ = [
     "ServerError",
     "APIConnectionError",
     "ContentTypeError",
+    "DecodingError",
+    "PaginationStalledError",
     "error_for_status",
 ]
 
@@ -140,6 +146,63 @@ class ServerError(ClientError):
 class ContentTypeError(ClientError):
     """The answer is not what was asked for: e.g. an HTML page (a login or proxy page)
     answered with 200 for an image URL. ``status_code`` is the answer's status."""
+
+
+class DecodingError(ContentTypeError):
+    """The answer decoded, but not to the shape the call expects: a v2 list envelope whose
+    ``data`` is not a list of objects, a detail envelope whose ``data`` is not an object, a
+    bulk item without an id. ``status_code`` is None (the answer was a success);
+    ``.expected`` says what was expected, ``.response`` keeps the body.
+
+    >>> str(DecodingError("a list of objects in data", method="GET", url="v2/tasks/"))
+    'Unexpected Answer (GET v2/tasks/): expected a list of objects in data'
+    """
+
+    def __init__(self, expected: str, *, method: str | None = None, url: str | None = None,
+                 response: Any = None) -> None:
+        self.expected = expected
+        super().__init__(None, f"expected {expected}", reason="Unexpected Answer",
+                         response=response, method=method, url=url)
+
+    def __reduce__(self) -> Any:
+        return (_rebuild_decoding, (self.expected, self.method, self.url))
+
+
+def _rebuild_decoding(expected: str, method: str | None, url: str | None) -> DecodingError:
+    return DecodingError(expected, method=method, url=url)
+
+
+class PaginationStalledError(ClientError):
+    """A list walk that does not advance: the server answered a page link (``next`` cursor
+    or URL) that the walk had already followed, or an empty page that still links to a
+    next one. Asking again would loop forever, so the walk stops; what it yielded before
+    stays yielded. ``status_code`` is None; ``.resource``, ``.cursor`` (URL signatures
+    masked), ``.pages`` and ``.rows`` say where it stopped.
+
+    >>> err = PaginationStalledError("v2/tasks/", "http://h/v2/tasks/?cursor=cD0z&sig=abc", pages=3, rows=300)
+    >>> "sig=***" in str(err) and "abc" not in str(err)
+    True
+    """
+
+    def __init__(self, resource: str, cursor: str | None, *, pages: int = 0, rows: int = 0,
+                 empty: bool = False) -> None:
+        self.resource = resource
+        self.cursor = scrub(cursor) if cursor else cursor
+        self.pages, self.rows, self.empty = pages, rows, empty
+        what = (f"answered an empty page that links to a next one ({self.cursor!r})" if empty
+                else f"answered the page link {self.cursor!r} again")
+        super().__init__(None, f"the list {resource} does not advance: the server {what} after "
+                               f"{pages} page(s) and {rows} row(s); stopped instead of asking "
+                               "forever (a server-side pagination fault: report it, or narrow the "
+                               "filters)", reason="Pagination Stalled")
+
+    def __reduce__(self) -> Any:
+        return (_rebuild_stalled, (self.resource, self.cursor, self.pages, self.rows, self.empty))
+
+
+def _rebuild_stalled(resource: str, cursor: str | None, pages: int, rows: int,
+                     empty: bool) -> PaginationStalledError:
+    return PaginationStalledError(resource, cursor, pages=pages, rows=rows, empty=empty)
 
 
 class APIConnectionError(ClientError):

@@ -18,6 +18,10 @@ How a walk goes:
    count are read again (ids already yielded are skipped), up to :data:`MAX_REREADS`
    times while the count keeps falling, so that no surviving row is lost.
    ``report.recovered`` counts the rows found that way.
+6. A ``next`` link is followed only when it advances the walk: a link already followed,
+   or an empty page that still has a ``next``, raises
+   :class:`~synapse_nb.client.errors.PaginationStalledError` (a server repeating its
+   ``next`` would otherwise be asked forever).
 
 >>> plan = PagePlan({"project": 1}, page_size=2)
 >>> plan.first_params()
@@ -41,6 +45,8 @@ from collections import deque
 from concurrent.futures import Executor, Future
 from dataclasses import asdict, dataclass, field
 from typing import Any, AsyncIterator, Awaitable, Callable, Generator, Iterator, Mapping
+
+from .errors import PaginationStalledError
 
 __all__ = ["FetchReport", "PagePlan", "Pages", "AsyncPages", "EMPTY_PAGE", "MAX_REREADS"]
 
@@ -84,7 +90,11 @@ class PagePlan:
     #: the lowest ``count`` any page answered (rows deleted during the walk lower it)
     low_count: int | None = None
     rereads: int = 0
+    #: the list's path, for the message of a walk that does not advance
+    resource: str = ""
     _seen: set[Any] = field(default_factory=set)
+    #: the ``next`` links followed (one answered again means the server loops)
+    _links: set[str] = field(default_factory=set)
     _started: float = field(default_factory=time.perf_counter)
 
     def __post_init__(self) -> None:
@@ -154,6 +164,19 @@ class PagePlan:
         pages = list(range(1, math.ceil(self.count / self.size) + 1))
         self.report.reread_pages += len(pages)
         return pages
+
+    def follow(self, url: str | None, body: Any) -> str | None:
+        """``url``, the ``next`` link of page ``body``, once following it is proved to advance
+        the walk (None at the end); a link already followed, or an empty page with a
+        ``next``, raises :class:`PaginationStalledError`."""
+        if not url:
+            return None
+        empty = not _results(body)
+        if empty or url in self._links:
+            raise PaginationStalledError(self.resource or "list", url, pages=self.report.pages,
+                                         rows=self.report.rows, empty=empty)
+        self._links.add(url)
+        return url
 
     def accept(self, records: Records, *, reread: bool = False) -> Records:
         """Drop records already yielded (by ``id``); count the page.
@@ -242,10 +265,11 @@ class Pages:
         url = next_url(last_body) if last_body is not None else self.plan.first_next
         if self.plan.concurrent and last_body is None:
             url = None  # a single page in all
+        url = self.plan.follow(url, self._first if last_body is None else last_body)
         while url:  # unknown count, or rows were added during the walk
             body = self._fetch(url)
             yield self._out(self.plan.take(body))
-            url = next_url(body)
+            url = self.plan.follow(next_url(body), body)
         while again := self.plan.reread_pages():  # rows were deleted during the walk
             yield from self._pages(again, reread=True)
 
@@ -330,10 +354,11 @@ class AsyncPages:
         url = next_url(last_body) if last_body is not None else self.plan.first_next
         if self.plan.concurrent and last_body is None:
             url = None
+        url = self.plan.follow(url, self._first if last_body is None else last_body)
         while url:
             body = await self._fetch(url)
             yield await self._out(self.plan.take(body))
-            url = next_url(body)
+            url = self.plan.follow(next_url(body), body)
         while again := self.plan.reread_pages():  # rows were deleted during the walk
             async for records in self._pages(again, holder, reread=True):
                 yield records

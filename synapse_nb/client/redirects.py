@@ -50,9 +50,10 @@ class Hop:
 
 
 def same_origin(url: str, base_url: str) -> bool:
-    """Same scheme, host and port."""
+    """Same scheme, host and port (user info is no part of an origin: a ``base_url`` of
+    ``http://user:pw@h`` and the server's own ``http://h/...`` links are one origin)."""
     a, b = urlsplit(url), urlsplit(base_url)
-    return (a.scheme, a.netloc) == (b.scheme, b.netloc)
+    return (a.scheme, a.netloc.rpartition("@")[2]) == (b.scheme, b.netloc.rpartition("@")[2])
 
 
 def _is_upgrade(url: str, base_url: str) -> bool:

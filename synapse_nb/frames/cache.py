@@ -13,6 +13,12 @@ a file, concurrent refreshes never collide), ``0600`` in ``0700`` folders. A cac
 that cannot be read (empty, corrupt, a torn sidecar) is a miss: the frame is fetched again
 and the entry rewritten.
 
+A cache is trusted only when it is the user's own, as ssh trusts ``~/.ssh``: the cache
+folder, each folder below it on the way to an entry, and the entry's files must belong to
+the user and be writable by no one else. Otherwise reading (or writing) the entry raises
+``PermissionError`` naming the folder and what to do: another user could have put any rows
+there, and a frame from it would look like the backend's answer.
+
 Example:
     >>> import tempfile, pandas as pd
     >>> cache = FrameCache(tempfile.mkdtemp())
@@ -32,6 +38,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
+from urllib.parse import urlsplit
 
 import pandas as pd
 import pyarrow as pa
@@ -62,6 +69,9 @@ def _client_identity(client: Any) -> tuple[str, str]:
     is keyed by its base URL and tenant only.
     """
     host = str(getattr(client, "base_url", "") or "local").rstrip("/")
+    netloc = urlsplit(host).netloc
+    if "@" in netloc:  # a password in the URL's user info never becomes a folder name
+        host = host.replace(netloc, netloc.rpartition("@")[2], 1)
     credential = getattr(client, "credential_id", None)
     if not isinstance(credential, str) or not credential:
         tenant = str(getattr(client, "tenant", None) or "")
@@ -118,6 +128,30 @@ def diff_frames(old: pd.DataFrame, new: pd.DataFrame) -> FrameChanges:
     return FrameChanges(added.tolist(), removed.tolist(), changed[changed].index.tolist())
 
 
+def _check_private(root: Path, entry: Path) -> None:
+    """Refuse a cache another user could have filled: ``root``, the folders from it to
+    ``entry`` and the entry's files (those that exist) must be the user's own and writable
+    by no one else (see the module docstring). No check where there are no uids (Windows)."""
+    if not hasattr(os, "geteuid"):
+        return
+    me = os.geteuid()
+    chain = [root, *reversed([p for p in entry.parents if root in p.parents])]
+    for path in [*chain, entry.with_suffix(".json"), entry]:
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            continue  # made later, by us, private
+        what = "frame cache folder" if path in chain else "cached frame"
+        if st.st_uid != me:
+            raise PermissionError(
+                f"{what} {path} belongs to another user (uid {st.st_uid}, you are {me}): its rows "
+                f"could be anyone's, so it is not read. Remove it, or pass cache= a folder of your own")
+        if st.st_mode & 0o022:
+            raise PermissionError(
+                f"{what} {path} is writable by other users (mode {oct(st.st_mode & 0o777)}): its "
+                f"rows could be anyone's, so it is not read. Run chmod go-w '{path}' (or remove it)")
+
+
 class FrameCache:
     """Parquet files of frames under ``directory`` (see the module docstring)."""
 
@@ -135,6 +169,7 @@ class FrameCache:
         path = (root / host / credential / path_key(kind) / f"{digest}.parquet").resolve()
         if root not in path.parents:  # defence in depth: path_key already keeps parts plain
             raise ValueError(f"cache path {path} would leave the cache folder {root}")
+        _check_private(root, path)
         return path
 
     def load(self, client: Any, kind: str, params: Mapping[str, str],

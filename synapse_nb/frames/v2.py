@@ -27,7 +27,7 @@ from typing import Any
 
 import orjson
 
-from synapse_nb.client.v2.flows import page_flow
+from synapse_nb.client.v2.flows import list_all_flow, page_flow
 
 from .api import _DOCS, _async_frame_function, _frame_function
 from .computed import _annotation_counts
@@ -92,13 +92,8 @@ def _task_partitions(client: Any, params: dict[str, Any]) -> Any:
     if "project" in params:
         projects = [params["project"]]
     else:
-        projects, cursor = [], None
-        while True:
-            page = yield from page_flow(client, "v2/projects/", {}, cursor, DEFAULT_PER_PAGE)
-            projects += [p["id"] for p in page.results]
-            if not page.next or not page.results:
-                break
-            cursor = page.next
+        listed = yield from list_all_flow(client, "v2/projects/", {}, DEFAULT_PER_PAGE)
+        projects = [p["id"] for p in listed]
     splits = [params.get("has_data")] if "has_data" in params else ["true", "false"]
     parts = [{**params, "project": p, "has_data": d} for p in projects for d in splits]
     return parts, f"{len(parts)} partitions ({len(projects)} projects x has_data)"

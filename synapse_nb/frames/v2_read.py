@@ -31,8 +31,9 @@ from synapse_nb.client.ops import Call
 from synapse_nb.client.v2.flows import (
     BULK_MAX_IDS,
     CursorPage,
+    CursorWalk,
     bulk_flow,
-    page_flow,
+    detail_path,
     retrieve_flow,
     unwrap,
     v2_headers,
@@ -118,7 +119,7 @@ class _Plan:
         if s.bulk_path:
             return [bulk_flow(c, s.bulk_path, ids[k:k + BULK_MAX_IDS], key=s.bulk_key)
                     for k in range(0, len(ids), BULK_MAX_IDS)]
-        return [_one(retrieve_flow(c, f"{s.path}{pk}/")) for pk in ids]
+        return [_one(retrieve_flow(c, detail_path(s.path, pk))) for pk in ids]
 
     def accept(self, records: list[Any]) -> list[Any]:
         out = []
@@ -197,17 +198,13 @@ class V2Pages(_Pages):
         stop = threading.Event()
 
         def walk(params: dict[str, Any]) -> None:
-            cursor = None
+            cursor = CursorWalk(client, plan.source.path, params, None, plan.per_page)
             try:
-                while not stop.is_set():
-                    page = client.run_flow(page_flow(client, plan.source.path, params, cursor,
-                                                 plan.per_page))
+                while not stop.is_set() and not cursor.done:
+                    page = client.run_flow(cursor.next_page())
                     for flow in plan.detail_flows(_ids(page, plan.source.bulk_key)):
                         window.acquire()
                         out.put(pool.submit(client.run_flow, flow))
-                    if not page.next or not page.results:
-                        break
-                    cursor = page.next
                 out.put(_END)
             except BaseException as err:  # noqa: BLE001 (raised in the consumer)
                 out.put(err)
@@ -253,17 +250,13 @@ class AsyncV2Pages(_Pages):
                 return await client.run_flow(flow)
 
         async def walk(params: dict[str, Any]) -> None:
-            cursor = None
+            cursor = CursorWalk(client, plan.source.path, params, None, plan.per_page)
             try:
-                while True:
-                    page = await client.run_flow(page_flow(client, plan.source.path, params,
-                                                       cursor, plan.per_page))
+                while not cursor.done:
+                    page = await client.run_flow(cursor.next_page())
                     for flow in plan.detail_flows(_ids(page, plan.source.bulk_key)):
                         await window.acquire()
                         out.put_nowait(asyncio.ensure_future(detail(flow)))
-                    if not page.next or not page.results:
-                        break
-                    cursor = page.next
                 out.put_nowait(_END)
             except asyncio.CancelledError:
                 raise

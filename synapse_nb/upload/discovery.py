@@ -8,6 +8,7 @@ mode: the relative folder plus the stem). This module does no network I/O.
 
 from __future__ import annotations
 
+import errno
 import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -139,9 +140,17 @@ def _is_system(name: str) -> bool:
 
 def _outside(path: Path, root: Path) -> str | None:
     """Why ``path`` (symlinks resolved) is not a file of ``root``, or None when it is."""
+    # The loop is asked of the OS (stat says ELOOP on every version): Path.resolve() raises
+    # RuntimeError for it up to 3.12 and returns a path from 3.13 on, which would turn the
+    # reason into "not a regular file" there.
+    try:
+        os.stat(path)
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            return "symlink loop (following the link never reaches a file)"
     try:
         path.resolve().relative_to(root)
-    except RuntimeError:  # Python < 3.13 raises it for a symlink loop
+    except RuntimeError:  # Python < 3.13, for a loop os.stat did not see (a racing change)
         return "symlink loop (following the link never reaches a file)"
     except OSError as err:
         return f"cannot resolve the link: {err.strerror or err}"

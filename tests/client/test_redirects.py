@@ -128,3 +128,13 @@ def test_an_http_to_https_upgrade_on_the_same_host_keeps_credentials(kind, tmp_p
                  transport=httpx.MockTransport(rec), max_retries=0)
     assert _call(kind, client, "get_task", 1) == {"id": 1}
     assert [hs for _, _, hs in rec.seen] == [{"synapse-access-token", "synapse-tenant"}] * 2
+
+
+def test_user_info_is_no_part_of_the_origin():
+    """A SYNAPSE_HOST with ``user:pw@`` and the server's own page links are one origin (auth
+    headers go to them); another host stays another origin."""
+    from synapse_nb.client.redirects import same_origin
+
+    assert same_origin("http://h:8000/sdk/tasks/?page=2", "http://ann:pa55word@h:8000")
+    assert not same_origin("http://evil:8000/x", "http://ann:pa55word@h:8000")
+    assert not same_origin("http://ann:pa55word@evil:8000/x", "http://h:8000")

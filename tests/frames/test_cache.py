@@ -178,3 +178,44 @@ def test_synapse_nb_cache_dir_is_honoured_by_real_clients(tmp_path, monkeypatch,
         assert client.cache_dir == tmp_path / "env-cache"
         frames.task_tags_frame(client, cache=True, progress=False)
     assert [p for p in (tmp_path / "env-cache" / "frames").rglob("*.parquet")]
+
+
+# ---- issue 20: a cache folder another user could have filled is refused (as ssh does) ----
+def _cached(tmp_path):
+    client = FakeClient([make_task(i) for i in range(1, 6)])
+    tasks_frame(client, project=7, cache=tmp_path / "cache")
+    entry = next((tmp_path / "cache").rglob("*.parquet"))
+    return client, entry
+
+
+@pytest.mark.parametrize("where", ["root", "folder", "entry"])
+def test_a_cache_owned_by_another_user_is_refused(tmp_path, where):
+    import os
+
+    if os.geteuid() != 0:
+        pytest.skip("chown to another user needs root")  # CI and these machines run as root
+    client, entry = _cached(tmp_path)
+    target = {"root": tmp_path / "cache", "folder": entry.parent, "entry": entry}[where]
+    os.chown(target, 65534, 65534)
+    n_calls = len(client.calls)
+    with pytest.raises(PermissionError, match="belongs to another user.*pass cache= a folder of your own"):
+        tasks_frame(client, project=7, cache=tmp_path / "cache")
+    assert len(client.calls) == n_calls  # neither read nor fetched to overwrite it
+
+
+@pytest.mark.parametrize("mode", [0o777, 0o770, 0o702])
+def test_a_cache_folder_others_can_write_is_refused(tmp_path, mode):
+    client, entry = _cached(tmp_path)
+    os_chmod = __import__("os").chmod
+    os_chmod(entry.parent.parent, mode)
+    with pytest.raises(PermissionError, match=r"writable by other users \(mode 0o7.*chmod go-w"):
+        tasks_frame(client, project=7, cache=tmp_path / "cache")
+    os_chmod(entry.parent.parent, 0o700)  # fixed as the message says: read again
+    assert tasks_frame(client, project=7, cache=tmp_path / "cache").attrs["fetch_report"]["source"] == "cache"
+
+
+def test_a_password_in_the_base_url_is_no_folder_name(tmp_path):
+    tasks_frame(FakeClient([make_task(1)], base_url="http://ann:pa55word@h:8000"), project=7,
+                cache=tmp_path)
+    assert list(tmp_path.rglob("*.parquet"))
+    assert not [p for p in tmp_path.rglob("*") if "pa55word" in str(p)]

@@ -100,3 +100,47 @@ def test_a_wrong_use_is_an_error(mypy_out):
     assert 'Incompatible types in assignment (expression has type "dict[str, Any]"' in text, mypy_out
     assert 'Unexpected keyword argument "nope"' in text, mypy_out
     assert "Coroutine[Any, Any, dict[str, Any]]" in text, mypy_out
+
+
+#: the package's own __init__ is followed (its re-exports are what is checked), synapse_nb.client
+#: too (the classes are real, not Any); the rest of the package is skipped to keep it fast
+PUBLIC_CONFIG = """[mypy]
+follow_imports = silent
+[mypy-synapse_nb.*]
+follow_imports = skip
+[mypy-synapse_nb]
+follow_imports = silent
+[mypy-synapse_nb.client,synapse_nb.client.*]
+follow_imports = silent
+[mypy-synapse_nb.client.v2.*]
+follow_imports = skip
+[mypy-pandas.*,numpy.*,pyarrow.*,ipywidgets.*,anywidget.*,PIL.*,tqdm.*,httpx.*,httpcore.*,anyio.*,h11.*,idna.*,certifi.*,sniffio.*,orjson.*,platformdirs.*]
+follow_imports = skip
+"""
+
+
+def test_every_public_name_is_exported_to_a_strict_users_mypy(tmp_path):
+    """A user's ``from synapse_nb import X`` / ``synapse_nb.X`` under ``mypy --strict`` (no
+    implicit re-export), for every name in ``synapse_nb.__all__``, against the package this
+    interpreter imports (the installed one), from a folder outside the checkout."""
+    pytest.importorskip("mypy")
+    import synapse_nb
+
+    names = [n for n in synapse_nb.__all__ if n != "__version__"]
+    assert len(names) > 60
+    script = ["import synapse_nb", f"from synapse_nb import {', '.join(names)}", ""]
+    script += [f"_{i} = synapse_nb.{name}" for i, name in enumerate(names)]
+    script += ["reveal_type(SynapseClient)", "reveal_type(synapse_nb.AsyncSynapseClient)",
+               "reveal_type(synapse_nb.__version__)"]
+    (tmp_path / "user_script.py").write_text("\n".join(script) + "\n")
+    (tmp_path / "mypy.ini").write_text(PUBLIC_CONFIG)
+    proc = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-error-summary",
+                           "--config-file=mypy.ini", f"--cache-dir={tmp_path / 'cache'}",
+                           "user_script.py"], capture_output=True, text=True, cwd=tmp_path,
+                          timeout=300)
+    out = proc.stdout + proc.stderr
+    assert "error:" not in out, out  # e.g. 'does not explicitly export attribute "SynapseClient"'
+    revealed = re.findall(r'Revealed type is "(.*)"', out)
+    assert revealed[0].endswith("-> synapse_nb.client._sync.SynapseClient"), out
+    assert revealed[1].endswith("-> synapse_nb.client._async.AsyncSynapseClient"), out
+    assert revealed[2] in ("str", "builtins.str"), out

@@ -133,3 +133,86 @@ def test_member_names_retrieve_what_the_list_leaves_out():
         return httpx.Response(200, json={"data": {"id": 5, "user_id": 9, "name": "Ivan"},
                                          "meta": {"request_id": "r"}})
     assert _mock(handler).v2.members.names() == {9: "Ivan"}
+
+
+# ---- issue 20: ids into paths, envelopes of the wrong shape, bulk ids ------------------
+def _recording(answer: dict | None = None) -> tuple[SynapseClient, list[httpx.Request]]:
+    requests: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        requests.append(request)
+        return httpx.Response(200, json=answer or {"data": {"id": 1}, "meta": {}})
+    return _mock(handler), requests
+
+
+@pytest.mark.parametrize("pk", ["1/../../admin", "../1", "1?x=2", "%2e%2e", -1, True, 1.5, ""])
+def test_v2_ids_are_validated_before_any_request(pk):
+    c, requests = _recording()
+    with pytest.raises(ValueError, match="must be an integer id"):
+        c.v2.tasks.retrieve(pk)
+    with pytest.raises(ValueError, match="must be an integer id"):
+        c.v2.ground_truth_datasets.versions(pk)
+    with pytest.raises(ValueError, match="must be an integer id"):
+        c.v2.ground_truth_datasets.versions(1).events(pk)
+    assert requests == []  # nothing left with the credentials
+    assert c.v2.tasks.retrieve("7") == {"id": 1} and requests[-1].url.path == "/v2/tasks/7/"
+
+
+def test_a_member_id_from_the_server_is_validated_too():
+    c, requests = _recording({"data": [{"id": "../../admin", "user_id": 9}],
+                              "meta": {"pagination": {"next_cursor": None}}})
+    with pytest.raises(ValueError, match="member id must be an integer id"):
+        c.v2.members.names()
+    assert [r.url.path for r in requests] == ["/v2/members/"]
+
+
+@pytest.mark.parametrize("body, expected", [
+    ({"data": [1, 2], "meta": {}}, "a list of objects in data (item 0), got int"),
+    ({"data": [{"id": 1}], "meta": {"pagination": ["x"]}}, "meta.pagination as an object, got list"),
+    ({"data": [{"id": 1}], "meta": {"pagination": {"next_cursor": 5}}},
+     "meta.pagination.next_cursor as a string or null, got int"),
+    ({"data": {"id": 1}, "meta": {}}, "a v2 list envelope"),
+], ids=["items", "pagination", "cursor", "object"])
+def test_a_list_envelope_of_the_wrong_shape_is_a_decoding_error(body, expected):
+    from synapse_nb.client.errors import DecodingError
+
+    c, _ = _recording(body)
+    with pytest.raises(DecodingError) as err:
+        c.v2.tasks.list()
+    assert expected in str(err.value) and "GET v2/tasks/" in str(err.value)
+    with pytest.raises(DecodingError):
+        list(c.v2.tasks.list(list_all=True))
+
+
+def test_a_detail_and_a_bulk_answer_of_the_wrong_shape_are_decoding_errors():
+    from synapse_nb.client.errors import DecodingError
+
+    c, _ = _recording({"data": [{"id": 1}], "meta": {}})
+    with pytest.raises(DecodingError, match="expected an object in data, got CursorPage"):
+        c.v2.tasks.retrieve(1)
+    c, _ = _recording({"data": {"id": 1}, "meta": {}})
+    with pytest.raises(DecodingError, match="expected a list of objects, got dict"):
+        c.v2.tasks.bulk_fetch([1])
+
+
+def test_bulk_ids_given_as_digit_strings_match_and_bad_ids_fail_loudly():
+    """Decided: an id sent as a digit string ("1", as serializers that keep big ids exact
+    send them) is that number; an item without an integer id is an error, never dropped."""
+    from synapse_nb.client.errors import DecodingError
+
+    c, _ = _recording({"data": [{"id": "2", "x": "b"}, {"id": 1, "x": "a"}], "meta": {}})
+    assert [t["x"] for t in c.v2.tasks.bulk_fetch([1, 2, 3])] == ["a", "b"]
+    c, _ = _recording({"data": [{"pgh_id": "5", "id": 1}], "meta": {}})
+    assert c.v2.ground_truth_events.bulk_data([5]) == [{"pgh_id": "5", "id": 1}]
+    for item in ({"id": "x1"}, {"name": "no id"}, {"id": None}, {"id": True}):
+        c, _ = _recording({"data": [item], "meta": {}})
+        with pytest.raises(DecodingError, match="expected an integer id on every item"):
+            c.v2.tasks.bulk_fetch([1])
+
+
+def test_a_page_link_without_a_cursor_is_shown_without_its_signature():
+    c, requests = _recording()
+    with pytest.raises(ValueError, match="page link without a cursor") as err:
+        c.v2.tasks.list(cursor="https://files.test/v2/tasks/?page=2&sig=s3cr3tsig")
+    assert "s3cr3tsig" not in str(err.value) and "sig=***" in str(err.value)
+    assert requests == []

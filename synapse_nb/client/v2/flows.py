@@ -8,8 +8,20 @@ v1 methods in :mod:`synapse_nb.client.methods`.
 - ``next_cursor`` may be an absolute URL (what DRF and the reference server send) or a
   bare cursor; either way the next page is asked of our own path with ``cursor=``, so a
   page link can never send credentials to another origin.
+- Every walk over a list goes through :class:`CursorWalk`, which proves each page advanced
+  before it asks again: a ``next`` cursor already followed, or an empty page that links to a
+  next one, raises :class:`~synapse_nb.client.errors.PaginationStalledError` instead of
+  looping forever.
+- Answers of the wrong shape (a list envelope whose ``data`` is not a list of objects, a
+  detail whose ``data`` is not an object) raise
+  :class:`~synapse_nb.client.errors.DecodingError`, naming what was expected.
+- Ids go into paths through the v1 validator (:func:`~synapse_nb.client.methods_common.path_id`):
+  ``retrieve("1/../../admin")`` is refused before any request.
 - Bulk fetch takes at most :data:`BULK_MAX_IDS` ids a call: more are split into calls
-  run concurrently, results in the order of the ids asked (unknown ids left out).
+  run concurrently, results in the order of the ids asked (unknown ids left out). An item's
+  id may come as a number or as a digit string (``"id": "1"``, as serializers that keep
+  big ids exact send them): both match id 1. An item with no id, or an id that is not an
+  integer, raises :class:`~synapse_nb.client.errors.DecodingError` (never dropped silently).
 - v2 auth headers: ``SYNAPSE-ACCESS-TOKEN`` and ``SYNAPSE-Tenant`` carry the raw values
   (``Authorization`` keeps ``Token <drf>``).
 
@@ -26,15 +38,21 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from .._redact import scrub_signatures
 from ..base import Call, Flow, Gather
+from ..errors import DecodingError, PaginationStalledError
 from ..methods import LIST_TIMEOUT
+from ..methods_common import path_id
 from ..ops import Answer
 
 __all__ = [
     "BULK_MAX_IDS",
     "CursorPage",
+    "CursorWalk",
     "bulk_flow",
     "cursor_of",
+    "detail_path",
+    "list_all_flow",
     "member_names_flow",
     "page_flow",
     "probe_flow",
@@ -66,16 +84,36 @@ class CursorPage:
         return len(self.results)
 
 
-def unwrap(body: Any) -> Any:
-    """The data of a v2 envelope (lists become a :class:`CursorPage`); other bodies as is."""
+def unwrap(body: Any, where: str = "") -> Any:
+    """The data of a v2 envelope (lists become a :class:`CursorPage`); other bodies as is.
+
+    A list envelope must hold a list of objects and its ``meta.pagination`` an object with
+    string cursors; anything else raises :class:`DecodingError` (``where``: the call, for
+    the message).
+    """
     if not (isinstance(body, dict) and "data" in body and "meta" in body):
         return body
     data, meta = body["data"], body["meta"] if isinstance(body["meta"], dict) else {}
     if isinstance(data, list):
         pagination = meta.get("pagination") or {}
+        if not isinstance(pagination, dict):
+            raise _wrong("meta.pagination as an object", pagination, where, body)
+        for key in ("next_cursor", "previous_cursor"):
+            if not isinstance(pagination.get(key), (str, type(None))):
+                raise _wrong(f"meta.pagination.{key} as a string or null", pagination.get(key),
+                             where, body)
+        for n, item in enumerate(data):
+            if not isinstance(item, dict):
+                raise _wrong(f"a list of objects in data (item {n})", item, where, body)
         return CursorPage(data, pagination.get("next_cursor"), pagination.get("previous_cursor"),
                           meta.get("request_id"), pagination.get("per_page"), meta)
     return data
+
+
+def _wrong(expected: str, got: Any, where: str, body: Any) -> DecodingError:
+    method, _, url = where.partition(" ")
+    return DecodingError(f"{expected}, got {type(got).__name__}", method=method or None,
+                         url=url or None, response=body)
 
 
 def cursor_of(link: str) -> str:
@@ -83,9 +121,24 @@ def cursor_of(link: str) -> str:
     if "://" in link or link.startswith("/") or "cursor=" in link:
         values = parse_qs(urlsplit(link).query).get("cursor")
         if not values:
-            raise ValueError(f"page link without a cursor: {link[:80]!r}")
+            # the link may be signed (``sig=``): never in a message
+            raise ValueError(f"page link without a cursor: {scrub_signatures(link)[:120]!r}")
         return values[0]
     return link
+
+
+def detail_path(path: str, pk: Any, name: str = "id") -> str:
+    """``path`` + one validated id segment + ``/`` (the v1 validator: no ``../`` ever reaches
+    another endpoint with the credentials).
+
+    >>> detail_path("v2/tasks/", 7)
+    'v2/tasks/7/'
+    >>> detail_path("v2/tasks/", "1/../../admin")
+    Traceback (most recent call last):
+    ...
+    ValueError: id must be an integer id (such as 12), not '1/../../admin'
+    """
+    return f"{path}{path_id(pk, name)}/"
 
 
 def v2_headers(config: Any) -> dict[str, str]:
@@ -112,20 +165,97 @@ def page_flow(client: Any, path: str, params: Mapping[str, Any] | None = None,
         query["per_page"] = per_page
     if cursor:
         query["cursor"] = cursor_of(cursor)
-    page = unwrap((yield _call(client, "GET", path, query)))
+    page = unwrap((yield _call(client, "GET", path, query)), f"GET {path}")
     if not isinstance(page, CursorPage):
-        raise TypeError(f"GET {path} did not answer a v2 list envelope; is this a v2 backend?")
+        raise _wrong('a v2 list envelope {"data": [...], "meta": {...}} (is this a v2 backend?)',
+                     page, f"GET {path}", page)
     return page
 
 
+class CursorWalk:
+    """The one cursor walk every v2 list shares (``list(list_all=True)``, the frames' walkers,
+    member names, partition listings): page after page, each proved to advance.
+
+    A walk ends at a page without ``next``. A ``next`` cursor it already followed, or an
+    empty page that still has a ``next``, would make it ask forever: that raises
+    :class:`PaginationStalledError` (naming the list and the cursor, signatures masked).
+
+    >>> walk = CursorWalk(None, "v2/tasks/")
+    >>> walk.advance(CursorPage([{"id": 1}], "http://h/v2/tasks/?cursor=cD0x"))
+    >>> walk.done, walk.cursor
+    (False, 'http://h/v2/tasks/?cursor=cD0x')
+    >>> walk.advance(CursorPage([{"id": 2}], "http://h/v2/tasks/?cursor=cD0x"))
+    Traceback (most recent call last):
+    ...
+    synapse_nb.client.errors.PaginationStalledError: Pagination Stalled: the list v2/tasks/ ...
+    """
+
+    def __init__(self, client: Any, path: str, params: Mapping[str, Any] | None = None,
+                 cursor: str | None = None, per_page: int | None = None) -> None:
+        self.client, self.path, self.params, self.per_page = client, path, params, per_page
+        self.cursor = cursor
+        self.done = False
+        self.pages = self.rows = 0
+        self._followed = {cursor_of(cursor)} if cursor else set()
+
+    def next_page(self) -> Flow:
+        """A flow of the next page (then :meth:`advance`); check :attr:`done` before asking."""
+        page = yield from page_flow(self.client, self.path, self.params, self.cursor, self.per_page)
+        self.advance(page)
+        return page
+
+    def advance(self, page: CursorPage) -> None:
+        """Take the page's ``next``: the walk is done, or goes on to a cursor never followed."""
+        self.pages += 1
+        self.rows += len(page.results)
+        if not page.next:
+            self.done = True
+            return
+        key = cursor_of(page.next)
+        if not page.results or key in self._followed:
+            self.done = True
+            raise PaginationStalledError(self.path, page.next, pages=self.pages, rows=self.rows,
+                                         empty=not page.results)
+        self._followed.add(key)
+        self.cursor = page.next
+
+
+def list_all_flow(client: Any, path: str, params: Mapping[str, Any] | None = None,
+                  per_page: int | None = None) -> Flow:
+    """Every item of a v2 list, page after page (a :class:`CursorWalk`)."""
+    walk = CursorWalk(client, path, params, None, per_page)
+    items: list[dict[str, Any]] = []
+    while not walk.done:
+        page = yield from walk.next_page()
+        items += page.results
+    return items
+
+
 def retrieve_flow(client: Any, path: str) -> Flow:
-    """``GET path`` unwrapped."""
-    return unwrap((yield _call(client, "GET", path)))
+    """``GET path`` unwrapped (a detail path made by :func:`detail_path`): an object."""
+    data = unwrap((yield _call(client, "GET", path)), f"GET {path}")
+    if not isinstance(data, dict):
+        raise _wrong("an object in data", data, f"GET {path}", data)
+    return data
+
+
+def _bulk_id(item: dict[str, Any], id_key: str, path: str) -> int:
+    """The id of a bulk item: a number, or a digit string (``"1"``) read as that number."""
+    value = item.get(id_key, item.get("id"))
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    raise _wrong(f"an integer {id_key} on every item", value, f"POST {path}", item)
 
 
 def bulk_flow(client: Any, path: str, ids: list[int], *, key: str = "ids",
               params: Mapping[str, Any] | None = None) -> Flow:
-    """Full payloads of ``ids`` by ``POST path`` (chunks of 200, concurrent), in id order."""
+    """Full payloads of ``ids`` by ``POST path`` (chunks of 200, concurrent), in id order.
+
+    Ids asked that the answer lacks are left out; an item whose id is a digit string
+    matches that number; an item without an integer id raises :class:`DecodingError`.
+    """
     ids = [int(i) for i in ids]
     if not ids:
         return []
@@ -134,12 +264,17 @@ def bulk_flow(client: Any, path: str, ids: list[int], *, key: str = "ids",
     answers = yield Gather([Call("POST", path, params=query, json={key: chunk},
                                  headers=v2_headers(client.config), timeout=LIST_TIMEOUT,
                                  idempotent=True) for chunk in chunks])
-    found: dict[Any, dict[str, Any]] = {}
+    found: dict[int, dict[str, Any]] = {}
     id_key = "pgh_id" if key == "pgh_ids" else "id"
     for answer in answers:
-        page = unwrap(answer)
-        for item in (page.results if isinstance(page, CursorPage) else page or []):
-            found[item.get(id_key, item.get("id"))] = item
+        page = unwrap(answer, f"POST {path}")
+        items = page.results if isinstance(page, CursorPage) else page
+        if items is None:
+            continue
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise _wrong("a list of objects", items, f"POST {path}", answer)
+        for item in items:
+            found[_bulk_id(item, id_key, path)] = item
     return [found[i] for i in ids if i in found]
 
 
@@ -154,18 +289,13 @@ def probe_flow(client: Any) -> Flow:
 def member_names_flow(client: Any, path: str = "v2/members/") -> Flow:
     """``{user_id: name}`` of the tenant's members: every page; members whose list item has
     no name (the schema's slim item has none) are retrieved, concurrently."""
-    members: list[dict[str, Any]] = []
-    cursor = None
-    while True:
-        page = yield from page_flow(client, path, {}, cursor, 1000)
-        members += page.results
-        if not page.next or not page.results:
-            break
-        cursor = page.next
+    members = yield from list_all_flow(client, path, {}, 1000)
     missing = [m for m in members if not m.get("name")]
     if missing:
-        details = yield Gather([_call(client, "GET", f"{path}{m['id']}/") for m in missing])
-        by_id = {d["id"]: d for d in map(unwrap, details)}
+        details = yield Gather([_call(client, "GET", detail_path(path, m.get("id"), "member id"))
+                                for m in missing])
+        by_id = {d["id"]: d for d in (unwrap(d, f"GET {path}") for d in details)
+                 if isinstance(d, dict) and "id" in d}
         for m in missing:
             m.update(by_id.get(m["id"], {}))
     return {m["user_id"]: m.get("name") or m.get("username") or f"user {m['user_id']}"

@@ -18,7 +18,7 @@ import inspect
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
-from .flows import CursorPage, bulk_flow, member_names_flow, page_flow, retrieve_flow
+from .flows import CursorWalk, bulk_flow, detail_path, member_names_flow, page_flow, retrieve_flow
 
 __all__ = ["RESOURCE_PATHS", "V2", "Resource"]
 
@@ -71,28 +71,21 @@ class Resource:
 
     def _walk(self, filters: dict[str, Any], cursor: str | None,
               per_page: int | None) -> Iterator[dict[str, Any]]:
-        while True:
-            page: CursorPage = self._client._run(
-                page_flow(self._client, self.path, filters, cursor, per_page))
-            yield from page.results
-            if not page.next or not page.results:
-                return
-            cursor = page.next
+        walk = CursorWalk(self._client, self.path, filters, cursor, per_page)
+        while not walk.done:
+            yield from self._client._run(walk.next_page()).results
 
     async def _awalk(self, filters: dict[str, Any], cursor: str | None,
                      per_page: int | None) -> AsyncIterator[dict[str, Any]]:
-        while True:
-            page: CursorPage = await self._client._run(
-                page_flow(self._client, self.path, filters, cursor, per_page))
-            for item in page.results:
+        walk = CursorWalk(self._client, self.path, filters, cursor, per_page)
+        while not walk.done:
+            for item in (await self._client._run(walk.next_page())).results:
                 yield item
-            if not page.next or not page.results:
-                return
-            cursor = page.next
 
     def retrieve(self, pk: int | str) -> Any:
-        """The full object ``pk`` (a dict)."""
-        return self._client._run(retrieve_flow(self._client, f"{self.path}{pk}/"))
+        """The full object ``pk`` (a dict). ``pk`` is an integer id (or its digits): anything
+        else (``"1/../../admin"``) is a ValueError before any request is sent."""
+        return self._client._run(retrieve_flow(self._client, detail_path(self.path, pk)))
 
     def bulk_fetch(self, ids: Sequence[int], **filters: Any) -> Any:
         """Full payloads of ``ids`` in their order (any number: calls of 200, concurrent)."""
@@ -109,12 +102,12 @@ class GroundTruthDatasets(Resource):
     """Datasets, with ``versions(dataset_id)`` (and ``.events(version_id)`` on that)."""
 
     def versions(self, dataset_id: int) -> Versions:
-        return Versions(self._client, f"{self.path}{int(dataset_id)}/versions/")
+        return Versions(self._client, f"{detail_path(self.path, dataset_id, 'dataset_id')}versions/")
 
 
 class Versions(Resource):
     def events(self, version_id: int) -> Resource:
-        return Resource(self._client, f"{self.path}{int(version_id)}/events/")
+        return Resource(self._client, f"{detail_path(self.path, version_id, 'version_id')}events/")
 
 
 class Members(Resource):
