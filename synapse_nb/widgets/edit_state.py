@@ -24,6 +24,18 @@ __all__ = ["EDITOR_IMAGE_PX", "EditorState"]
 EDITOR_IMAGE_PX = 1600  # the editor's image is scaled to this; coordinates stay image pixels
 
 
+def _labels(data: Any) -> list[str]:
+    anns = data.get("annotations", []) if isinstance(data, dict) else []
+    return [str(a.get("label", a.get("class", "?"))) if isinstance(a, dict) else "?" for a in anns]
+
+
+def _conflict_summary(conflict: dict[str, Any]) -> dict[str, Any]:
+    """Both versions of a task that changed on the server, as the view lists them."""
+    yours, theirs = _labels(conflict["yours"]), _labels(conflict["theirs"])
+    return {"task": conflict["task"], "yours": len(yours), "theirs": len(theirs),
+            "yours_labels": yours[:30], "theirs_labels": theirs[:30]}
+
+
 class EditorState:
     """``editor_state()`` (mixed into the browsers through ``EditingMixin``)."""
 
@@ -77,9 +89,7 @@ class EditorState:
         state: dict[str, Any] = {
             "task": None, "pending": len(model.frame), "tasks": len(model.pending_tasks()),
             "can_undo": model.can_undo, "can_redo": model.can_redo,
-            "conflicts": [{"task": c["task"], "yours": len(c["yours"]["annotations"]),
-                           "theirs": len((c["theirs"] or {}).get("annotations", []))}
-                          for c in self._conflicts.values()],
+            "conflicts": [_conflict_summary(c) for c in self._conflicts.values()],
             "restore": len(self._restorable), "editable": self.client is not None}
         task = self.editing
         if task is None or task not in model.tasks:
