@@ -174,6 +174,8 @@ class RecordBrowser(EditingMixin, BrowserState, BrowserEvents, W.VBox):  # type:
         self._title = title
         self.filter_bar = FilterBar(self.query, specs, names=self._value_names())
         self.table = PagedTable(self.query, wanted, formatters=self._formatters())
+        if search_columns is None:  # search what the table shows, as it reads
+            self.query.set_shown(self.table.columns, self.table.formatters)
         self.view = BrowserView()
         self.mode = "table"
         self._status = ("", False)

@@ -144,8 +144,8 @@ class BrowserEvents:
         self._push()
 
     def show_selected_only(self, on: bool = True) -> None:
-        """Show only the selected rows (filters set aside) or, with ``on=False``, the rows
-        matching the filters again."""
+        """Show only the selected rows that match the filters shown or, with ``on=False``,
+        every row matching the filters again."""
         self.query.set_only(self.table.selected_mask() if on else None)
         self.table.refresh()
         self._push()
@@ -219,12 +219,15 @@ class BrowserEvents:
     # -- reactions ----------------------------------------------------------------------
 
     def _on_filter_change(self) -> None:
-        if self.query.only is not None:  # a filter brings back the filtered rows
-            self.query.set_only(None)
+        # with "show selected only" on, a filter narrows the selection shown (the bar
+        # never displays a filter that is not applied)
         self.table.refresh()
         self._push()
 
     def _on_selection(self) -> None:
+        if self.query.only is not None:  # an unticked row leaves "show selected only"
+            self.query.set_only(self.table.selected_mask())
+            self.table.refresh()
         self._push()
 
     def _set_status(self, message: str, error: bool = False) -> None:
