@@ -276,7 +276,7 @@ class FrameQuery:
         text = self.search
         hit = np.zeros(len(self.frame), dtype=bool)
         if self._search_columns is None and self._shown is not None:
-            return self._shown_search_mask(text)
+            return shown_search_mask(self, *self._shown, text)
         names = self._search_columns or [c for c in self.frame.columns if _is_text_column(self.frame[c])]
         for name in names:
             series = self.frame[name]
@@ -296,34 +296,6 @@ class FrameQuery:
                 hit |= np.asarray(index == int(text), dtype=bool)
         return hit
 
-    def _shown_search_mask(self, text: str) -> np.ndarray:
-        """Rows where a shown cell's text contains ``text`` (case-insensitive)."""
-        from synapse_nb._util.html import cell_text
-
-        assert self._shown is not None
-        columns, formatters = self._shown
-        needle = text.casefold()
-        hit = np.zeros(len(self.frame), dtype=bool)
-        for name in columns:
-            series = self.column(name)
-            fmt = formatters.get(name)
-            if fmt is None and isinstance(series.dtype, pd.CategoricalDtype):
-                cats = series.cat.categories.astype(str).str.casefold().str.contains(needle, regex=False)
-                codes = series.cat.codes.to_numpy()
-                hit |= (codes >= 0) & np.asarray(cats, dtype=bool)[np.maximum(codes, 0)]
-                continue
-            texts: dict[Any, bool] = {}  # a value's text once, however many rows hold it
-            found = np.zeros(len(series), dtype=bool)
-            for i, value in enumerate(series.tolist()):
-                key = value if isinstance(value, (str, int, float, bool, type(None))) else repr(value)
-                seen = texts.get(key)
-                if seen is None:
-                    shown = cell_text(fmt(value) if fmt is not None else value, 10_000)
-                    seen = texts[key] = needle in shown.casefold()
-                found[i] = seen
-            hit |= found
-        return hit
-
     def _sort_order(self, pos: np.ndarray) -> np.ndarray:
         column, ascending = self.sort  # type: ignore[misc]
         values = self.column(column).iloc[pos].reset_index(drop=True)
@@ -334,3 +306,32 @@ class FrameQuery:
             ordered = values.map(lambda v: "" if v is None else str(v)).sort_values(
                 ascending=ascending, kind="stable")
         return ordered.index.to_numpy()
+
+
+def shown_search_mask(query: FrameQuery, columns: list[str],
+                      formatters: dict[str, Callable[[Any], Any]], text: str) -> np.ndarray:
+    """Rows where a shown cell's text (``formatters``: value -> text, e.g. names for ids)
+    contains ``text``, case-insensitively; each distinct value is formatted once."""
+    from synapse_nb._util.html import cell_text
+
+    needle = text.casefold()
+    hit = np.zeros(len(query.frame), dtype=bool)
+    for name in columns:
+        series = query.column(name)
+        fmt = formatters.get(name)
+        if fmt is None and isinstance(series.dtype, pd.CategoricalDtype):
+            cats = series.cat.categories.astype(str).str.casefold().str.contains(needle, regex=False)
+            codes = series.cat.codes.to_numpy()
+            hit |= (codes >= 0) & np.asarray(cats, dtype=bool)[np.maximum(codes, 0)]
+            continue
+        texts: dict[Any, bool] = {}
+        found = np.zeros(len(series), dtype=bool)
+        for i, value in enumerate(series.tolist()):
+            key = value if isinstance(value, (str, int, float, bool, type(None))) else repr(value)
+            seen = texts.get(key)
+            if seen is None:
+                shown = cell_text(fmt(value) if fmt is not None else value, 10_000)
+                seen = texts[key] = needle in shown.casefold()
+            found[i] = seen
+        hit |= found
+    return hit

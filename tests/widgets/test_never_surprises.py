@@ -76,3 +76,21 @@ def test_a_colour_with_spaces_is_trimmed_where_it_enters():
     html = overlay_html(None, [{"type": "bbox", "coordinates": [1, 1, 5, 5], "label": "car"}],
                         palette=palette)
     assert 'stroke="#ff0000"' in html
+
+
+def test_prediction_labels_never_cover_each_other_and_the_legend_says_which_is_which():
+    import re
+
+    anns = [{"type": "bbox", "coordinates": [10, 30, 80, 90], "label": "truck", "confidence": 0.94,
+             "style": "dashed"},
+            {"type": "bbox", "coordinates": [12, 32, 60, 95], "label": "person", "confidence": 0.31,
+             "style": "dashed"},
+            {"type": "bbox", "coordinates": [11, 31, 70, 85], "label": "truck"}]
+    html = overlay_html(None, anns, size=(200, 150))
+    tags = [tuple(float(v) for v in m) for m in re.findall(
+        r'class="snb-shape-label"[^>]*><rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)"', html)]
+    assert len(tags) == 3
+    for i, (x, y, w, h) in enumerate(tags):
+        for (x2, y2, w2, h2) in tags[i + 1:]:
+            assert not (x < x2 + w2 and x2 < x + w and y < y2 + h2 and y2 < y + h), (tags[i], (x2, y2))
+    assert "ground truth: solid" in html and "prediction: dashed" in html
