@@ -343,6 +343,18 @@ def _shape_svg(shape: Shape, color: str, stroke: float, font: float, top: float 
             f'fill="{back}" font-family="sans-serif">{esc(text)}</text></g>')
 
 
+def _classes_of(data: Any) -> list[str]:
+    """Labels of the payload's classification objects (no geometry, a label)."""
+    out = []
+    for ann in annotations_of(data):
+        if not isinstance(ann, dict) or ann.get("coordinates") is not None or ann.get("points") is not None:
+            continue
+        label = ann.get("label", ann.get("class"))
+        if label is not None and (ann.get("type") in (None, "classification")):
+            out.append(str(label))
+    return out
+
+
 def legend_html(shapes: Sequence[Shape], palette: LabelPalette) -> str:
     """``<div class="snb-legend">`` with one colored, counted item per label."""
     counts: dict[str, int] = {}
@@ -412,15 +424,23 @@ def overlay_html(image: bytes | None, data: Any, *, size: tuple[int, int] | None
     else:
         parts.append(f'<rect class="snb-detail-image snb-no-image" x="0" y="0" '
                      f'width="{width}" height="{height}" fill="#eee"/>')
-    font = max(8.0, max(width, height) / 40)  # label text, in image pixels
+    # label text, in image pixels: at least 10 screen pixels however small the drawing
+    # (a gallery thumbnail scaled 8 image pixels down to 4)
+    font = max(8.0, max(width, height) / 40, 10 * width / shown)
     tops = place_labels(shapes, font, height)
     parts.extend(_shape_svg(s, palette.color(s.label), stroke, font, tops.get(s.index)) for s in shapes)
     parts.append("</svg>")
     if legend:
         parts.append(legend_html(shapes, palette))
-    if skipped:
+    classes = _classes_of(data)
+    if classes:  # a classification task says its class, not "no drawable geometry"
+        parts.append('<div class="snb-classes">Class: ' + ", ".join(
+            f'<span class="snb-class" data-label="{esc(c)}" style="font-weight:600;'
+            f'color:{palette.color(c)}">{esc(c)}</span>' for c in classes) + "</div>")
+        skipped -= len(classes)
+    if skipped > 0:
         parts.append(f'<div class="snb-note">{skipped} annotation(s) without drawable geometry '
-                     f"(classifications, or shapes that could not be read).</div>")
+                     f"(shapes that could not be read).</div>")
     if note:
         parts.append(f'<div class="snb-note snb-image-error">{esc(note)}</div>')
     return "".join(parts)

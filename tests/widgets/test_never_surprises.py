@@ -94,3 +94,33 @@ def test_prediction_labels_never_cover_each_other_and_the_legend_says_which_is_w
         for (x2, y2, w2, h2) in tags[i + 1:]:
             assert not (x < x2 + w2 and x2 < x + w and y < y2 + h2 and y2 < y + h), (tags[i], (x2, y2))
     assert "ground truth: solid" in html and "prediction: dashed" in html
+
+
+def test_a_classification_task_shows_its_class():
+    html = overlay_html(None, {"annotations": [{"type": "classification", "label": "day"}]})
+    assert 'class="snb-class" data-label="day"' in html and "without drawable geometry" not in html
+
+
+def test_thumbnail_labels_are_readable():
+    import re
+
+    html = overlay_html(None, [{"type": "bbox", "coordinates": [1, 1, 50, 50], "label": "car"}],
+                        size=(320, 240), max_width=170, legend=False)
+    font = float(re.search(r'font-size="([\d.]+)"', html).group(1))
+    assert font * 170 / 320 >= 9.9  # on screen, in CSS pixels (was 4)
+
+
+def test_an_error_clears_on_the_next_success(tasks_df):
+    b = TaskBrowser(tasks_df, page_size=10)
+    send(b, "sort", key="no_such_column")
+    assert b.view.status["error"]
+    send(b, "page", to="next")
+    assert b.view.status == {"text": "", "error": False}
+
+
+def test_select_all_matching_ticks_every_page(tasks_df):
+    b = TaskBrowser(tasks_df, page_size=10)
+    b.set_filter("status", "completed")
+    assert b.view.selection["matching"] == 20
+    send(b, "select_matching")
+    assert len(b.selected) == 20 and set(b.selected["status"]) == {"completed"}
