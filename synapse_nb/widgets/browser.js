@@ -65,6 +65,11 @@ function render({ model, el }) {
         const sel = h("select");
         f.options.forEach((text, i) => sel.append(h("option", null, text)));
         sel.selectedIndex = f.index;
+        if (f.fixed) { // loaded with this filter: shown, not editable
+          sel.disabled = true;
+          sel.title = f.fixed;
+          wrap.classList.add("snb-filter-fixed");
+        }
         sel.addEventListener("change", () => send({ event: "filter", key: f.key, index: sel.selectedIndex }));
         wrap.append(sel);
       } else {
@@ -72,6 +77,7 @@ function render({ model, el }) {
         input.type = "text";
         input.placeholder = "any";
         input.value = f.text;
+        if (f.fixed) { input.disabled = true; input.title = f.fixed; wrap.classList.add("snb-filter-fixed"); }
         const submit = () => send({ event: "filter", key: f.key, text: input.value });
         input.addEventListener("change", submit);
         input.addEventListener("keydown", (ev) => { if (ev.key === "Enter") submit(); });

@@ -190,6 +190,10 @@ class RecordBrowser(EditingMixin, BrowserState, BrowserEvents, W.VBox):  # type:
         self._init_editing()
         for column, value in initial.items():
             self.filter_bar.set(column, value)
+            if self._from_client:
+                self.filter_bar.fixed[column] = (
+                    f"the rows were loaded with {column}={value!r}: to see others, build a new "
+                    f"browser, e.g. {type(self).__name__}(client, {column}=...)")
         self._push()
         if self.client is not None and self.resource in ("tasks", None):
             self.offer_restore(self._task_ids())

@@ -124,3 +124,13 @@ def test_select_all_matching_ticks_every_page(tasks_df):
     assert b.view.selection["matching"] == 20
     send(b, "select_matching")
     assert len(b.selected) == 20 and set(b.selected["status"]) == {"completed"}
+
+
+def test_filters_the_rows_were_loaded_with_are_shown_fixed(fake_client):
+    b = TaskBrowser(fake_client, project=7)
+    entry = next(f for f in b.view.filters if f["key"] == "project")
+    assert "loaded with project=7" in entry["fixed"]
+    rows = b.query.count
+    send(b, "filter", key="project", index=0)  # "any" would only narrow what was loaded
+    assert b.view.status["error"] and "build a new browser" in b.status_text
+    assert b.query.count == rows and b.filter_bar.values["project"] == 7
