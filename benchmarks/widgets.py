@@ -170,16 +170,16 @@ def edit_benchmark(drags: int, tasks: int) -> None:
                     shape.scroll_into_view_if_needed()
                     box = shape.bounding_box()
                     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-                    version = int(page.locator(".snb-view").first.get_attribute("data-editor-version"))
+                    sent = page.locator(".snb-view").first.get_attribute("data-edit-sent") or ""
                     page.mouse.move(x, y)
                     page.mouse.down()
                     page.mouse.move(x + (6 if k % 2 == 0 else -6), y + 4, steps=3)
                     page.mouse.up()
-                    page.wait_for_function(
-                        "v => { const r = document.querySelector('.snb-view');"
-                        " return Number(r.dataset.editorVersion) > v + 1"
+                    page.wait_for_function(  # drawn again after the edit went out
+                        "s => { const r = document.querySelector('.snb-view');"
+                        " return r.dataset.editSent !== s"
                         " && Number(r.dataset.editDrawn) > Number(r.dataset.editSent); }",
-                        arg=version, timeout=TIMEOUT_MS)
+                        arg=sent, timeout=TIMEOUT_MS)
                     root = page.locator(".snb-view").first
                     redraws.append((float(root.get_attribute("data-edit-drawn"))
                                     - float(root.get_attribute("data-edit-sent"))) / 1000)
