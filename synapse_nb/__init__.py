@@ -81,6 +81,7 @@ _LAZY = {
     "AssignmentBrowser": "synapse_nb.widgets",
     "GroundTruthBrowser": "synapse_nb.widgets",
     "ModelBrowser": "synapse_nb.widgets",
+    "ReviewQueue": "synapse_nb.widgets",
     # ml
     "evaluate_detections": "synapse_nb.ml",
     "evaluate_classification": "synapse_nb.ml",
@@ -196,6 +197,7 @@ if TYPE_CHECKING:
         GroundTruthBrowser as GroundTruthBrowser,
         ModelBrowser as ModelBrowser,
         RecordBrowser as RecordBrowser,
+        ReviewQueue as ReviewQueue,
         TaskBrowser as TaskBrowser,
     )
 

@@ -42,8 +42,10 @@ __all__ = [
     "halo",
     "hashed_colour",
     "image_info",
+    "labels_of_configuration",
     "legend_html",
     "overlay_html",
+    "place_labels",
     "shapes_of",
 ]
 
@@ -66,6 +68,7 @@ class Shape:
     points: tuple[tuple[float, float], ...] = ()
     confidence: float | None = None
     dashed: bool = False  # drawn dashed and unfilled (``"style": "dashed"``: predictions)
+    suspect: bool = False  # drawn thick and highlighted (``"style": "suspect"``: review queue)
 
 
 class LabelPalette:
@@ -80,7 +83,8 @@ class LabelPalette:
     """
 
     def __init__(self, colors: dict[str, str] | None = None) -> None:
-        self._fixed = {str(k): v for k, v in (colors or {}).items() if _is_colour(v)}
+        # checked and normalised where they enter: " #ff0000" is #ff0000, "red" is dropped
+        self._fixed = {str(k): v.strip() for k, v in (colors or {}).items() if _is_colour(v)}
 
     def color(self, label: str) -> str:
         if label in self._fixed:
@@ -141,7 +145,7 @@ def colours_of_configuration(configuration: Any) -> dict[str, str]:
     out: dict[str, str] = {}
     mapping = configuration.get("colors") or configuration.get("colours")
     if isinstance(mapping, dict):
-        out.update({str(k): v for k, v in mapping.items() if _is_colour(v)})
+        out.update({str(k): v.strip() for k, v in mapping.items() if _is_colour(v)})
     groups = [configuration.get("classes")] + [
         t.get("classes") for t in configuration.get("tools") or [] if isinstance(t, dict)]
     for classes in groups:
@@ -152,6 +156,36 @@ def colours_of_configuration(configuration: Any) -> dict[str, str]:
             colour = item.get("color", item.get("colour"))
             if name is not None and _is_colour(colour):
                 out.setdefault(str(name), str(colour).strip())
+    return out
+
+
+def labels_of_configuration(configuration: Any) -> list[str]:
+    """The label names a project's ``configuration`` (dict or JSON text) declares, in
+    order, each once: ``classes`` and ``tools[].classes`` (names or objects with a
+    ``name``), then ``classification.classes``.
+
+    >>> labels_of_configuration({"tools": [{"classes": ["car", {"name": "bus"}]}],
+    ...                          "classification": {"classes": ["car", "day"]}})
+    ['car', 'bus', 'day']
+    """
+    if isinstance(configuration, str):
+        try:
+            configuration = json.loads(configuration)
+        except ValueError:
+            return []
+    if not isinstance(configuration, dict):
+        return []
+    groups = [configuration.get("classes")] + [
+        t.get("classes") for t in configuration.get("tools") or [] if isinstance(t, dict)]
+    classification = configuration.get("classification")
+    if isinstance(classification, dict):
+        groups.append(classification.get("classes"))
+    out: list[str] = []
+    for classes in groups:
+        for item in classes if isinstance(classes, list) else []:
+            name = item.get("name", item.get("label", item.get("code"))) if isinstance(item, dict) else item
+            if isinstance(name, (str, int)) and str(name) not in out:
+                out.append(str(name))
     return out
 
 
@@ -191,7 +225,7 @@ def shapes_of(data: Any) -> tuple[list[Shape], int]:
         shapes.append(Shape(i, kind, UNLABELED if label is None else str(label), box,
                             tuple((p[0], p[1]) for p in points or ()),
                             conf if isinstance(conf, (int, float)) else None,
-                            ann.get("style") == "dashed"))
+                            ann.get("style") == "dashed", ann.get("style") == "suspect"))
     return shapes, skipped
 
 
@@ -231,7 +265,41 @@ def _caption(shape: Shape) -> str:
     return shape.label if shape.confidence is None else f"{shape.label} {shape.confidence:.2f}"
 
 
-def _shape_svg(shape: Shape, color: str, stroke: float, font: float) -> str:
+def _tag_size(shape: Shape, font: float) -> tuple[float, float]:
+    return font * 0.66 * len(_caption(shape)) + font * 0.6, font * 1.3
+
+
+def place_labels(shapes: Sequence[Shape], font: float, height: float) -> dict[int, float]:
+    """The top of each shape's label tag, so that no tag covers another: ground truth
+    first, then predictions by confidence, each moved below any tag already placed that it
+    would overlap ("person 0.31" no longer hides "truck 0.94").
+
+    >>> a = Shape(0, "bbox", "truck", (0, 20, 50, 50), confidence=0.94, dashed=True)
+    >>> b = Shape(1, "bbox", "person", (2, 22, 40, 60), confidence=0.31, dashed=True)
+    >>> tops = place_labels([b, a], font=10, height=100); tops[0] < tops[1]
+    True
+    """
+    order = sorted((s for s in shapes if s.box is not None),
+                   key=lambda s: (s.dashed, -(s.confidence or 0.0), s.index))
+    placed: list[tuple[float, float, float, float]] = []
+    tops: dict[int, float] = {}
+    for s in order:
+        assert s.box is not None
+        w, h = _tag_size(s, font)
+        x, y = s.box[0], s.box[1]
+        top = y - h if y - h >= 0 else y
+        for _ in range(len(order) + 1):
+            hit = next((p for p in placed if x < p[2] and p[0] < x + w and top < p[3] and p[1] < top + h), None)
+            if hit is None:
+                break
+            top = hit[3]
+        top = max(0.0, min(top, height - h))
+        placed.append((x, top, x + w, top + h))
+        tops[s.index] = top
+    return tops
+
+
+def _shape_svg(shape: Shape, color: str, stroke: float, font: float, top: float | None = None) -> str:
     """One shape: a contrasting halo under a coloured outline, and its label (with the
     confidence of a prediction) on a tag at its top-left corner."""
     back = halo(color)
@@ -240,7 +308,10 @@ def _shape_svg(shape: Shape, color: str, stroke: float, font: float) -> str:
     attrs = f'class="snb-shape snb-shape-{esc(shape.kind)}" {common} stroke="{color}" stroke-width="2"'
     under = f'class="snb-halo" stroke="{back}" stroke-width="4" stroke-opacity="0.8" fill="none"'
     if shape.dashed:  # predictions (``"style": "dashed"``): dashed and unfilled
-        attrs += ' stroke-dasharray="5 3"'
+        attrs += ' stroke-dasharray="5 3" data-role="prediction"'
+    elif shape.suspect:  # what a reviewer should look at: thick, on a yellow glow
+        attrs = attrs.replace('stroke-width="2"', 'stroke-width="4"') + ' data-role="suspect"'
+        under = under.replace('stroke="' + back + '" stroke-width="4"', 'stroke="#ffe600" stroke-width="9"')
     opacity = "0" if shape.dashed else "0.12"
     inner = f"<title>{esc(_caption(shape))}</title>"
     if shape.kind == "bbox" and shape.box is not None:
@@ -262,13 +333,26 @@ def _shape_svg(shape: Shape, color: str, stroke: float, font: float) -> str:
         return body
     x, y = shape.box[0], shape.box[1]
     text = _caption(shape)
-    width = font * 0.66 * len(text) + font * 0.6
-    top = y - font * 1.3 if y - font * 1.3 >= 0 else y
+    width = _tag_size(shape, font)[0]
+    if top is None:
+        top = y - font * 1.3 if y - font * 1.3 >= 0 else y
     return (body + f'<g class="snb-shape-label" data-label="{esc(shape.label)}">'
             f'<rect x="{_num(x)}" y="{_num(top)}" width="{_num(width)}" height="{_num(font * 1.3)}" '
             f'fill="{color}" fill-opacity="0.85"/>'
             f'<text x="{_num(x + font * 0.3)}" y="{_num(top + font)}" font-size="{_num(font)}" '
             f'fill="{back}" font-family="sans-serif">{esc(text)}</text></g>')
+
+
+def _classes_of(data: Any) -> list[str]:
+    """Labels of the payload's classification objects (no geometry, a label)."""
+    out = []
+    for ann in annotations_of(data):
+        if not isinstance(ann, dict) or ann.get("coordinates") is not None or ann.get("points") is not None:
+            continue
+        label = ann.get("label", ann.get("class"))
+        if label is not None and (ann.get("type") in (None, "classification")):
+            out.append(str(label))
+    return out
 
 
 def legend_html(shapes: Sequence[Shape], palette: LabelPalette) -> str:
@@ -281,7 +365,21 @@ def legend_html(shapes: Sequence[Shape], palette: LabelPalette) -> str:
         f'<span class="snb-legend-swatch" style="display:inline-block;width:10px;height:10px;'
         f'margin-right:4px;background:{palette.color(label)}"></span>'
         f"{esc(label)} ({n})</span>" for label, n in counts.items())
+    items += _role_legend(shapes)
     return f'<div class="snb-legend" style="font-size:12px;margin:4px 0">{items}</div>'
+
+
+def _role_legend(shapes: Sequence[Shape]) -> str:
+    """Which strokes are what, when a drawing mixes them: ground truth solid, predictions
+    dashed, suspects thick on yellow."""
+    kinds = [("ground truth", "solid", any(not s.dashed and not s.suspect for s in shapes)),
+             ("prediction", "dashed", any(s.dashed for s in shapes)),
+             ("suspect", "thick, highlighted", any(s.suspect for s in shapes))]
+    shown = [(name, how) for name, how, present in kinds if present]
+    if len(shown) < 2 and not any(s.suspect for s in shapes):
+        return ""
+    return "".join(f'<span class="snb-legend-role" data-role="{esc(name)}" style="margin-right:10px;'
+                   f'font-style:italic">{esc(name)}: {esc(how)}</span>' for name, how in shown)
 
 
 def overlay_html(image: bytes | None, data: Any, *, size: tuple[int, int] | None = None,
@@ -326,14 +424,23 @@ def overlay_html(image: bytes | None, data: Any, *, size: tuple[int, int] | None
     else:
         parts.append(f'<rect class="snb-detail-image snb-no-image" x="0" y="0" '
                      f'width="{width}" height="{height}" fill="#eee"/>')
-    font = max(8.0, max(width, height) / 40)  # label text, in image pixels
-    parts.extend(_shape_svg(s, palette.color(s.label), stroke, font) for s in shapes)
+    # label text, in image pixels: at least 10 screen pixels however small the drawing
+    # (a gallery thumbnail scaled 8 image pixels down to 4)
+    font = max(8.0, max(width, height) / 40, 10 * width / shown)
+    tops = place_labels(shapes, font, height)
+    parts.extend(_shape_svg(s, palette.color(s.label), stroke, font, tops.get(s.index)) for s in shapes)
     parts.append("</svg>")
     if legend:
         parts.append(legend_html(shapes, palette))
-    if skipped:
+    classes = _classes_of(data)
+    if classes:  # a classification task says its class, not "no drawable geometry"
+        parts.append('<div class="snb-classes">Class: ' + ", ".join(
+            f'<span class="snb-class" data-label="{esc(c)}" style="font-weight:600;'
+            f'color:{palette.color(c)}">{esc(c)}</span>' for c in classes) + "</div>")
+        skipped -= len(classes)
+    if skipped > 0:
         parts.append(f'<div class="snb-note">{skipped} annotation(s) without drawable geometry '
-                     f"(classifications, or shapes that could not be read).</div>")
+                     f"(shapes that could not be read).</div>")
     if note:
         parts.append(f'<div class="snb-note snb-image-error">{esc(note)}</div>')
     return "".join(parts)
