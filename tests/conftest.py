@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pytest
-from hostile import HostileTransport, RepeatingCursor, Tampering
 
 from synapse_nb.server import Settings
 from synapse_nb.server.testing import ServerHandle, start_server
+from tests.hostile import HostileTransport, RepeatingCursor, Tampering
 
 LIVE_SCALE = 2000
 

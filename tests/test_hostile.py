@@ -8,7 +8,8 @@ from typing import Any, Callable
 
 import anyio
 import httpx
-from hostile import ChangedFiles, HostileTransport, HtmlImages, RenamedFiles, RepeatingCursor
+
+from tests.hostile import ChangedFiles, HostileTransport, HtmlImages, RenamedFiles, RepeatingCursor
 
 AUTH = "Synapse-Access-Token"
 

@@ -18,10 +18,10 @@ from typing import Any
 
 import httpx
 import pytest
-from hostile import HostileTransport, RepeatingCursor
 
 from synapse_nb.client import AsyncSynapseClient, ClientError, SynapseClient
 from synapse_nb.client.errors import PaginationStalledError
+from tests.hostile import HostileTransport, RepeatingCursor
 
 #: more rows than any of these lists has: reaching it means the walk never ended
 GUARD = 20_000

@@ -13,11 +13,11 @@ from typing import Any, Callable
 
 import pandas as pd
 import pytest
-from hostile import HOSTILE_NAMES, ChangedFiles, HtmlImages, RenamedFiles, TraversalCategories
 
 from synapse_nb._util.paths import UnsafePathError
 from synapse_nb.datasets import snapshot
 from synapse_nb.datasets.fetch import FetchError, StateSymlinkError
+from tests.hostile import HOSTILE_NAMES, ChangedFiles, HtmlImages, RenamedFiles, TraversalCategories
 
 pytest.importorskip("yaml", reason="YOLO's data.yaml is written with PyYAML (the [ml] extra)")
 
