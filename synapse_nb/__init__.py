@@ -98,6 +98,11 @@ _LAZY = {
     "snapshot": "synapse_nb.datasets",
     "Snapshot": "synapse_nb.datasets",
     "import_annotations": "synapse_nb.datasets",
+    # quality (label issues, near duplicates)
+    "label_issues": "synapse_nb.quality",
+    "LabelIssues": "synapse_nb.quality",
+    "label_issues_classification": "synapse_nb.quality",
+    "near_duplicates": "synapse_nb.quality",
 }
 
 __all__ = ["__version__", *_LAZY]
@@ -168,6 +173,7 @@ if TYPE_CHECKING:  # the lazy names, typed for mypy and editors (kept in step by
         predictions_frame,
         upload_predictions,
     )
+    from synapse_nb.quality import LabelIssues, label_issues, label_issues_classification, near_duplicates
     from synapse_nb.scale import to_dask, to_parquet_dataset, to_ray
     from synapse_nb.upload import UploadWidget, plan_upload, upload_folder
     from synapse_nb.widgets import AssignmentBrowser, GroundTruthBrowser, ModelBrowser, RecordBrowser, TaskBrowser
