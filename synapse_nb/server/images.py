@@ -54,8 +54,8 @@ def _near_copy(image: Any, how: str) -> Any:
         image.save(buf, format="JPEG", quality=50)
         return Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
     # resized: shrunk to half and enlarged again (the unit's declared size stays 320x240)
-    return image.resize((WIDTH // 2, HEIGHT // 2), Image.BILINEAR).resize((WIDTH, HEIGHT),
-                                                                           Image.BILINEAR)
+    return image.resize((WIDTH // 2, HEIGHT // 2), Image.Resampling.BILINEAR).resize((WIDTH, HEIGHT),
+                                                                           Image.Resampling.BILINEAR)
 
 
 def _draw(kind: str, unit_id: int) -> Any:

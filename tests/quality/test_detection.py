@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import synapse_nb as snb
-from synapse_nb.quality.detection import review_items, review_overlays
+from synapse_nb.quality.review import review_items, review_overlays
 from synapse_nb.server.scenes import PLANTED_ERRORS
 
 from .synth import direct_cleanlab, found_share, planted
