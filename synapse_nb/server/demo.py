@@ -62,7 +62,7 @@ acme contents (ids fixed whatever the scale)
 - Planted label problems (``scenes.PLANTED_ERRORS``, ``scenes.NEAR_COPIES``; notebook
   ``09_label_issues``): 15 completed street tasks (units 24..176) carry a labeling error in
   their annotations and ground truth (5 swapped classes, 5 boxes pushed off their object, 5
-  missing boxes; unit 57 then has no box), and every model's stored predictions on them are
+  missing boxes, none the only box of its image), and every model's stored predictions on them are
   the true boxes with confidence >= 0.96; units 82, 91, 123 and 153 (validation or test)
   show a brightened, JPEG-recompressed or resized copy of units 87, 94, 118 and 150 (train)
   with the same labels. Street frames differ in horizon, road and buildings, so no two

@@ -34,14 +34,30 @@ def test_finds_the_planted_cross_split_copies(checked):
 
 def test_reports_unannotated_images_and_rare_labels(checked):
     snap, _before, report, _folder = checked
-    emptied = [u for u, (kind, _i) in PLANTED_ERRORS.items() if kind == "missing"
-               and u in set(snap.records["data_unit"]) and not len(snap.frame[snap.frame["data_unit"] == u])]
-    assert emptied and set(emptied) <= set(report.unannotated["data_unit"])
+    annotated = set(snap.frame.dropna(subset=["label"])["data_unit"])
+    assert set(report.unannotated["data_unit"]) == set(snap.records["data_unit"]) - annotated
     per = snap.frame.groupby(["label", "split"])["data_unit"].nunique()
     rare = {(r.label, r.split) for r in report.rare_labels.itertuples()}
     assert rare == {k for k, v in per.items() if v < 2} | {
         (label, s) for label in snap.frame["label"].unique() for s in set(snap.records["split"])
         if (label, s) not in per.index}
+
+
+def test_unannotated_images_and_exact_copies_are_reported(client, tmp_path):
+    snap = snapshot(client, ground_truth_dataset_version=2, progress=False)
+    units = snap.records["data_unit"].tolist()
+    # one image loses its annotations; another's file is declared the same as a third's
+    emptied, copy, orig = units[3], units[5], units[6]
+    snap.frame = snap.frame[snap.frame["data_unit"] != emptied].reset_index(drop=True)
+    rec = snap.records.set_index("data_unit")
+    rec.loc[copy, "file_url"] = rec.loc[orig, "file_url"]
+    snap.records = rec.reset_index()
+    report = snap.check(folder=tmp_path, progress=False)
+    assert report.unannotated["data_unit"].tolist() == [emptied]
+    assert sorted(report.exact_duplicates["data_unit"]) == sorted([copy, orig])
+    pair = report.near_duplicates[(report.near_duplicates["a"] == min(copy, orig))
+                                  & (report.near_duplicates["b"] == max(copy, orig))]
+    assert pair["distance"].tolist() == [0]
 
 
 def test_fix_moves_straddling_groups_into_one_split_deterministically(checked, client):
