@@ -1,6 +1,6 @@
 """Benchmark: near-duplicate search over 100,000 perceptual hashes, multi-index hashing
 (``synapse_nb.quality.duplicates.hamming_pairs``, what ``near_duplicates`` runs) against the
-all-pairs baseline (numpy, every pair's XOR popcount, 2,048 rows at a time).
+all-pairs baseline (numpy, every pair's XOR popcount, 512 rows at a time).
 
 Data: seeded random 64-bit hashes, 2 % of them near copies of another (1 to ``threshold``
 bits flipped) and a few exact copies, so the answer is not empty. Hashing the images is not

@@ -73,18 +73,19 @@ def _pairs_frame(i: np.ndarray, j: np.ndarray, d: np.ndarray) -> pd.DataFrame:
                          "distance": d[order].astype(np.int64)})
 
 
-def all_pairs(hashes: np.ndarray, threshold: int, block: int = 2048) -> pd.DataFrame:
+def all_pairs(hashes: np.ndarray, threshold: int, block: int = 512) -> pd.DataFrame:
     """Every pair compared (numpy, ``block`` rows at a time): the baseline and the fallback."""
     h = np.ascontiguousarray(hashes, dtype=np.uint64)
     out_i, out_j, out_d = [], [], []
     for start in range(0, len(h), block):
         rows = h[start:start + block]
-        d = _popcount(rows[:, None] ^ h[None, start:])  # only the upper triangle onwards
+        # this block against itself and everything after it; uint8 counts keep it small
+        d = np.bitwise_count(rows[:, None] ^ h[None, start:])
         i, j = np.nonzero(d <= threshold)
         keep = j > i
         out_i.append(i[keep] + start)
         out_j.append(j[keep] + start)
-        out_d.append(d[i[keep], j[keep]])
+        out_d.append(d[i[keep], j[keep]].astype(np.int64))
     if not out_i:
         return _pairs_frame(*(np.zeros(0, np.int64),) * 3)
     return _pairs_frame(np.concatenate(out_i), np.concatenate(out_j), np.concatenate(out_d))
