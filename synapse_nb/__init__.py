@@ -80,6 +80,7 @@ _LAZY = {
     "AssignmentBrowser": "synapse_nb.widgets",
     "GroundTruthBrowser": "synapse_nb.widgets",
     "ModelBrowser": "synapse_nb.widgets",
+    "ReviewQueue": "synapse_nb.widgets",
     # ml
     "evaluate_detections": "synapse_nb.ml",
     "evaluate_classification": "synapse_nb.ml",
@@ -176,7 +177,14 @@ if TYPE_CHECKING:  # the lazy names, typed for mypy and editors (kept in step by
     from synapse_nb.quality import LabelIssues, label_issues, label_issues_classification, near_duplicates
     from synapse_nb.scale import to_dask, to_parquet_dataset, to_ray
     from synapse_nb.upload import UploadWidget, plan_upload, upload_folder
-    from synapse_nb.widgets import AssignmentBrowser, GroundTruthBrowser, ModelBrowser, RecordBrowser, TaskBrowser
+    from synapse_nb.widgets import (
+        AssignmentBrowser,
+        GroundTruthBrowser,
+        ModelBrowser,
+        RecordBrowser,
+        ReviewQueue,
+        TaskBrowser,
+    )
 
 
 __getattr__ = lazy_getattr(__name__, _LAZY, globals())

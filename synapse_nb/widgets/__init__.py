@@ -71,6 +71,7 @@ from .names import NameResolver
 from .overlay import LabelPalette, overlay_html, shapes_of
 from .query import FrameQuery
 from .resources import AssignmentBrowser, GroundTruthBrowser, ModelBrowser, TaskBrowser
+from .review import ReviewQueue
 
 __all__ = [
     "AssignmentBrowser",
@@ -80,6 +81,7 @@ __all__ = [
     "ModelBrowser",
     "NameResolver",
     "RecordBrowser",
+    "ReviewQueue",
     "TaskBrowser",
     "overlay_html",
     "shapes_of",

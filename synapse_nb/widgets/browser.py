@@ -36,6 +36,7 @@ import pandas as pd
 
 from ._html import STYLE, esc, html_table, json_details, record_dict
 from .detail import DetailRenderer
+from .editing import EditingMixin
 from .events import BrowserEvents, BrowserState
 from .filters import FilterBar
 from .names import NameResolver
@@ -104,7 +105,7 @@ def guess_filters(frame: pd.DataFrame) -> list[tuple[str, str]]:
     return specs
 
 
-class RecordBrowser(BrowserState, BrowserEvents, W.VBox):  # type: ignore[misc]  # ipywidgets is untyped
+class RecordBrowser(EditingMixin, BrowserState, BrowserEvents, W.VBox):  # type: ignore[misc]  # ipywidgets is untyped
     """Browse a frame: filter, search, sort, page, look, select, act (module docstring).
 
     Arguments: a frame or a client (first argument, or ``frame=`` / ``client=``);
@@ -184,9 +185,22 @@ class RecordBrowser(BrowserState, BrowserEvents, W.VBox):  # type: ignore[misc] 
         self.view.on_event(self._on_event)
         self.children = [self.view]
         self.add_class("snb-browser")
+        self._init_editing()
         for column, value in initial.items():
             self.filter_bar.set(column, value)
         self._push()
+        if self.client is not None and self.resource in ("tasks", None):
+            self.offer_restore(self._task_ids())
+
+    def _task_ids(self) -> list[Any]:
+        """The tasks this browser's rows belong to (journaled edits of them are offered)."""
+        frame = self.query.frame
+        if self.resource == "tasks":
+            return frame.index.tolist()
+        for column in ("task", "source_id"):
+            if column in frame.columns:
+                return [int(t) for t in frame[column].dropna().unique().tolist()]
+        return []
 
     # -- loading ------------------------------------------------------------------------
 
@@ -280,7 +294,9 @@ class RecordBrowser(BrowserState, BrowserEvents, W.VBox):  # type: ignore[misc] 
 
     def close(self) -> None:
         """Close the browser and its view (frees them in the kernel and the page)."""
-        self.view.close()
+        view = self.__dict__.get("view")  # absent when the constructor refused its input
+        if view is not None:
+            view.close()
         super().close()
 
     def _render_detail(self) -> None:

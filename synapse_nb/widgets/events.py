@@ -200,10 +200,17 @@ class BrowserEvents:
                 self.set_view(str(event.get("mode")))
             elif kind == "action":
                 self._on_action(str(event["key"]), str(event.get("text") or ""))
+            elif kind == "edit":
+                self._on_edit_event(event)  # type: ignore[attr-defined]
+            elif kind == "review":
+                self._on_review_event(event)
         except Exception as err:  # shown where the user looks; nothing is lost
             log.debug("browser event %r failed", event, exc_info=True)
             self._set_status(f"{type(err).__name__}: {err}", error=True)
         self._push()
+
+    def _on_review_event(self, event: dict[str, Any]) -> None:
+        """Review keys; only a :class:`~.review.ReviewQueue` has a queue."""
 
     def _on_action(self, key: str, text: str) -> None:
         if key == "reload":

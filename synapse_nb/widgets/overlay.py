@@ -42,6 +42,7 @@ __all__ = [
     "halo",
     "hashed_colour",
     "image_info",
+    "labels_of_configuration",
     "legend_html",
     "overlay_html",
     "shapes_of",
@@ -66,6 +67,7 @@ class Shape:
     points: tuple[tuple[float, float], ...] = ()
     confidence: float | None = None
     dashed: bool = False  # drawn dashed and unfilled (``"style": "dashed"``: predictions)
+    suspect: bool = False  # drawn thick and highlighted (``"style": "suspect"``: review queue)
 
 
 class LabelPalette:
@@ -80,7 +82,8 @@ class LabelPalette:
     """
 
     def __init__(self, colors: dict[str, str] | None = None) -> None:
-        self._fixed = {str(k): v for k, v in (colors or {}).items() if _is_colour(v)}
+        # checked and normalised where they enter: " #ff0000" is #ff0000, "red" is dropped
+        self._fixed = {str(k): v.strip() for k, v in (colors or {}).items() if _is_colour(v)}
 
     def color(self, label: str) -> str:
         if label in self._fixed:
@@ -141,7 +144,7 @@ def colours_of_configuration(configuration: Any) -> dict[str, str]:
     out: dict[str, str] = {}
     mapping = configuration.get("colors") or configuration.get("colours")
     if isinstance(mapping, dict):
-        out.update({str(k): v for k, v in mapping.items() if _is_colour(v)})
+        out.update({str(k): v.strip() for k, v in mapping.items() if _is_colour(v)})
     groups = [configuration.get("classes")] + [
         t.get("classes") for t in configuration.get("tools") or [] if isinstance(t, dict)]
     for classes in groups:
@@ -152,6 +155,36 @@ def colours_of_configuration(configuration: Any) -> dict[str, str]:
             colour = item.get("color", item.get("colour"))
             if name is not None and _is_colour(colour):
                 out.setdefault(str(name), str(colour).strip())
+    return out
+
+
+def labels_of_configuration(configuration: Any) -> list[str]:
+    """The label names a project's ``configuration`` (dict or JSON text) declares, in
+    order, each once: ``classes`` and ``tools[].classes`` (names or objects with a
+    ``name``), then ``classification.classes``.
+
+    >>> labels_of_configuration({"tools": [{"classes": ["car", {"name": "bus"}]}],
+    ...                          "classification": {"classes": ["car", "day"]}})
+    ['car', 'bus', 'day']
+    """
+    if isinstance(configuration, str):
+        try:
+            configuration = json.loads(configuration)
+        except ValueError:
+            return []
+    if not isinstance(configuration, dict):
+        return []
+    groups = [configuration.get("classes")] + [
+        t.get("classes") for t in configuration.get("tools") or [] if isinstance(t, dict)]
+    classification = configuration.get("classification")
+    if isinstance(classification, dict):
+        groups.append(classification.get("classes"))
+    out: list[str] = []
+    for classes in groups:
+        for item in classes if isinstance(classes, list) else []:
+            name = item.get("name", item.get("label", item.get("code"))) if isinstance(item, dict) else item
+            if isinstance(name, (str, int)) and str(name) not in out:
+                out.append(str(name))
     return out
 
 
@@ -191,7 +224,7 @@ def shapes_of(data: Any) -> tuple[list[Shape], int]:
         shapes.append(Shape(i, kind, UNLABELED if label is None else str(label), box,
                             tuple((p[0], p[1]) for p in points or ()),
                             conf if isinstance(conf, (int, float)) else None,
-                            ann.get("style") == "dashed"))
+                            ann.get("style") == "dashed", ann.get("style") == "suspect"))
     return shapes, skipped
 
 
@@ -240,7 +273,10 @@ def _shape_svg(shape: Shape, color: str, stroke: float, font: float) -> str:
     attrs = f'class="snb-shape snb-shape-{esc(shape.kind)}" {common} stroke="{color}" stroke-width="2"'
     under = f'class="snb-halo" stroke="{back}" stroke-width="4" stroke-opacity="0.8" fill="none"'
     if shape.dashed:  # predictions (``"style": "dashed"``): dashed and unfilled
-        attrs += ' stroke-dasharray="5 3"'
+        attrs += ' stroke-dasharray="5 3" data-role="prediction"'
+    elif shape.suspect:  # what a reviewer should look at: thick, on a yellow glow
+        attrs = attrs.replace('stroke-width="2"', 'stroke-width="4"') + ' data-role="suspect"'
+        under = under.replace('stroke="' + back + '" stroke-width="4"', 'stroke="#ffe600" stroke-width="9"')
     opacity = "0" if shape.dashed else "0.12"
     inner = f"<title>{esc(_caption(shape))}</title>"
     if shape.kind == "bbox" and shape.box is not None:
@@ -281,7 +317,21 @@ def legend_html(shapes: Sequence[Shape], palette: LabelPalette) -> str:
         f'<span class="snb-legend-swatch" style="display:inline-block;width:10px;height:10px;'
         f'margin-right:4px;background:{palette.color(label)}"></span>'
         f"{esc(label)} ({n})</span>" for label, n in counts.items())
+    items += _role_legend(shapes)
     return f'<div class="snb-legend" style="font-size:12px;margin:4px 0">{items}</div>'
+
+
+def _role_legend(shapes: Sequence[Shape]) -> str:
+    """Which strokes are what, when a drawing mixes them: ground truth solid, predictions
+    dashed, suspects thick on yellow."""
+    kinds = [("ground truth", "solid", any(not s.dashed and not s.suspect for s in shapes)),
+             ("prediction", "dashed", any(s.dashed for s in shapes)),
+             ("suspect", "thick, highlighted", any(s.suspect for s in shapes))]
+    shown = [(name, how) for name, how, present in kinds if present]
+    if len(shown) < 2 and not any(s.suspect for s in shapes):
+        return ""
+    return "".join(f'<span class="snb-legend-role" data-role="{esc(name)}" style="margin-right:10px;'
+                   f'font-style:italic">{esc(name)}: {esc(how)}</span>' for name, how in shown)
 
 
 def overlay_html(image: bytes | None, data: Any, *, size: tuple[int, int] | None = None,

@@ -31,13 +31,16 @@ __all__ = ["EVENTS", "BrowserView"]
 HERE = Path(__file__).parent
 # What the frontend may send; anything else is ignored (and logged by the browser).
 EVENTS = frozenset({"focus", "check", "check_page", "page", "page_size", "sort", "filter",
-                    "search", "selected_only", "view", "action", "clear_selection"})
+                    "search", "selected_only", "view", "action", "clear_selection", "edit",
+                    "review"})
 
 
 class BrowserView(anywidget.AnyWidget):
     """Title, filter bar, table/gallery, pager, actions, status and detail, as one widget."""
 
-    _esm = HERE / "browser.js"
+    # the pure geometry functions (editgeom.js, unit-tested with `node --test`) and the view
+    # are one ES module for anywidget, which loads a single file
+    _esm = (HERE / "editgeom.js").read_text() + "\n" + (HERE / "browser.js").read_text()
     _css = HERE / "browser.css"
 
     title = traitlets.Unicode("").tag(sync=True)
@@ -51,6 +54,10 @@ class BrowserView(anywidget.AnyWidget):
     mode = traitlets.Unicode("table").tag(sync=True)
     gallery: traitlets.List[dict[str, Any]] = traitlets.List().tag(sync=True)
     detail = traitlets.Unicode("").tag(sync=True)
+    # edit mode (:mod:`.editing`): the open task's image, objects, labels; empty: closed
+    editor: traitlets.Dict[str, Any] = traitlets.Dict({}).tag(sync=True)
+    # review queue (:mod:`.review`): counter, rate, decision of the item; empty: no queue
+    review: traitlets.Dict[str, Any] = traitlets.Dict({}).tag(sync=True)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
