@@ -127,3 +127,35 @@ def test_demo_equal_to_cleanlab_and_the_planted_errors_found(demo):
     b = found.boxes
     hits = [u for u, kind in planted.items() if ((b["data_unit"] == u) & (b["kind"] == kind)).any()]
     assert len(hits) / len(planted) >= 0.8, sorted(set(planted) - set(hits))
+
+
+def test_browse_queues_the_flagged_images_and_a_swap_is_fixed_in_place(make_server, monkeypatch, tmp_path):
+    from synapse_nb.client import SynapseClient
+    from synapse_nb.widgets.review import ReviewQueue
+
+    server = make_server(scale=500)  # its own data: the fix writes a task
+    monkeypatch.setattr(ReviewQueue, "edit_journal_root", tmp_path)
+    with SynapseClient(server.base_url, access_token=server.access_token) as client:
+        gt = snb.annotations_frame(client, of="ground_truth_events", ground_truth_dataset_versions=2,
+                                   progress=False)
+        found = snb.label_issues(snb.predictions_frame(client, model=2), gt)
+        queue = found.browse(client, project=1)
+        flagged = found.images.index[found.images["issue"]].tolist()
+        frame = queue.query.frame
+        assert queue.key == "data_unit" and frame.index.tolist() == flagged  # worst first
+        assert frame["task"].tolist() == flagged  # demo: task i is on unit i
+        assert queue.item == flagged[0]
+        swap = found.boxes[found.boxes["kind"] == "swap"].iloc[0]
+        unit = int(swap["data_unit"])
+        shapes = queue.extra_shapes(frame.loc[unit])
+        assert {(s["role"], s["label"]) for s in shapes} >= {("suspect", swap["label"]),
+                                                             ("prediction", swap["pred_label"])}
+        queue.go(flagged.index(unit) - flagged.index(queue.item))
+        assert queue.item == unit
+        queue.fix()
+        obj = int(gt.loc[swap["row"], "index"])
+        queue.apply_edit({"op": "relabel", "object": obj, "label": swap["pred_label"]})
+        report = queue.save()
+        assert report["saved"] == [unit]
+        assert client.get_task(unit)["data"]["annotations"][obj]["label"] == swap["pred_label"]
+        assert queue.decisions[["data_unit", "decision"]].values.tolist() == [[unit, "fix"]]
