@@ -12,8 +12,9 @@ splits and labels. The report:
 - ``unannotated``: images without annotations.
 
 ``fix=True`` joins every pair into groups (connected components) and moves each group that
-straddles splits into one: the split holding most of its images, ties to the split that comes
-first in the snapshot. The same snapshot always moves the same way; ``moved`` says what moved.
+straddles splits into one: the split holding most of its images, ties to the biggest split of
+the snapshot (then by name). The same snapshot always moves the same way; ``moved`` says what
+moved, and the manifest (its hash, split counts and ``split.moved_by_check``) follows.
 
 >>> report = snap.check()                                                   # doctest: +SKIP
 >>> report.leakage                                                          # doctest: +SKIP
@@ -206,7 +207,10 @@ def check_snapshot(snap: "Snapshot", *, threshold: int = 8, min_examples: int = 
                            rare_labels=_rare_labels(snap, min_examples), unannotated=unannotated,
                            skipped=[unit_of[p] for p in skipped_paths])
     if fix:
-        order = list(dict.fromkeys(snap.records["split"].astype(str)))
+        # ties go to the biggest split (train, as a rule): an evaluation split loses the
+        # copies rather than gaining training images
+        sizes = snap.records["split"].astype(str).value_counts(sort=False)
+        order = sorted(sizes.index, key=lambda s: (-int(sizes[s]), s))
         pairs = list(zip(everything["a"].tolist(), everything["b"].tolist()))
         report.moved = straddling_moves(pairs, split, order)
         if len(report.moved):

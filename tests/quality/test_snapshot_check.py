@@ -64,6 +64,9 @@ def test_fix_moves_straddling_groups_into_one_split_deterministically(checked, c
     snap, before, _report, folder = checked
     fixed = snap.check(fix=True, folder=folder, progress=False)
     assert len(fixed.moved) >= 4 and set(fixed.moved.columns) == {"data_unit", "from", "to"}
+    # each planted pair is one image against one: the tie goes to the biggest split, so the
+    # evaluation splits lose the copies
+    assert set(NEAR_COPIES) <= set(fixed.moved["data_unit"]) and set(fixed.moved["to"]) == {"train"}
     split = dict(zip(snap.records["data_unit"], snap.records["split"]))
     for unit, to in zip(fixed.moved["data_unit"], fixed.moved["to"]):
         assert split[unit] == to
