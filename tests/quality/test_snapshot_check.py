@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from synapse_nb.datasets import snapshot
-from synapse_nb.server.scenes import NEAR_COPIES, PLANTED_ERRORS
+from synapse_nb.server.scenes import NEAR_COPIES
 
 
 @pytest.fixture(scope="module")
