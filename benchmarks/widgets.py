@@ -19,6 +19,14 @@ click on "next" until the whole next page reads right. Contenders are interleave
 
     python benchmarks/widgets.py                       # 1k and 1M rows, 3 reps, 10 turns
     python benchmarks/widgets.py --rows 1000 --reps 2 --turns 5 --page-size 100
+
+Edit mode (``--edit``), against the reference server over loopback: the time from a drag's
+end (pointerup in the page) to the box redrawn from the kernel's answer (the edit applied,
+journaled and echoed), over ``--drags`` drags; and the time of one Save of ``--tasks``
+edited tasks (each fetched again for the version check, then written), from the click to
+the page saying the edits are saved.
+
+    python benchmarks/widgets.py --edit --drags 20 --tasks 100
 """
 
 from __future__ import annotations
@@ -121,13 +129,94 @@ def measure(page: Any, index: int, size: int, turns: int) -> tuple[float, list[f
     return shown, times
 
 
+def edit_benchmark(drags: int, tasks: int) -> None:
+    """Drag end to redraw, and one Save of ``tasks`` edited tasks, in Chromium."""
+    from playwright.sync_api import sync_playwright
+
+    from synapse_nb.server import Settings
+    from synapse_nb.server.testing import serve_in_thread
+
+    with tempfile.TemporaryDirectory() as tmp_dir, serve_in_thread(Settings(
+            db_path=Path(tmp_dir) / "s.db", data_dir=Path(tmp_dir) / "data", demo=True,
+            scale=max(400, tasks * 4))) as server:
+        tmp = Path(tmp_dir)
+        setup = (f"import sys; sys.path[:0] = [{str(REPO)!r}]\n"
+                 "from synapse_nb.client import SynapseClient\n"
+                 "from synapse_nb.widgets import TaskBrowser\n"
+                 f"TaskBrowser.edit_journal_root = {str(tmp / 'journal')!r}\n"
+                 f"client = SynapseClient({server.base_url!r}, access_token={server.access_token!r})\n"
+                 "b = TaskBrowser(client, project=1)\n"
+                 "ids = [int(t) for t in b.frame.index[b.frame['annotation_count'] > 0]]"
+                 f"[:{tasks}]\n"
+                 "for t in ids:\n"
+                 "    b.edit(t); b.apply_edit({'op': 'relabel', 'object': 0, 'label': 'bench'})\n"
+                 "b.look(ids[0]); b.edit(ids[0])\n")
+        write_notebook(tmp / "notebooks" / "edit.ipynb", [setup, "b"])
+        lab = JupyterLab.start(root=tmp / "notebooks", workdir=tmp / "lab")
+        try:
+            with sync_playwright() as p:
+                browser = launch_chromium(p, "/usr/bin/chromium")
+                context, page, _watch = new_page(browser)
+                context.set_default_timeout(TIMEOUT_MS)
+                open_notebook(page, lab, "edit.ipynb")
+                run_cell(page, 0)
+                run_cell(page, 1)
+                svg = page.locator(".snb-edit-canvas")
+                svg.wait_for(timeout=TIMEOUT_MS)
+                shape = page.locator(".snb-edit-bbox").first
+                redraws = []
+                for k in range(drags):
+                    shape = page.locator(".snb-edit-bbox").first
+                    shape.scroll_into_view_if_needed()
+                    box = shape.bounding_box()
+                    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+                    sent = page.locator(".snb-view").first.get_attribute("data-edit-sent") or ""
+                    page.mouse.move(x, y)
+                    page.mouse.down()
+                    page.mouse.move(x + (6 if k % 2 == 0 else -6), y + 4, steps=3)
+                    page.mouse.up()
+                    page.wait_for_function(  # drawn again after the edit went out
+                        "s => { const r = document.querySelector('.snb-view');"
+                        " return r.dataset.editSent !== s"
+                        " && Number(r.dataset.editDrawn) > Number(r.dataset.editSent); }",
+                        arg=sent, timeout=TIMEOUT_MS)
+                    root = page.locator(".snb-view").first
+                    redraws.append((float(root.get_attribute("data-edit-drawn"))
+                                    - float(root.get_attribute("data-edit-sent"))) / 1000)
+                # the Save: the first drag's task plus the other edited tasks, written at once
+                save = page.locator(".snb-edit-save")
+                save.scroll_into_view_if_needed()
+                start = time.perf_counter()
+                save.click()
+                page.wait_for_function(
+                    "() => /Saved \\d+ task/.test(document.querySelector('.snb-status').textContent)",
+                    timeout=TIMEOUT_MS)
+                saved = time.perf_counter() - start
+                status = page.locator(".snb-status").inner_text()
+                context.close()
+                browser.close()
+        finally:
+            lab.stop()
+    print("\nEdit mode, JupyterLab + Chromium, reference server on loopback")
+    print(f"drag end to box redrawn (kernel round trip): median {statistics.median(redraws) * 1000:.0f} ms, "
+          f"max {max(redraws) * 1000:.0f} ms over {len(redraws)} drags")
+    print(f"save of {tasks} edited tasks (refetch + version check + write each): {saved:.2f} s "
+          f"({saved / tasks * 1000:.0f} ms a task) -- page said: {status}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000, 1_000_000])
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--turns", type=int, default=10)
     parser.add_argument("--page-size", type=int, default=20)
+    parser.add_argument("--edit", action="store_true", help="benchmark edit mode instead")
+    parser.add_argument("--drags", type=int, default=20)
+    parser.add_argument("--tasks", type=int, default=100)
     args = parser.parse_args()
+    if args.edit:
+        edit_benchmark(args.drags, args.tasks)
+        return
     from playwright.sync_api import sync_playwright
 
     size = args.page_size

@@ -38,11 +38,27 @@ def is_missing(value: Any) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
 
+def _number_text(value: float) -> str:
+    """Plain digits a reader takes in at a glance: ``34,980`` and ``1,234.6``, not
+    ``3.498e+04``; four significant digits below 1,000; exponents only for the
+    very large or very small."""
+    if value != value or value in (float("inf"), float("-inf")):
+        return str(value)
+    size = abs(value)
+    if size >= 1e15 or (0 < size < 1e-4):
+        return f"{value:.4g}"
+    if size >= 1000:
+        return f"{value:,.0f}" if value == int(value) else f"{value:,.1f}"
+    return f"{value:.4g}"
+
+
 def cell_text(value: Any, limit: int = MAX_CELL_CHARS) -> str:
     """Short plain text for a table cell (not escaped: callers escape or use text nodes).
 
-    >>> cell_text([3, 1]), cell_text(None), cell_text(0.123456789)
-    ('3, 1', '', '0.1235')
+    >>> cell_text([3, 1]), cell_text(None), cell_text(0.123456789), cell_text(34980.0)
+    ('3, 1', '', '0.1235', '34,980')
+    >>> cell_text(pd.Timestamp("2026-01-02 03:04", tz="UTC"))
+    '2026-01-02 03:04 UTC'
     """
     if isinstance(value, np.ndarray):
         value = value.tolist()
@@ -51,9 +67,10 @@ def cell_text(value: Any, limit: int = MAX_CELL_CHARS) -> str:
     elif is_missing(value):
         return ""
     elif isinstance(value, (pd.Timestamp, datetime)):
-        text = value.strftime("%Y-%m-%d %H:%M")
+        # the zone is part of the time: "03:04" alone is a different moment in every office
+        text = value.strftime("%Y-%m-%d %H:%M %Z").rstrip()
     elif isinstance(value, (float, np.floating)):
-        text = f"{value:.4g}"
+        text = _number_text(float(value))
     elif isinstance(value, dict):
         text = json.dumps(value, default=str)
     else:

@@ -55,7 +55,26 @@ Stable CSS classes (for tests that drive a real browser, and for styling):
 ``snb-record-link``         link to the record; ``snb-file-link`` link to its file
 ``snb-table``               static HTML tables (detail pane, no-widget fallback): rows are
                             ``<tr class="snb-row" data-id=...>``
+``snb-editor``              edit mode (:mod:`.editing`): ``snb-edit-open``, ``snb-edit-save``,
+                            ``snb-edit-discard``, ``snb-edit-undo/-redo``, ``snb-edit-draw``,
+                            ``snb-edit-delete``, ``snb-edit-accept``, ``snb-edit-label`` (the
+                            label ``<select>``), ``snb-edit-canvas`` (the ``<svg>``, viewBox in
+                            image pixels) with ``snb-edit-bbox`` / ``-polygon`` (``data-key``),
+                            ``snb-edit-handle`` (``data-handle``), ``snb-edit-vertex``,
+                            ``snb-edit-extra`` (predictions, suspects: ``data-role``);
+                            ``snb-edit-conflict`` (``data-task``) with ``snb-conflict-rebase`` /
+                            ``-drop``; ``snb-edit-restore-yes``
+``snb-review``              the review queue's bar (:mod:`.review`): ``snb-review-counter``,
+                            ``snb-review-next/prev/accept/reject/fix``
 ==========================  ============================================================
+
+Edit in place: ``browser.edit()`` (or "Edit boxes") opens the focused record's task; drag a
+box to move it, its handles to resize, vertices of polygons; "Draw box" (or ``b``, or a
+shift-drag) draws one with the picked label; ``1``-``9`` relabel with the project's first
+nine labels; Delete deletes; Ctrl-Z / Ctrl-Shift-Z undo and redo. ``browser.edits`` lists
+what is pending, ``browser.save()`` writes it (never over a task changed meanwhile:
+``browser.conflicts``), ``browser.discard()`` drops it; pending edits survive a kernel
+restart (the next browser on those tasks offers to restore them).
 
 Driving it from Playwright (JupyterLab 4, Chromium): wait for
 ``.snb-table-widget .snb-row``; click a cell to look

@@ -65,6 +65,11 @@ function render({ model, el }) {
         const sel = h("select");
         f.options.forEach((text, i) => sel.append(h("option", null, text)));
         sel.selectedIndex = f.index;
+        if (f.fixed) { // loaded with this filter: shown, not editable
+          sel.disabled = true;
+          sel.title = f.fixed;
+          wrap.classList.add("snb-filter-fixed");
+        }
         sel.addEventListener("change", () => send({ event: "filter", key: f.key, index: sel.selectedIndex }));
         wrap.append(sel);
       } else {
@@ -72,6 +77,7 @@ function render({ model, el }) {
         input.type = "text";
         input.placeholder = "any";
         input.value = f.text;
+        if (f.fixed) { input.disabled = true; input.title = f.fixed; wrap.classList.add("snb-filter-fixed"); }
         const submit = () => send({ event: "filter", key: f.key, text: input.value });
         input.addEventListener("change", submit);
         input.addEventListener("keydown", (ev) => { if (ev.key === "Enter") submit(); });
@@ -108,11 +114,15 @@ function render({ model, el }) {
     const clear = button("Clear selection", "snb-clear-selection", "untick every row",
                          () => send({ event: "clear_selection" }));
     clear.disabled = sel.count === 0;
+    const matching = button(`Select all ${(sel.matching || 0).toLocaleString("en-US")} matching`,
+                            "snb-select-matching", "tick every row the filters and search match, on every page",
+                            () => send({ event: "select_matching" }));
+    matching.disabled = !sel.matching || sel.count >= sel.matching;
     const asTable = button("Table", "snb-view-table", "table view", () => send({ event: "view", mode: "table" }));
     const asGallery = button("Gallery", "snb-view-gallery", "thumbnails of this page",
                              () => send({ event: "view", mode: "gallery" }));
     (mode === "gallery" ? asGallery : asTable).classList.add("snb-active");
-    tools.replaceChildren(info, only, clear, h("span", "snb-spacer"), asTable, asGallery);
+    tools.replaceChildren(info, only, matching, clear, h("span", "snb-spacer"), asTable, asGallery);
   }
 
   function paintFocus(scroll) {
@@ -194,6 +204,8 @@ function render({ model, el }) {
     moveFocus(slot);
     paintFocus();
     root.focus({ preventScroll: true });
+    detail.classList.add("snb-loading"); // until the kernel sends the record's pane
+    if (model.get("mode") === "gallery") detail.scrollIntoView({ block: "nearest" });
   }
   tableBox.addEventListener("click", onRows);
   gallery.addEventListener("click", onRows);
@@ -262,6 +274,7 @@ function render({ model, el }) {
 
   function drawDetail() {
     detail.innerHTML = model.get("detail"); // built and escaped in Python (detail.py)
+    detail.classList.remove("snb-loading");
   }
 
   root.addEventListener("keydown", (ev) => {
@@ -336,6 +349,8 @@ function render({ model, el }) {
   let drawLabel = null;
   let drag = null;
   let editorSvg = null;
+  let canvas = null; // the editor's <svg>, made once
+  let shownState = null; // the editor state the canvas draws
   let editorVersion = 0;
   const editOp = (op) => send({ event: "edit", ...op });
 
@@ -499,7 +514,8 @@ function render({ model, el }) {
     r.setAttribute("width", box[2] - box[0]); r.setAttribute("height", box[3] - box[1]);
   }
 
-  function dragResult(ev, st) {
+  function dragResult(ev, st, d) {
+    const drag = d;
     const [x, y] = imagePoint(ev, st);
     if (drag.kind === "move") {
       const dx = x - drag.x0;
@@ -514,7 +530,7 @@ function render({ model, el }) {
 
   function onEditorMove(ev, st) {
     if (!drag) return;
-    const r = dragResult(ev, st);
+    const r = dragResult(ev, st, drag);
     if (r.box) liveRect(r.box);
     if (r.points) {
       const node = editorSvg.querySelector(`.snb-edit-shape[data-key="${drag.key}"]`);
@@ -526,7 +542,7 @@ function render({ model, el }) {
     if (!drag) return;
     const d = drag;
     drag = null;
-    const r = dragResult(ev, st);
+    const r = dragResult(ev, st, d);
     const moved = d.kind !== "move" || Math.abs(r.dx) + Math.abs(r.dy) >= 0.5;
     if (!moved) { drawEditor(); return; }
     root.dataset.editSent = String(performance.now());
@@ -626,22 +642,30 @@ function render({ model, el }) {
     bar.append(info, save, discard, close);
     parts.push(bar);
     const font = Math.max(8, Math.max(st.width, st.height) / 45);
-    const svg = sv("svg", { class: "snb-edit-canvas", viewBox: `0 0 ${st.width} ${st.height}`,
-                            preserveAspectRatio: "none" });
+    // One canvas for the browser's life: a redraw replaces its shapes, never the element,
+    // so a drag in progress or a test's locator keeps its target.
+    if (!canvas) {
+      canvas = sv("svg", { class: "snb-edit-canvas", preserveAspectRatio: "none" });
+      canvas.style.touchAction = "none";
+      canvas.addEventListener("pointerdown", (ev) => onEditorDown(ev, shownState));
+      canvas.addEventListener("pointermove", (ev) => onEditorMove(ev, shownState));
+      canvas.addEventListener("pointerup", (ev) => onEditorUp(ev, shownState));
+    }
+    shownState = st;
+    const svg = canvas;
+    svg.setAttribute("viewBox", `0 0 ${st.width} ${st.height}`);
     const shownWidth = Math.min(760, Math.max(st.width, 480));
     svg.style.width = `${shownWidth}px`;
     svg.style.height = `${(shownWidth * st.height) / st.width}px`;
-    svg.style.touchAction = "none";
     svg.style.cursor = drawing ? "crosshair" : "default";
+    svg.replaceChildren();
     if (st.image) svg.append(sv("image", { class: "snb-edit-image", href: st.image, x: 0, y: 0, width: st.width, height: st.height }));
     else svg.append(sv("rect", { class: "snb-edit-image", x: 0, y: 0, width: st.width, height: st.height, fill: "#eee" }));
     st.extras.forEach((e, i) => svg.append(extraNode(e, i)));
     for (const o of st.objects) svg.append(shapeNode(o, st, font));
     svg.append(labelTags(st, font));
-    svg.addEventListener("pointerdown", (ev) => onEditorDown(ev, st));
-    svg.addEventListener("pointermove", (ev) => onEditorMove(ev, st));
-    svg.addEventListener("pointerup", (ev) => onEditorUp(ev, st));
     editorSvg = svg;
+    root.dataset.editDrawn = String(performance.now()); // benchmarks: drag end to redraw
     const legend = h("div", "snb-edit-legend",
                      "solid: annotations (drag to move, handles to resize, vertices to reshape) · " +
                      "dashed: predictions (select, then Accept) · thick yellow: suspects · " +

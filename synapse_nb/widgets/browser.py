@@ -174,6 +174,8 @@ class RecordBrowser(EditingMixin, BrowserState, BrowserEvents, W.VBox):  # type:
         self._title = title
         self.filter_bar = FilterBar(self.query, specs, names=self._value_names())
         self.table = PagedTable(self.query, wanted, formatters=self._formatters())
+        if search_columns is None:  # search what the table shows, as it reads
+            self.query.set_shown(self.table.columns, self.table.formatters)
         self.view = BrowserView()
         self.mode = "table"
         self._status = ("", False)
@@ -188,6 +190,10 @@ class RecordBrowser(EditingMixin, BrowserState, BrowserEvents, W.VBox):  # type:
         self._init_editing()
         for column, value in initial.items():
             self.filter_bar.set(column, value)
+            if self._from_client:
+                self.filter_bar.fixed[column] = (
+                    f"the rows were loaded with {column}={value!r}: to see others, build a new "
+                    f"browser, e.g. {type(self).__name__}(client, {column}=...)")
         self._push()
         if self.client is not None and self.resource in ("tasks", None):
             self.offer_restore(self._task_ids())

@@ -49,6 +49,7 @@ class EditSaving:
     def save(self) -> SaveReport:
         """Write every task with pending edits, unless it changed on the server meanwhile."""
         report = SaveReport(saved=[], conflicts=[], failed={})
+        written_by_task: dict[Any, Mapping[str, Any]] = {}
         for task in self.edit_model.pending_tasks():
             try:
                 current = self.client.get_task(task)
@@ -65,7 +66,9 @@ class EditSaving:
                 report["failed"][task] = f"{type(err).__name__}: {err}"
                 continue
             self._after_write(task, written)
+            written_by_task[task] = written
             report["saved"].append(task)
+        self._refresh_rows(written_by_task)  # once: the pane redrawn once, not per task
         for task in [t for t in self.edit_model.tasks if not self.edit_model.changes(t)]:
             if task != self.editing:
                 self.edit_model.drop(task)
@@ -80,26 +83,32 @@ class EditSaving:
             self._journal.remove(task)
         if task == self.editing:  # keep editing on top of what was written
             self.edit_model.load(task, written.get("data"), modified=written.get("modified"))
-        self._refresh_row(task, written)
 
-    def _refresh_row(self, task: Any, written: Mapping[str, Any]) -> None:
+    def _refresh_rows(self, written: Mapping[Any, Mapping[str, Any]]) -> None:
+        """The browser's rows of the written tasks take their new ``data`` and ``modified``."""
         frame = self.query.frame
-        if self.resource == "tasks" and task in frame.index and "data" in frame.columns:
-            position = int(frame.index.get_indexer(pd.Index([task]))[0])
-            data = frame["data"].copy()
-            data.iloc[position] = json.dumps(written.get("data"))
-            frame["data"] = data
-            if "modified" in frame.columns and written.get("modified") is not None:
+        if self.resource != "tasks" or "data" not in frame.columns:
+            return
+        tasks = [t for t in written if t in frame.index]
+        if not tasks:
+            return
+        positions = frame.index.get_indexer(pd.Index(tasks))
+        data = frame["data"].copy()
+        stamps = frame["modified"].copy() if "modified" in frame.columns else None
+        zone = getattr(getattr(stamps, "dtype", None), "tz", None)
+        for task, position in zip(tasks, positions):
+            data.iloc[int(position)] = json.dumps(written[task].get("data"))
+            if stamps is not None and written[task].get("modified") is not None:
                 try:  # the frame's own dtype (a zone-aware timestamp)
-                    stamps = frame["modified"].copy()
-                    stamp = pd.Timestamp(written["modified"])
-                    zone = getattr(stamps.dtype, "tz", None)
-                    stamps.iloc[position] = stamp.tz_convert(zone) if zone and stamp.tzinfo else stamp
-                    frame["modified"] = stamps
+                    stamp = pd.Timestamp(written[task]["modified"])
+                    stamps.iloc[int(position)] = stamp.tz_convert(zone) if zone and stamp.tzinfo else stamp
                 except (TypeError, ValueError, AssertionError):  # the row keeps its old stamp
                     log.debug("modified not refreshed", exc_info=True)
-            self.renderer._thumbnails.clear()
-            self._render_detail()  # type: ignore[attr-defined]
+        frame["data"] = data
+        if stamps is not None:
+            frame["modified"] = stamps
+        self.renderer._thumbnails.clear()
+        self._render_detail()  # type: ignore[attr-defined]
 
     def _say_saved(self, report: SaveReport) -> None:
         parts = [f"Saved {len(report['saved'])} task(s)."]

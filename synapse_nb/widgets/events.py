@@ -143,9 +143,14 @@ class BrowserEvents:
         self.table.clear_selection()
         self._push()
 
+    def select_matching(self) -> None:
+        """Select every row matching the filters and search (all pages), not just a page."""
+        self.table._apply([int(p) for p in self.query.positions], True)
+        self._push()
+
     def show_selected_only(self, on: bool = True) -> None:
-        """Show only the selected rows (filters set aside) or, with ``on=False``, the rows
-        matching the filters again."""
+        """Show only the selected rows that match the filters shown or, with ``on=False``,
+        every row matching the filters again."""
         self.query.set_only(self.table.selected_mask() if on else None)
         self.table.refresh()
         self._push()
@@ -169,6 +174,7 @@ class BrowserEvents:
     def _on_event(self, event: dict[str, Any]) -> None:
         """One event from the frontend; errors go to the status line, not the log only."""
         kind = event["event"]
+        before = self._status
         try:
             if kind == "focus":
                 seq = event.get("seq")
@@ -180,6 +186,8 @@ class BrowserEvents:
                 self.table.check_page(bool(event.get("value")))
             elif kind == "clear_selection":
                 self.table.clear_selection()
+            elif kind == "select_matching":
+                self.select_matching()
             elif kind == "page":
                 self.table.turn(str(event["to"]))
             elif kind == "page_size":
@@ -207,6 +215,9 @@ class BrowserEvents:
         except Exception as err:  # shown where the user looks; nothing is lost
             log.debug("browser event %r failed", event, exc_info=True)
             self._set_status(f"{type(err).__name__}: {err}", error=True)
+        else:
+            if before[1] and self._status is before and kind not in ("focus",):
+                self._set_status("")  # an old error does not outlive the next success
         self._push()
 
     def _on_review_event(self, event: dict[str, Any]) -> None:
@@ -219,12 +230,15 @@ class BrowserEvents:
     # -- reactions ----------------------------------------------------------------------
 
     def _on_filter_change(self) -> None:
-        if self.query.only is not None:  # a filter brings back the filtered rows
-            self.query.set_only(None)
+        # with "show selected only" on, a filter narrows the selection shown (the bar
+        # never displays a filter that is not applied)
         self.table.refresh()
         self._push()
 
     def _on_selection(self) -> None:
+        if self.query.only is not None:  # an unticked row leaves "show selected only"
+            self.query.set_only(self.table.selected_mask())
+            self.table.refresh()
         self._push()
 
     def _set_status(self, message: str, error: bool = False) -> None:
@@ -259,7 +273,8 @@ class BrowserEvents:
             view.search = self.query.search
             view.table = self.table.payload()
             view.selection = {"count": len(self.table.selection),
-                              "only": self.query.only is not None}
+                              "only": self.query.only is not None,
+                              "matching": int(self.query.count)}
             view.actions = self._action_buttons()  # type: ignore[attr-defined]
             view.mode = self.mode
             view.gallery = self._gallery_cards() if self.mode == "gallery" else []

@@ -95,6 +95,9 @@ class FilterBar:
         self._error_callbacks: list[Callable[[Exception], None]] = []
         self.choices: dict[str, list[tuple[str, Any]] | None] = {}
         self.values: dict[str, Any] = {}
+        # column -> why it cannot change here: filters the rows were loaded with (changing
+        # them in the bar would only narrow what was loaded, never fetch the rest)
+        self.fixed: dict[str, str] = {}
         self.rebuild()
 
     @property
@@ -112,6 +115,8 @@ class FilterBar:
             choices = self.choices.get(column)
             value = self.values.get(column)
             entry: dict[str, Any] = {"key": column, "title": title}
+            if column in self.fixed:
+                entry["fixed"] = self.fixed[column]
             if choices is None:
                 entry.update(kind="text", text="" if value is None else str(value))
             else:
@@ -133,6 +138,9 @@ class FilterBar:
         """Set one filter as the user would (``None`` or ``""``: any)."""
         if column not in self.columns:
             raise KeyError(f"no filter {column!r}; filters are {self.columns}")
+        if column in self.fixed and value != self.values.get(column):
+            self._failed(ValueError(self.fixed[column]))
+            return
         if isinstance(value, str):
             value = value.strip()
         try:

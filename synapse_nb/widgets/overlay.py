@@ -45,6 +45,7 @@ __all__ = [
     "labels_of_configuration",
     "legend_html",
     "overlay_html",
+    "place_labels",
     "shapes_of",
 ]
 
@@ -264,7 +265,41 @@ def _caption(shape: Shape) -> str:
     return shape.label if shape.confidence is None else f"{shape.label} {shape.confidence:.2f}"
 
 
-def _shape_svg(shape: Shape, color: str, stroke: float, font: float) -> str:
+def _tag_size(shape: Shape, font: float) -> tuple[float, float]:
+    return font * 0.66 * len(_caption(shape)) + font * 0.6, font * 1.3
+
+
+def place_labels(shapes: Sequence[Shape], font: float, height: float) -> dict[int, float]:
+    """The top of each shape's label tag, so that no tag covers another: ground truth
+    first, then predictions by confidence, each moved below any tag already placed that it
+    would overlap ("person 0.31" no longer hides "truck 0.94").
+
+    >>> a = Shape(0, "bbox", "truck", (0, 20, 50, 50), confidence=0.94, dashed=True)
+    >>> b = Shape(1, "bbox", "person", (2, 22, 40, 60), confidence=0.31, dashed=True)
+    >>> tops = place_labels([b, a], font=10, height=100); tops[0] < tops[1]
+    True
+    """
+    order = sorted((s for s in shapes if s.box is not None),
+                   key=lambda s: (s.dashed, -(s.confidence or 0.0), s.index))
+    placed: list[tuple[float, float, float, float]] = []
+    tops: dict[int, float] = {}
+    for s in order:
+        assert s.box is not None
+        w, h = _tag_size(s, font)
+        x, y = s.box[0], s.box[1]
+        top = y - h if y - h >= 0 else y
+        for _ in range(len(order) + 1):
+            hit = next((p for p in placed if x < p[2] and p[0] < x + w and top < p[3] and p[1] < top + h), None)
+            if hit is None:
+                break
+            top = hit[3]
+        top = max(0.0, min(top, height - h))
+        placed.append((x, top, x + w, top + h))
+        tops[s.index] = top
+    return tops
+
+
+def _shape_svg(shape: Shape, color: str, stroke: float, font: float, top: float | None = None) -> str:
     """One shape: a contrasting halo under a coloured outline, and its label (with the
     confidence of a prediction) on a tag at its top-left corner."""
     back = halo(color)
@@ -298,13 +333,26 @@ def _shape_svg(shape: Shape, color: str, stroke: float, font: float) -> str:
         return body
     x, y = shape.box[0], shape.box[1]
     text = _caption(shape)
-    width = font * 0.66 * len(text) + font * 0.6
-    top = y - font * 1.3 if y - font * 1.3 >= 0 else y
+    width = _tag_size(shape, font)[0]
+    if top is None:
+        top = y - font * 1.3 if y - font * 1.3 >= 0 else y
     return (body + f'<g class="snb-shape-label" data-label="{esc(shape.label)}">'
             f'<rect x="{_num(x)}" y="{_num(top)}" width="{_num(width)}" height="{_num(font * 1.3)}" '
             f'fill="{color}" fill-opacity="0.85"/>'
             f'<text x="{_num(x + font * 0.3)}" y="{_num(top + font)}" font-size="{_num(font)}" '
             f'fill="{back}" font-family="sans-serif">{esc(text)}</text></g>')
+
+
+def _classes_of(data: Any) -> list[str]:
+    """Labels of the payload's classification objects (no geometry, a label)."""
+    out = []
+    for ann in annotations_of(data):
+        if not isinstance(ann, dict) or ann.get("coordinates") is not None or ann.get("points") is not None:
+            continue
+        label = ann.get("label", ann.get("class"))
+        if label is not None and (ann.get("type") in (None, "classification")):
+            out.append(str(label))
+    return out
 
 
 def legend_html(shapes: Sequence[Shape], palette: LabelPalette) -> str:
@@ -376,14 +424,23 @@ def overlay_html(image: bytes | None, data: Any, *, size: tuple[int, int] | None
     else:
         parts.append(f'<rect class="snb-detail-image snb-no-image" x="0" y="0" '
                      f'width="{width}" height="{height}" fill="#eee"/>')
-    font = max(8.0, max(width, height) / 40)  # label text, in image pixels
-    parts.extend(_shape_svg(s, palette.color(s.label), stroke, font) for s in shapes)
+    # label text, in image pixels: at least 10 screen pixels however small the drawing
+    # (a gallery thumbnail scaled 8 image pixels down to 4)
+    font = max(8.0, max(width, height) / 40, 10 * width / shown)
+    tops = place_labels(shapes, font, height)
+    parts.extend(_shape_svg(s, palette.color(s.label), stroke, font, tops.get(s.index)) for s in shapes)
     parts.append("</svg>")
     if legend:
         parts.append(legend_html(shapes, palette))
-    if skipped:
+    classes = _classes_of(data)
+    if classes:  # a classification task says its class, not "no drawable geometry"
+        parts.append('<div class="snb-classes">Class: ' + ", ".join(
+            f'<span class="snb-class" data-label="{esc(c)}" style="font-weight:600;'
+            f'color:{palette.color(c)}">{esc(c)}</span>' for c in classes) + "</div>")
+        skipped -= len(classes)
+    if skipped > 0:
         parts.append(f'<div class="snb-note">{skipped} annotation(s) without drawable geometry '
-                     f"(classifications, or shapes that could not be read).</div>")
+                     f"(shapes that could not be read).</div>")
     if note:
         parts.append(f'<div class="snb-note snb-image-error">{esc(note)}</div>')
     return "".join(parts)

@@ -23,7 +23,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -110,6 +110,9 @@ class FrameQuery:
         self.sort: tuple[str, bool] | None = None
         self.page = 0
         self._search_columns = list(search_columns) if search_columns is not None else None
+        # what the table shows (columns, and the text of a value: names for ids): the
+        # search matches that, not hidden columns (every image URL holds the port)
+        self._shown: tuple[list[str], dict[str, Callable[[Any], Any]]] | None = None
         self._mask: np.ndarray | None = None
         self._positions: np.ndarray | None = None
         self._labels: pd.Series | None = None
@@ -132,6 +135,11 @@ class FrameQuery:
             self.filters.pop(column, None)
         else:
             self.filters[column] = value
+        self._invalidate()
+
+    def set_shown(self, columns: Iterable[str], formatters: dict[str, Callable[[Any], Any]]) -> None:
+        """Search these columns as their cells read (``formatters``: value -> text)."""
+        self._shown = (list(columns), dict(formatters))
         self._invalidate()
 
     def set_search(self, text: str) -> None:
@@ -173,7 +181,7 @@ class FrameQuery:
         return column == LABEL_FILTER and column not in self.frame.columns
 
     def set_only(self, mask: np.ndarray | None) -> None:
-        """Show only the rows of ``mask`` (filters and search set aside), or, with
+        """Show only the rows of ``mask`` that match the filters and search, or, with
         ``None``, the rows matching the filters again ("show selected only")."""
         self.only = None if mask is None else np.asarray(mask, dtype=bool)
         self._invalidate()
@@ -237,9 +245,10 @@ class FrameQuery:
         return self.frame.index.to_series(index=self.frame.index)
 
     def _compute_mask(self) -> np.ndarray:
-        if self.only is not None and len(self.only) == len(self.frame):
-            return self.only.copy()
         mask = np.ones(len(self.frame), dtype=bool)
+        if self.only is not None and len(self.only) == len(self.frame):
+            # "show selected only" narrows what the filters shown in the bar match
+            mask &= self.only
         for column, value in self.filters.items():
             wanted = list(value) if isinstance(value, (list, tuple, set, frozenset)) else [value]
             if self.is_label_payload(column):
@@ -266,6 +275,8 @@ class FrameQuery:
     def _search_mask(self) -> np.ndarray:
         text = self.search
         hit = np.zeros(len(self.frame), dtype=bool)
+        if self._search_columns is None and self._shown is not None:
+            return shown_search_mask(self, *self._shown, text)
         names = self._search_columns or [c for c in self.frame.columns if _is_text_column(self.frame[c])]
         for name in names:
             series = self.frame[name]
@@ -295,3 +306,32 @@ class FrameQuery:
             ordered = values.map(lambda v: "" if v is None else str(v)).sort_values(
                 ascending=ascending, kind="stable")
         return ordered.index.to_numpy()
+
+
+def shown_search_mask(query: FrameQuery, columns: list[str],
+                      formatters: dict[str, Callable[[Any], Any]], text: str) -> np.ndarray:
+    """Rows where a shown cell's text (``formatters``: value -> text, e.g. names for ids)
+    contains ``text``, case-insensitively; each distinct value is formatted once."""
+    from synapse_nb._util.html import cell_text
+
+    needle = text.casefold()
+    hit = np.zeros(len(query.frame), dtype=bool)
+    for name in columns:
+        series = query.column(name)
+        fmt = formatters.get(name)
+        if fmt is None and isinstance(series.dtype, pd.CategoricalDtype):
+            cats = series.cat.categories.astype(str).str.casefold().str.contains(needle, regex=False)
+            codes = series.cat.codes.to_numpy()
+            hit |= (codes >= 0) & np.asarray(cats, dtype=bool)[np.maximum(codes, 0)]
+            continue
+        texts: dict[Any, bool] = {}
+        found = np.zeros(len(series), dtype=bool)
+        for i, value in enumerate(series.tolist()):
+            key = value if isinstance(value, (str, int, float, bool, type(None))) else repr(value)
+            seen = texts.get(key)
+            if seen is None:
+                shown = cell_text(fmt(value) if fmt is not None else value, 10_000)
+                seen = texts[key] = needle in shown.casefold()
+            found[i] = seen
+        hit |= found
+    return hit

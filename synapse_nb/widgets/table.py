@@ -62,7 +62,9 @@ class PagedTable(traitlets.HasTraits):
         self.columns = list(columns)
         # column -> function of the cell value giving what to show (tag ids -> names)
         self.formatters = dict(formatters or {})
-        self._anchor: int | None = None  # last ticked slot, for shift-click ranges
+        # the last ticked row (its frame position, not its slot: a sort or a page turn
+        # moves slots), where a shift-click range starts
+        self._anchor: int | None = None
         self.focus_seq = 0  # the frontend's count of its focus moves, echoed back
         self._positions: list[int] = []
         self._cells: list[list[str]] = []
@@ -172,15 +174,20 @@ class PagedTable(traitlets.HasTraits):
     # -- selecting ----------------------------------------------------------------------
 
     def check(self, slot: int, checked: bool, *, shift: bool = False) -> None:
-        """Tick or untick row ``slot``; with ``shift``, every row from the last ticked one."""
+        """Tick or untick row ``slot``; with ``shift``, every row between the last ticked
+        one and this one, in the order shown (filters and sort applied, across pages).
+        When the last ticked row is not shown any more, only this row changes."""
         if not 0 <= slot < len(self._positions):
             return
-        if shift and self._anchor is not None and self._anchor < len(self._positions):
-            lo, hi = sorted((self._anchor, slot))
-            rows = self._positions[lo:hi + 1]
-        else:
-            rows = [self._positions[slot]]
-        self._anchor = slot
+        row = self._positions[slot]
+        rows = [row]
+        if shift and self._anchor is not None:
+            shown = [int(p) for p in self.query.positions]
+            where = {p: i for i, p in enumerate(shown)}
+            if self._anchor in where and row in where:
+                lo, hi = sorted((where[self._anchor], where[row]))
+                rows = shown[lo:hi + 1]
+        self._anchor = row
         self._apply(rows, checked)
 
     def check_page(self, checked: bool) -> None:

@@ -32,6 +32,7 @@ HERE = Path(__file__).parent
 # What the frontend may send; anything else is ignored (and logged by the browser).
 EVENTS = frozenset({"focus", "check", "check_page", "page", "page_size", "sort", "filter",
                     "search", "selected_only", "view", "action", "clear_selection", "edit",
+                    "select_matching",
                     "review"})
 
 

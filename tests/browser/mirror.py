@@ -2,8 +2,8 @@
 
 A :class:`Mirror` holds the same frame the kernel's browser holds (fetched by the test
 through the frame functions) and replays the user's steps with pandas: equality filters,
-a stable ``sort_values`` (missing last), case-insensitive substring search over the text
-columns (and an id typed whole), page slicing. Its :meth:`Mirror.page` is the expected text
+a stable ``sort_values`` (missing last), case-insensitive substring search over what the
+table shows (its columns, as their cells read: names for ids), page slicing. Its :meth:`Mirror.page` is the expected text
 of every cell on the page, empty ones included, to compare with what Chromium shows.
 
 Plus the page helpers: :func:`dom_page` reads the drawn table, :func:`expect_page` waits
@@ -69,13 +69,12 @@ class Mirror:
             keep &= (df[column] == value).to_numpy(dtype=bool, na_value=False)
         if self.search:
             hit = np.zeros(len(df), dtype=bool)
-            for column in df.columns:
-                if _is_text(df[column]):
-                    found = df[column].astype("string").str.contains(self.search, case=False,
-                                                                     regex=False)
-                    hit |= found.to_numpy(dtype=bool, na_value=False)
-            if self.search.isdigit():
-                hit |= np.asarray(df.index == int(self.search), dtype=bool)
+            needle = self.search.casefold()
+            for column in self.columns:
+                values = df[column].tolist() if column in df.columns else df.index.tolist()
+                fmt = self.formatters.get(column)
+                hit |= np.array([needle in cell_text(fmt(v) if fmt else v, 10_000).casefold()
+                                 for v in values], dtype=bool)
             keep &= hit
         out = df[keep]
         if self.sort is not None:

@@ -177,6 +177,68 @@ def look_without_selecting(view: Any, filtered: str) -> list[str]:
     return selected
 
 
+def selection_count(view: Any, n: int) -> None:
+    view.locator(".snb-selection-info", has_text=f"{n:,} selected").wait_for(timeout=RENDER_TIMEOUT_MS)
+
+
+def never_surprised(page: Any, view: Any, mirror: Mirror) -> None:
+    """Issue 21's steps, each of which failed before: focus after a mouse tick, a
+    shift-click range after a sort, search over what is shown, show-selected-only."""
+    rows = view.locator(".snb-table-widget tbody tr.snb-row")
+    # A mouse tick leaves the keys working: j moves the focus on, space ticks that row.
+    rows.nth(0).locator(".snb-row-check input").check()
+    selection_count(view, 1)
+    page.keyboard.press("j")
+    page.keyboard.press("Space")
+    selection_count(view, 2)
+    view.locator(".snb-clear-selection").click()
+    selection_count(view, 0)
+    # Shift-click after a sort ranges from the ticked row, as now shown (not its old slot).
+    anchor = int(rows.nth(2).get_attribute("data-id") or 0)
+    rows.nth(2).locator(".snb-row-check input").check()
+    selection_count(view, 1)
+    view.locator("th.snb-header-cell[data-key='id']").click()
+    mirror.click_header("id")
+    expect_page(page, view, mirror, "sort by id")
+    target = int(rows.nth(1).get_attribute("data-id") or 0)
+    rows.nth(1).locator(".snb-row-check input").click(modifiers=["Shift"])
+    order = [int(i) for i in mirror.rows().index]
+    lo, hi = sorted((order.index(anchor), order.index(target)))
+    selection_count(view, hi - lo + 1)
+    view.locator(".snb-clear-selection").click()
+    selection_count(view, 0)
+    # Search matches what is shown: the server's address is in every hidden image URL.
+    search = view.locator("input.snb-search")
+    search.fill("127.0.0.1")
+    search.press("Enter")
+    mirror.set_search("127.0.0.1")
+    assert len(mirror.rows()) == 0
+    expect_page(page, view, mirror, "search for text only hidden columns hold")
+    search.fill("")
+    search.press("Enter")
+    mirror.set_search("")
+    expect_page(page, view, mirror, "search cleared")
+    # Show selected only: an unticked row leaves, the bar's filter applies.
+    for k in (0, 1, 2):
+        rows.nth(k).locator(".snb-row-check input").check()
+    selection_count(view, 3)
+    ids = [int(rows.nth(k).get_attribute("data-id") or 0) for k in (0, 1, 2)]
+    view.locator(".snb-selected-only input").check()
+    page.wait_for_function("v => v.querySelectorAll('.snb-table-widget tbody tr.snb-row').length === 3",
+                           arg=view.element_handle(), timeout=RENDER_TIMEOUT_MS)
+    rows.nth(1).locator(".snb-row-check input").click()  # the row leaves the view at once
+    page.wait_for_function("v => v.querySelectorAll('.snb-table-widget tbody tr.snb-row').length === 2",
+                           arg=view.element_handle(), timeout=RENDER_TIMEOUT_MS)
+    shown = sorted(int(i) for i in rows.evaluate_all("rs => rs.map(r => r.dataset.id)"))
+    assert shown == sorted([ids[0], ids[2]])
+    view.locator(".snb-selected-only input").uncheck()
+    view.locator(".snb-clear-selection").click()
+    selection_count(view, 0)
+    view.locator("th.snb-header-cell[data-key='id']").click()  # the other direction
+    mirror.click_header("id")
+    expect_page(page, view, mirror, "sort by id again")
+
+
 @pytest.mark.parametrize("case", CASES[1:], ids=[c.name for c in CASES[1:]])
 def test_every_cell_right_after_every_step(notebook: Any, client: SynapseClient, case: Case,
                                           demo_server: Any) -> None:
@@ -225,6 +287,7 @@ def test_task_browser_steps_keyboard_gallery_and_tagging(notebook: Any, client: 
     assert view.locator(".snb-row-selected").count() == 3
     view.locator(".snb-clear-selection").click()
     view.locator(".snb-selection-info", has_text="0 selected").wait_for(timeout=RENDER_TIMEOUT_MS)
+    never_surprised(page, view, mirror)
 
     selected = [int(i) for i in look_without_selecting(view, case.filter_column)]
     looked = int(view.locator(".snb-row-current").get_attribute("data-id") or 0)

@@ -153,3 +153,40 @@ def test_review_queue_over_data_units_and_bad_input(client):
         ReviewQueue(client, pd.DataFrame({"task": tasks}),
                     overlays=pd.DataFrame({"task": tasks, "label": ["a"], "x1": [0], "y1": [0],
                                            "x2": [1], "y2": [1], "role": ["gt"]}))
+
+
+def test_evaluation_browser_accepts_a_prediction_rejects_and_fixes_ground_truth(client, tmp_path):
+    from synapse_nb.frames import annotations_frame
+    from synapse_nb.ml import evaluate_detections
+
+    task = boxed_tasks(client, 1)[0]
+    gt = annotations_frame(client, project=1, progress=False)
+    gt = gt[(gt["source_id"] == task) & gt["x1"].notna()]
+    pred = gt.assign(confidence=0.9, x1=gt["x1"] + 40, x2=gt["x2"] + 40).head(2)
+    ev = evaluate_detections(pred, gt)
+    RecordBrowser.edit_journal_root = tmp_path
+    try:
+        b = ev.browse(client=client, images=1, project=1)
+    finally:
+        RecordBrowser.edit_journal_root = None
+    unit = b.frame.index[0]
+    b.look(unit)
+    b.view.handle({"event": "edit", "op": "open"})
+    state = b.view.editor
+    assert state["task"] == task and len(state["extras"]) == 2
+    assert {e["role"] for e in state["extras"]} == {"prediction"}
+    before = client.get_task(task)["data"]["annotations"]
+    b.view.handle({"event": "edit", "op": "accept", "extra": 0})       # accept a prediction
+    b.view.handle({"event": "edit", "op": "delete", "object": 1})      # reject a GT box
+    b.view.handle({"event": "edit", "op": "set_box", "object": 0, "box": [1, 1, 9, 9]})  # fix one
+    assert not b.view.status["error"], b.status_text
+    assert b.save()["saved"] == [task]
+    after = client.get_task(task)["data"]["annotations"]
+    assert len(after) == len(before)  # one added, one rejected
+    assert after[0]["coordinates"] == [1.0, 1.0, 9.0, 9.0]
+    assert after[1:-1] == before[2:]
+    extra = state["extras"][0]
+    assert after[-1] == {"type": "bbox", "coordinates": [float(v) for v in extra["box"]],
+                         "label": extra["label"]}
+    # the detail pane's legend says which strokes are ground truth and which predictions
+    assert 'data-role="prediction"' in b.detail_html and "ground truth: solid" in b.detail_html
