@@ -33,13 +33,21 @@ def server_process(db: Path, tasks: int, latency_ms: float) -> Iterator[dict[str
     """The reference server with ``tasks`` demo tasks and added latency, in its own process
     so that it does not share the client's GIL (the real backend does not either).
     Yields ``{"base_url", "access_token", "pid"}``."""
-    proc = subprocess.Popen([sys.executable, "-c", _SERVER, str(db), str(tasks), str(latency_ms)],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    with _child([_SERVER, str(db), str(tasks), str(latency_ms)], "the reference server") as info:
+        yield info
+
+
+@contextmanager
+def _child(args: list[str], what: str) -> Iterator[dict[str, Any]]:
+    """``python -c args...`` that prints one JSON line when it serves and stops when its
+    stdin closes; yields that line."""
+    proc = subprocess.Popen([sys.executable, "-c", *args], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True,
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
         line = proc.stdout.readline()  # type: ignore[union-attr]
         if not line:
-            raise RuntimeError("the reference server process did not start")
+            raise RuntimeError(f"{what} process did not start")
         yield json.loads(line)
     finally:
         proc.stdin.close()  # type: ignore[union-attr]
@@ -113,17 +121,6 @@ def replay_process(answers: Path, latency_ms: float) -> Iterator[dict[str, Any]]
     ``{exchange_key: bytes}`` at ``answers``), after ``latency_ms``, and renders nothing:
     the honest limit of a read is the same requests replayed against it.
     Yields ``{"base_url", "pid"}``."""
-    proc = subprocess.Popen([sys.executable, "-c", _REPLAY, str(answers), str(latency_ms),
-                             str(Path(__file__).resolve().parent)],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        line = proc.stdout.readline()  # type: ignore[union-attr]
-        if not line:
-            raise RuntimeError("the replay server did not start")
-        yield json.loads(line)
-    finally:
-        proc.stdin.close()  # type: ignore[union-attr]
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    with _child([_REPLAY, str(answers), str(latency_ms), str(Path(__file__).resolve().parent)],
+                "the replay server") as info:
+        yield info
