@@ -126,11 +126,12 @@ def _fail(command: str, message: str) -> int:
 def _check_args(args: argparse.Namespace) -> str | None:
     """What is wrong with options argparse's types let through, or None. Checked before
     anything runs, so a refused command has done nothing."""
+    from synapse_nb.server.cli import port_problem
+
     for name in ("port", "lab_port"):
-        port = getattr(args, name, None)
-        if port is not None and not 0 <= port <= 65535:
-            return (f"--{name.replace('_', '-')} must be a port from 0 to 65535 (0: any free "
-                    f"port), got {port}")
+        problem = port_problem(f"--{name.replace('_', '-')}", getattr(args, name, None))
+        if problem:
+            return problem
     workers = getattr(args, "workers", None)
     if workers is not None and workers < 1:
         return f"--workers must be 1 or more (concurrent image fetches), got {workers}"

@@ -18,7 +18,10 @@ Tamperings (each a small object; combine any):
   and the declared ``checksum`` follows (the md5 of the new bytes);
 - :class:`RepeatingCursor`: every list page's ``next`` (v1) and ``next_cursor`` (v2)
   repeats the first one seen for that path, so a walk that trusts it never ends;
-  ``drop_count=True`` also removes v1's ``count`` (the walk must follow ``next``).
+  ``drop_count=True`` also removes v1's ``count`` (the walk must follow ``next``);
+- :class:`EndlessPages`: a v1 list that never says it is done: its last page links to
+  the next, and a page past the end (404 ``Invalid page.``) is answered ``200`` with no
+  rows and a ``next`` (``limit`` such pages at most, a test's loop guard).
 
 :data:`HOSTILE_NAMES` are names that must never become a path outside a folder.
 
@@ -40,7 +43,7 @@ import httpx
 import orjson
 
 __all__ = ["HostileTransport", "Tampering", "TraversalCategories", "HtmlImages", "RenamedFiles",
-           "ChangedFiles", "RepeatingCursor", "HOSTILE_NAMES"]
+           "ChangedFiles", "RepeatingCursor", "EndlessPages", "HOSTILE_NAMES"]
 
 #: names a server could send that must never become a path outside the export folder
 HOSTILE_NAMES = ("../../..", "../escape", "/etc/hostile", "..\\..\\win", "C:\\drive", "C:rel",
@@ -51,10 +54,14 @@ _DROP = {"content-length", "content-encoding", "transfer-encoding"}
 
 class Tampering:
     """One way of lying. Override :meth:`json` (a decoded JSON answer, changed in place or
-    returned anew) and/or :meth:`file` (a ``/media/`` answer: status, headers, bytes)."""
+    returned anew), :meth:`error` (a JSON error answer: its status and body) and/or
+    :meth:`file` (a ``/media/`` answer: status, headers, bytes)."""
 
     def json(self, request: httpx.Request, body: Any) -> Any:
         return body
+
+    def error(self, request: httpx.Request, status: int, body: Any) -> tuple[int, Any]:
+        return status, body
 
     def file(self, request: httpx.Request, status: int, headers: dict[str, str],
              content: bytes) -> tuple[int, dict[str, str], bytes]:
@@ -209,6 +216,33 @@ class RepeatingCursor(Tampering):
         return body
 
 
+class EndlessPages(Tampering):
+    """A v1 list that never says it is done: the last page links to the one after it, and
+    a page past the end (404) is answered as an empty page that links to the next one."""
+
+    def __init__(self, limit: int = 50) -> None:
+        self.limit = limit
+        self.pages = 0  # empty pages served so far
+
+    @staticmethod
+    def _after(request: httpx.Request) -> str | None:
+        page = request.url.params.get("page", "")
+        return str(request.url.copy_set_param("page", str(int(page) + 1))) if page.isdigit() else None
+
+    def json(self, request: httpx.Request, body: Any) -> Any:
+        if (isinstance(body, dict) and isinstance(body.get("results"), list)
+                and "next" in body and body["next"] is None and self.pages < self.limit):
+            body["next"] = self._after(request)
+        return body
+
+    def error(self, request: httpx.Request, status: int, body: Any) -> tuple[int, Any]:
+        after = self._after(request)
+        if status != 404 or after is None or self.pages >= self.limit:
+            return status, body
+        self.pages += 1
+        return 200, {"next": after, "previous": None, "results": []}
+
+
 class HostileTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     """Forwards to the real server; ``tamperings`` rewrite the answers (see the module)."""
 
@@ -226,11 +260,17 @@ class HostileTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         if request.url.path.startswith("/media/"):
             for t in self.tamperings:
                 status, headers, content = t.file(request, status, headers, content)
-        elif status < 400 and ctype.startswith("application/json") and content:
+        elif ctype.startswith("application/json") and content:
             body = orjson.loads(content)
-            for t in self.tamperings:
-                body = t.json(request, body)
-            content = orjson.dumps(body)
+            answered = status
+            if status >= 400:
+                for t in self.tamperings:
+                    status, body = t.error(request, status, body)
+            if status < 400:
+                for t in self.tamperings:
+                    body = t.json(request, body)
+            if status < 400 or status != answered:
+                content = orjson.dumps(body)
         return httpx.Response(status, headers=headers, content=content, request=request)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:

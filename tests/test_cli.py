@@ -291,3 +291,12 @@ def test_a_password_in_synapse_host_is_never_shown(no_backend, monkeypatch, tmp_
                  str(error.value.url), caplog.text]
     assert "ann:***@" in shown[0] and "ann:***@" in caplog.text
     assert not [text for text in shown if "pa55word" in text], shown
+
+
+def test_python_m_server_says_a_bad_port_as_synapse_nb_serve_does(no_backend, tmp_path, capsys):
+    serve_line = _one_line(["serve", "--port", "99999"], capsys)
+    run = subprocess.run([sys.executable, "-m", "synapse_nb.server", "--port", "99999"],
+                         capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+    assert run.stderr.strip().splitlines() == [
+        "python -m synapse_nb.server: " + serve_line.strip().removeprefix("synapse-nb serve: ")]

@@ -9,7 +9,7 @@ from typing import Any, Callable
 import anyio
 import httpx
 
-from tests.hostile import ChangedFiles, HostileTransport, HtmlImages, RenamedFiles, RepeatingCursor
+from tests.hostile import ChangedFiles, EndlessPages, HostileTransport, HtmlImages, RenamedFiles, RepeatingCursor
 
 AUTH = "Synapse-Access-Token"
 
@@ -33,6 +33,20 @@ def test_repeating_cursor_v1_and_v2(live_server: Any,
     cursor = v2["meta"]["pagination"]["next_cursor"]
     again = _get(live_server, transport, cursor).json()
     assert again["meta"]["pagination"]["next_cursor"] == cursor
+
+
+def test_endless_pages_link_on_past_the_end_up_to_the_limit(
+        live_server: Any, hostile_transport: Callable[..., HostileTransport]) -> None:
+    endless = EndlessPages(limit=1)
+    transport = hostile_transport(endless)
+    count = _get(live_server, transport, "/sdk/tasks/", project=1, page_size=1).json()["count"]
+    last = _get(live_server, transport, "/sdk/tasks/", project=1, page=-(-count // 1000),
+                page_size=1000).json()
+    page = int(httpx.URL(last["next"]).params["page"])  # the last page links on
+    past = _get(live_server, transport, last["next"])
+    assert past.status_code == 200 and past.json()["results"] == []
+    assert int(httpx.URL(past.json()["next"]).params["page"]) == page + 1 and endless.pages == 1
+    assert _get(live_server, transport, past.json()["next"]).status_code == 404  # the limit
 
 
 def test_the_transport_works_for_async_clients(live_server: Any) -> None:

@@ -19,6 +19,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -101,8 +102,20 @@ class ClientConfig:
         return scrub_signatures(self.base_url)
 
     def identity(self) -> str:
-        """Who uploads: base URL plus tenant (never a token), for journal keys."""
-        return f"{self.base_url}|{self.tenant or ''}"
+        """Who uploads: base URL plus tenant, for journal keys; never a token, and never the
+        password of the URL's user info (journals are files on disk, and their keys would
+        change with every new password).
+
+        >>> ClientConfig("http://ann:pa55word@127.0.0.1:8000", tenant="acme").identity()
+        'http://ann@127.0.0.1:8000|acme'
+        """
+        url = self.base_url
+        netloc = urlsplit(url).netloc
+        if "@" in netloc:
+            userinfo, _, host = netloc.rpartition("@")
+            user = userinfo.partition(":")[0]
+            url = url.replace(netloc, f"{user}@{host}" if user else host, 1)
+        return f"{url}|{self.tenant or ''}"
 
     def __repr__(self) -> str:
         auth = [name for name in ("access_token", "token", "agent_token") if getattr(self, name)]

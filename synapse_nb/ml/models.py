@@ -13,7 +13,6 @@ measured on) and ``logged_with``. ``models_frame`` shows them as ``lineage.*`` c
 
 from __future__ import annotations
 
-import logging
 import math
 from collections.abc import Mapping
 from pathlib import Path
@@ -35,7 +34,6 @@ __all__ = [
 #: the metric a leaderboard sorts by, first one present wins
 LEADERBOARD_METRICS = ("mAP50-95", "mAP", "mAP50", "mIoU", "accuracy", "f1")
 
-logger = logging.getLogger("synapse_nb.ml")
 
 
 def evaluation_metrics(evaluation: Any) -> dict[str, Any]:
@@ -68,44 +66,6 @@ def _manifest_hash(snapshot: Any) -> str | None:
     if isinstance(manifest, Mapping) and manifest.get("hash"):
         return str(manifest["hash"])
     raise TypeError("snapshot must be a datasets Snapshot, its manifest dict, or the hash text")
-
-
-def _md5_mismatch(err: Exception) -> bool:
-    return getattr(err, "status_code", None) == 400 and "md5" in str(err).lower()
-
-
-def _upload_model_file(client: Any, path: Path) -> dict[str, Any]:
-    """The file's finished chunked upload, resumed when an earlier run was interrupted.
-
-    The resume journal knows a file by its path, size and mtime, so a file rewritten with
-    the same size and mtime resumes an upload of other bytes, and the server's md5 (of old
-    and new bytes) never matches. On a mismatch the journal entry is dropped and the file
-    is sent again from byte 0 (its md5 read again from the file); a second mismatch means
-    the file is changing while it is sent, and that is said.
-    """
-    from synapse_nb.client import ClientError
-    from synapse_nb.client.journal import ChunkJournal
-
-    def journal() -> ChunkJournal:
-        return ChunkJournal(client.config.upload_state_dir, path, client.config.identity())
-
-    try:
-        return dict(client.create_chunked_upload(path))
-    except ClientError as err:
-        if not _md5_mismatch(err):
-            raise
-        journal().clear()  # a stale resume never matches: never try it again
-        logger.warning("the server's md5 of %s differs from the file's (it changed since an "
-                       "interrupted upload); sending it again from the start", path.name)
-    try:
-        return dict(client.create_chunked_upload(path))
-    except ClientError as err:
-        if not _md5_mismatch(err):
-            raise
-        journal().clear()
-        raise ValueError(f"model file {path} changed while it was being sent (its md5 differs "
-                         "from the bytes the server received); send it again once it is "
-                         "written") from err
 
 
 def log_model(client: Any, name: str, file: str | Path, *, ground_truth_dataset_version: int,
@@ -165,7 +125,9 @@ def log_model(client: Any, name: str, file: str | Path, *, ground_truth_dataset_
                     else "object_detection")
     from synapse_nb import __version__
 
-    upload = _upload_model_file(client, path)
+    # the client's resumable upload (a stale resume of a file rewritten with the same size
+    # and mtime is found by its md5 and sent again from byte 0: synapse_nb.client.chunked)
+    upload = dict(client.create_chunked_upload(path))
     # the md5 of the bytes the server holds (the file's md5 read again when it has none)
     file_md5 = upload.get("checksum") or md5_file(path)
     lineage = {"ground_truth_dataset_version": ground_truth_dataset_version,

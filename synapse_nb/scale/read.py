@@ -14,6 +14,7 @@ from typing import Any, ContextManager, Mapping
 
 import pyarrow as pa
 
+from synapse_nb.client.pagination import PagePlan
 from synapse_nb.frames.annotations import AnnotationConverter
 from synapse_nb.frames.convert import table_to_frame
 from synapse_nb.frames.fetch import ResourceConverter
@@ -62,14 +63,20 @@ def read_partition(spec: ClientSpec, part: Partition, budget: Any = None) -> pa.
     # Dask or Ray budget costs a round trip to the scheduler or actor per acquire
     # (benchmarks/scale.py: that traffic was most of the driver's CPU during a read).
     slot: ContextManager[Any] = budget.slot() if budget is not None else nullcontext()
+    # The pages are asked by number, but an open-ended partition ends only when a page has
+    # no ``next``: a server that keeps answering empty pages with a ``next`` (or repeats one
+    # link) would be asked forever. The client's walk check stops it (PaginationStalledError).
+    walk = PagePlan(resource=part.path)
     with slot, spec.make_client() as client:
         page = part.first_page
         while part.last_page is None or page <= part.last_page:
             body = get_page(client, part.path, part.page_params(page))
             records = body.get("results", []) if isinstance(body, dict) else list(body or [])
+            walk.report.pages += 1
+            walk.report.rows += len(records)
             if records:
                 batches.append(converter.convert(records))
-            if not (isinstance(body, dict) and body.get("next")):
+            if not walk.follow(body.get("next") if isinstance(body, dict) else None, body):
                 break
             page += 1
     return pa.Table.from_batches(batches, schema=converter.schema)

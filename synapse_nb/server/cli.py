@@ -12,7 +12,21 @@ import argparse
 import sys
 from pathlib import Path
 
-__all__ = ["add_serve_arguments", "serve", "settings_from_args"]
+__all__ = ["add_serve_arguments", "serve", "settings_from_args", "port_problem"]
+
+
+def port_problem(option: str, port: int | None) -> str | None:
+    """What is wrong with a port option (None: nothing). argparse's ``int`` lets 99999
+    through, and the socket layer would answer it with a traceback.
+
+    >>> port_problem("--port", 99999)
+    '--port must be a port from 0 to 65535 (0: any free port), got 99999'
+    >>> port_problem("--port", 0) is None
+    True
+    """
+    if port is None or 0 <= port <= 65535:
+        return None
+    return f"{option} must be a port from 0 to 65535 (0: any free port), got {port}"
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:

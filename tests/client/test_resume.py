@@ -111,3 +111,60 @@ def test_changed_file_does_not_reuse_journal(tmp_path):
     src.write_bytes(b"b" * 120)
     assert ChunkJournal(tmp_path / "s", src, "http://h|").load() is None
     assert ChunkJournal(tmp_path / "s", tmp_path / "f.bin", "http://other|").path != j1.path
+
+
+def test_a_stale_resume_of_a_rewritten_file_is_sent_again_from_byte_0(make_server, tmp_path):
+    """A file rewritten with the same size and mtime after an interrupted upload: the
+    journal's resume sends other bytes, the finishing md5 cannot match; the journal goes
+    and the file is sent again from byte 0 (before: a 400 at every run, forever)."""
+    server = make_server(scale=20)
+    src = tmp_path / "f.bin"
+    src.write_bytes(os.urandom(10 * 1000))
+    state = tmp_path / "state"
+    with SynapseClient(server.base_url, access_token=server.access_token, upload_state_dir=state,
+                       cache_dir=tmp_path) as c:
+        def stop_after(done, total):
+            if done >= 4000:
+                raise KeyboardInterrupt
+        with pytest.raises(KeyboardInterrupt):
+            c.create_chunked_upload(src, chunk_size=2000, on_progress=stop_after)
+        st = src.stat()
+        src.write_bytes(os.urandom(10 * 1000))
+        os.utime(src, ns=(st.st_atime_ns, st.st_mtime_ns))  # same size, same mtime
+        assert ChunkJournal(state, src, c.config.identity()).load()["offset"] == 4000
+        up = c.create_chunked_upload(src, chunk_size=2000)
+        assert up["checksum"] == hashlib.md5(src.read_bytes()).hexdigest()
+        assert up.stats["resumed_from"] == 4000 and up.stats["restarted"] == 1
+        assert hashlib.md5(c.get_bytes(up["file"])).hexdigest() == up["checksum"]
+        assert list(state.glob("*.json")) == []
+
+
+def test_an_md5_that_never_matches_says_so_and_clears_the_journal(tmp_path):
+    """A server whose finishing md5 never matches: a fresh upload says the file changed
+    while it was sent; a resumed one restarts once, then says so; no journal is left."""
+    import httpx
+
+    from synapse_nb.client.errors import BadRequestError
+
+    posts = []
+
+    def handler(request):
+        if request.method == "POST":
+            posts.append(request.url.path)
+            return httpx.Response(400, json={"detail": "md5 checksum does not match"})
+        return httpx.Response(200, json={"url": "http://h/chunked_upload/1/", "id": "1",
+                                         "offset": int(request.headers["Content-Range"].split("-")[1].split("/")[0]) + 1})
+
+    src = tmp_path / "f.bin"
+    src.write_bytes(b"x" * 3000)
+    state = tmp_path / "state"
+    with SynapseClient("http://h", access_token="syn_x", upload_state_dir=state,
+                       transport=httpx.MockTransport(handler)) as c:
+        with pytest.raises(BadRequestError, match="changed while it was being sent"):
+            c.create_chunked_upload(src, chunk_size=1000)
+        assert len(posts) == 1 and list(state.glob("*.json")) == []
+        ChunkJournal(state, src, c.config.identity()).save(
+            {"url": "http://h/chunked_upload/1/", "id": "1", "offset": 2000})
+        with pytest.raises(BadRequestError, match="changed while it was being sent"):
+            c.create_chunked_upload(src, chunk_size=1000)
+        assert len(posts) == 3 and list(state.glob("*.json")) == []

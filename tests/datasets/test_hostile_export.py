@@ -190,3 +190,32 @@ def test_parquet_keeps_no_signed_urls(client: Any, tmp_path: Path) -> None:
             if column in frame.columns:
                 assert not frame[column].dropna().str.contains(r"\?").any(), (name, column)
     assert b"sig=" not in (dest / "images.parquet").read_bytes()
+
+
+@pytest.mark.parametrize("fmt", ["yolo", "voc"])
+def test_the_cli_maps_a_traversal_category_and_writes_only_inside(
+        hostile_client: Callable[..., Any], tmp_path: Path, fmt: str,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """``synapse-nb export-dataset`` (its entry function, in process) on a server whose
+    ground-truth categories are ``../../..``: the category becomes a mapped split folder,
+    the manifest says so, and nothing lands outside ``-o``."""
+    import synapse_nb.connection
+    from synapse_nb.cli import main
+
+    client = hostile_client(TraversalCategories(["../../..", "train"]))
+    monkeypatch.setattr(synapse_nb.connection, "connect", lambda *a, **k: client)
+    work = tmp_path / "a" / "b" / "c"
+    work.mkdir(parents=True)
+    monkeypatch.chdir(work)
+    assert main(["export-dataset", "--ground-truth-version", "2", "--format", fmt,
+                 "-o", "out", "--workers", "4"]) == 0, capsys.readouterr().err
+    dest = (work / "out").resolve()
+    renamed = json.loads((dest / "manifest.json").read_text())["split"]["renamed"]
+    assert set(renamed) == {"../../.."} and renamed["../../.."].startswith("category-")
+    if fmt == "yolo":  # the splits are folders
+        assert {p.name for p in (dest / "images").iterdir()} == {"train", renamed["../../.."]}
+    else:  # the splits are lists
+        assert (dest / "ImageSets" / "Main" / f"{renamed['../../..']}.txt").is_file()
+    for path in _tree(tmp_path):
+        resolved = path.resolve()
+        assert resolved.is_relative_to(dest) or dest.is_relative_to(resolved), path

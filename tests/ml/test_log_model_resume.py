@@ -1,6 +1,8 @@
 """log_model after an interrupted upload of a file that changed with the same size and mtime:
 the stale resume is detected by the md5 and the file is sent again (issue 20: it failed on md5
-at every run, and the resume journal was never cleared)."""
+at every run, and the resume journal was never cleared). The fix lives in the client's
+chunked upload, shared by every chunked upload: tests/client/test_resume.py tests a file
+whose md5 never matches."""
 
 from __future__ import annotations
 
@@ -50,33 +52,3 @@ def test_a_file_rewritten_with_the_same_size_and_mtime_is_sent_again(make_server
         again = snb.log_model(c, "retrained", weights, ground_truth_dataset_version=2)
         assert c.get_model(again["id"])["configuration"]["lineage"]["file_md5"] == new_md5
 
-
-def test_a_file_that_keeps_changing_is_refused_with_the_reason(tmp_path: Path) -> None:
-    from synapse_nb.client.errors import error_for_status
-    from synapse_nb.client.journal import ChunkJournal
-    from synapse_nb.ml.models import _upload_model_file
-
-    weights = tmp_path / "best.pt"
-    weights.write_bytes(b"x" * 10)
-
-    class Config:
-        upload_state_dir = tmp_path / "uploads"
-
-        @staticmethod
-        def identity() -> str:
-            return "http://h|acme"
-
-    class Client:  # the server's answer when the bytes it got are not the file's
-        config = Config()
-        calls = 0
-
-        def create_chunked_upload(self, path: Path) -> dict[str, Any]:
-            self.calls += 1
-            ChunkJournal(self.config.upload_state_dir, path, "http://h|acme").save(
-                {"url": "http://h/chunked_upload/1/", "offset": 5})
-            raise error_for_status(400, {"detail": "md5 checksum does not match"})
-
-    client = Client()
-    with pytest.raises(ValueError, match="changed while it was being sent"):
-        _upload_model_file(client, weights)
-    assert client.calls == 2 and list((tmp_path / "uploads").glob("*.json")) == []

@@ -1,15 +1,20 @@
 """A partition read takes one slot of the job's budget for all its pages, not one per page
-(each acquire of a Dask or Ray budget is a round trip to the scheduler or an actor)."""
+(each acquire of a Dask or Ray budget is a round trip to the scheduler or an actor), and
+stops with ``PaginationStalledError`` on a hostile server whose pages do not advance."""
 
 from __future__ import annotations
 
 import threading
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
-from synapse_nb.client import SynapseClient
+import pytest
+
+from synapse_nb.client import PaginationStalledError, SynapseClient
 from synapse_nb.scale.job import prepare_job
 from synapse_nb.scale.read import read_partition
+from synapse_nb.scale.spec import ClientSpec
+from tests.hostile import EndlessPages, RepeatingCursor
 
 
 class CountingBudget:
@@ -55,3 +60,33 @@ def test_one_budget_slot_per_partition_held_for_every_page(client: SynapseClient
     assert table.num_rows == 100
     assert budget.acquires == 1
     assert len(sent) == 4 and all(sent)  # four pages, each sent while the slot was held
+
+
+def _hostile_partition_reads(monkeypatch: Any, hostile_client: Callable[..., Any],
+                             *tamperings: Any) -> None:
+    """Partition reads in this test go through a client whose answers ``tamperings`` rewrite."""
+    monkeypatch.setattr(ClientSpec, "make_client", lambda spec: hostile_client(*tamperings))
+
+
+def test_a_partition_read_stops_on_a_repeated_next_link(client: SynapseClient, monkeypatch: Any,
+                                                         hostile_client: Callable[..., Any]) -> None:
+    job = prepare_job(client, "tasks", {"project": 1}, partition_rows=100, page_size=25)
+    cursor = RepeatingCursor()
+    _hostile_partition_reads(monkeypatch, hostile_client, cursor)
+    with pytest.raises(PaginationStalledError) as info:
+        read_partition(job.spec, job.partitions[0])
+    assert not info.value.empty and info.value.pages == 2 and info.value.rows == 50
+    assert "does not advance" in str(info.value)
+
+
+def test_an_open_partition_stops_on_empty_pages_that_keep_a_next(
+        client: SynapseClient, monkeypatch: Any, hostile_client: Callable[..., Any]) -> None:
+    job = prepare_job(client, "tasks", {"project": 1}, partition_rows=100, page_size=25)
+    last = job.partitions[-1]
+    assert last.open_ended
+    endless = EndlessPages(limit=50)
+    _hostile_partition_reads(monkeypatch, hostile_client, endless)
+    with pytest.raises(PaginationStalledError) as info:
+        read_partition(job.spec, last)
+    assert info.value.empty and endless.pages == 1  # stopped at the first empty page
+    assert info.value.rows == job.count - (last.first_page - 1) * last.page_size

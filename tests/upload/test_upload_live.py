@@ -239,3 +239,20 @@ def test_unknown_or_other_tenants_collection(client: Any, tmp_path: Path) -> Non
         with pytest.raises(UploadError, match=f"data collection {pk} was not found for this tenant"):
             upload_folder(client, pk, tmp_path / "t", progress=False)
     assert client.data_files_verify_checksums([md5(d) for d in contents.values()])["existing"] == []
+
+
+def test_a_password_in_the_host_is_nowhere_in_the_journal(live_server: Any, tmp_path: Path) -> None:
+    """``SYNAPSE_HOST=http://user:pw@host``: the journal (its file name, its key, its rows)
+    and the chunked uploads' resume state never hold the password."""
+    from synapse_nb.client import SynapseClient
+
+    root, state = tmp_path / "shelf", tmp_path / "chunk-state"
+    shelf_tree(root, 2, tag="pw")
+    url = live_server.base_url.replace("http://", "http://ann:pa55word@")
+    with SynapseClient(url, access_token=live_server.access_token, upload_state_dir=state) as c:
+        report = upload_folder(c, SHELF, root, chunked_threshold=32, chunk_size=32, progress=False)
+    assert report.attrs["summary"]["created"] == 2, report.attrs["summary"]
+    written = [p for p in [*(root / ".synapse_nb").rglob("*"), *state.rglob("*")] if p.is_file()]
+    assert any(p.suffix == ".sqlite" for p in written)
+    leaks = [str(p) for p in written if b"pa55word" in p.read_bytes() or "pa55word" in str(p)]
+    assert not leaks
