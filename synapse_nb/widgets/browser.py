@@ -294,6 +294,13 @@ class RecordBrowser(EditingMixin, BrowserState, BrowserEvents, W.VBox):  # type:
         return f'<div class="snb-browser-static">{STYLE}{table}</div>'
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        # The text/html page is what a saved notebook shows where widgets cannot be drawn:
+        # nbconvert, GitHub, an untrusted notebook in JupyterLab. A *trusted* notebook
+        # reopened in JupyterLab without the kernel that drew it shows ipywidgets'
+        # "model not found" instead, whatever else the bundle holds: its WidgetRenderer is
+        # ranked first and has no fallback (jupyterlab#1139). The page comes back there
+        # only if the notebook was saved with widget state (Settings > Widget Manager >
+        # Save Widget State Automatically). tests/browser/test_saved_notebook.py shows both.
         bundle = super()._repr_mimebundle_(**kwargs) or {"text/plain": repr(self)}
         bundle["text/html"] = self._repr_html_()
         return bundle
