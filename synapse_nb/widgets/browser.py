@@ -13,6 +13,14 @@ What is drawn is one DOM widget (:class:`~.view.BrowserView`); filtering, sortin
 and selection stay here in Python (:mod:`.query`, :mod:`.table`), so a million-row frame
 turns a page as fast as a small one, and the browser is a handful of widget models.
 
+In a saved notebook, the browser's output also holds the page as a static HTML table; it
+is what nbconvert, GitHub and an untrusted notebook in JupyterLab show. A trusted notebook
+reopened in JupyterLab without the kernel that drew the browser shows ipywidgets' "Error
+displaying widget: model not found" instead (its widget renderer comes first and has no
+fallback to the other mime types); to get the page back there, turn on Settings > Widget
+Manager > Save Widget State Automatically before saving: the browser is then drawn again
+from its saved state, with no kernel.
+
 Example:
     >>> import pandas as pd
     >>> df = pd.DataFrame({"status": ["pending", "completed"] * 50},
