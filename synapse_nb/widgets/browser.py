@@ -13,6 +13,14 @@ What is drawn is one DOM widget (:class:`~.view.BrowserView`); filtering, sortin
 and selection stay here in Python (:mod:`.query`, :mod:`.table`), so a million-row frame
 turns a page as fast as a small one, and the browser is a handful of widget models.
 
+In a saved notebook, the browser's output also holds the page as a static HTML table; it
+is what nbconvert, GitHub and an untrusted notebook in JupyterLab show. A trusted notebook
+reopened in JupyterLab without the kernel that drew the browser shows ipywidgets' "Error
+displaying widget: model not found" instead (its widget renderer comes first and has no
+fallback to the other mime types); to get the page back there, turn on Settings > Widget
+Manager > Save Widget State Automatically before saving: the browser is then drawn again
+from its saved state, with no kernel.
+
 Example:
     >>> import pandas as pd
     >>> df = pd.DataFrame({"status": ["pending", "completed"] * 50},
@@ -294,6 +302,13 @@ class RecordBrowser(EditingMixin, BrowserState, BrowserEvents, W.VBox):  # type:
         return f'<div class="snb-browser-static">{STYLE}{table}</div>'
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        # The text/html page is what a saved notebook shows where widgets cannot be drawn:
+        # nbconvert, GitHub, an untrusted notebook in JupyterLab. A *trusted* notebook
+        # reopened in JupyterLab without the kernel that drew it shows ipywidgets'
+        # "model not found" instead, whatever else the bundle holds: its WidgetRenderer is
+        # ranked first and has no fallback (jupyterlab#1139). The page comes back there
+        # only if the notebook was saved with widget state (Settings > Widget Manager >
+        # Save Widget State Automatically). tests/browser/test_saved_notebook.py shows both.
         bundle = super()._repr_mimebundle_(**kwargs) or {"text/plain": repr(self)}
         bundle["text/html"] = self._repr_html_()
         return bundle

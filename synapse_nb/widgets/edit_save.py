@@ -47,27 +47,31 @@ class EditSaving:
     _journal: EditJournal | None
 
     def save(self) -> SaveReport:
-        """Write every task with pending edits, unless it changed on the server meanwhile."""
+        """Write every task with pending edits, unless it changed on the server meanwhile.
+
+        Tasks go concurrently on the client's bounded pool (its ``max_concurrency``), each
+        one fetched, compared and written in that order by one worker, so the version
+        check still sits right before its own write; what the browser keeps (pending
+        edits, journal, conflicts) is updated here afterwards, in task order."""
         report = SaveReport(saved=[], conflicts=[], failed={})
         written_by_task: dict[Any, Mapping[str, Any]] = {}
-        for task in self.edit_model.pending_tasks():
-            try:
-                current = self.client.get_task(task)
-                if self.edit_model.conflicts_with(task, current.get("data"), current.get("modified")):
-                    self._conflicts[task] = {"task": task, "yours": self.edit_model.payload(task),
-                                             "theirs": current.get("data"),
-                                             "modified": current.get("modified")}
-                    report["conflicts"].append(task)
-                    continue
-                action = "submit" if current.get("status") == "completed" else "save"
-                written = self.client.annotate_task_data(
-                    task, {"action": action, "data": self.edit_model.payload(task)})
-            except Exception as err:  # the other tasks still go; this one stays pending
-                report["failed"][task] = f"{type(err).__name__}: {err}"
-                continue
-            self._after_write(task, written)
-            written_by_task[task] = written
-            report["saved"].append(task)
+        jobs = [(task, self.edit_model.payload(task)) for task in self.edit_model.pending_tasks()]
+        pool = getattr(self.client, "_pool", None)
+        if callable(pool) and len(jobs) > 1:
+            outcomes = list(pool().map(lambda job: self._save_task(*job), jobs))
+        else:
+            outcomes = [self._save_task(*job) for job in jobs]
+        for (task, payload), (outcome, value) in zip(jobs, outcomes):
+            if outcome == "conflict":
+                self._conflicts[task] = {"task": task, "yours": payload,
+                                         "theirs": value.get("data"), "modified": value.get("modified")}
+                report["conflicts"].append(task)
+            elif outcome == "failed":  # the other tasks still went; this one stays pending
+                report["failed"][task] = value
+            else:
+                self._after_write(task, value)
+                written_by_task[task] = value
+                report["saved"].append(task)
         self._refresh_rows(written_by_task)  # once: the pane redrawn once, not per task
         for task in [t for t in self.edit_model.tasks if not self.edit_model.changes(t)]:
             if task != self.editing:
@@ -75,6 +79,18 @@ class EditSaving:
         self._say_saved(report)
         self._push_editor()  # type: ignore[attr-defined]
         return report
+
+    def _save_task(self, task: Any, payload: dict[str, Any]) -> tuple[str, Any]:
+        """Fetch, compare, write one task (in a pool thread: reads the edit model only).
+        Returns ``("saved", written)``, ``("conflict", current)`` or ``("failed", why)``."""
+        try:
+            current = self.client.get_task(task)
+            if self.edit_model.conflicts_with(task, current.get("data"), current.get("modified")):
+                return "conflict", current
+            action = "submit" if current.get("status") == "completed" else "save"
+            return "saved", self.client.annotate_task_data(task, {"action": action, "data": payload})
+        except Exception as err:  # reported per task; the others still go
+            return "failed", f"{type(err).__name__}: {err}"
 
     def _after_write(self, task: Any, written: Mapping[str, Any]) -> None:
         self.edit_model.drop(task)

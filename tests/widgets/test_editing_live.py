@@ -4,6 +4,9 @@ untouched objects byte-equal, never clobbers a task changed meanwhile, survives 
 
 from __future__ import annotations
 
+import threading
+import time
+
 import orjson
 import pandas as pd
 import pytest
@@ -82,6 +85,42 @@ def test_a_task_changed_on_the_server_is_not_overwritten(client, tmp_path):
     b.rebase(task)  # our delete applies to their version
     assert b.save()["saved"] == [task]
     assert client.get_task(task)["data"]["annotations"] == []
+
+
+def test_save_checks_and_writes_tasks_concurrently_on_the_clients_bounded_pool(client, tmp_path):
+    """Tasks are fetched, compared and written side by side (at most the client's
+    max_concurrency at once), and a task changed meanwhile is still left alone."""
+    tasks = boxed_tasks(client, 6)
+    b = browser(client, tmp_path, id__in=tasks)
+    for task in tasks:
+        b.edit(task)
+        b.apply_edit({"op": "relabel", "object": 0, "label": "bus"})
+    theirs = {"annotations": [{"type": "bbox", "coordinates": [0, 0, 3, 3], "label": "theirs"}]}
+    client.annotate_task_data(tasks[2], {"action": "save", "data": theirs})
+    lock, busy, peak = threading.Lock(), [0], [0]
+    get_task = client.get_task
+
+    def slow_get_task(task):  # long enough for the workers to overlap
+        with lock:
+            busy[0] += 1
+            peak[0] = max(peak[0], busy[0])
+        try:
+            time.sleep(0.2)
+            return get_task(task)
+        finally:
+            with lock:
+                busy[0] -= 1
+
+    client.get_task = slow_get_task
+    report = b.save()
+    client.get_task = get_task
+    assert 1 < peak[0] <= client.max_concurrency
+    assert report["conflicts"] == [tasks[2]] and report["failed"] == {}
+    assert report["saved"] == [t for t in tasks if t != tasks[2]]
+    assert client.get_task(tasks[2])["data"]["annotations"] == theirs["annotations"]
+    for task in report["saved"]:
+        assert client.get_task(task)["data"]["annotations"][0]["label"] == "bus"
+    assert list(b.edits["task"].unique()) == [tasks[2]]  # only the conflict stays pending
 
 
 def test_a_kernel_restart_loses_nothing(client, tmp_path):
