@@ -157,7 +157,7 @@ def test_the_executed_notebook_page_holds_its_outputs(built_site: Path, make_ser
 def test_execute_only_names_real_notebooks() -> None:
     hook = _hook("execute_only")
     assert hook.execute_patterns("01_quickstart.ipynb", {"01_quickstart"}) == ["01_quickstart.ipynb"]
-    with pytest.raises(Exception, match="names no notebook '01_quikstart'; the notebooks are: 01_q"):
+    with pytest.raises(hook.PluginError, match="names no notebook '01_quikstart'; the notebooks are: 01_q"):
         hook.execute_patterns("01_quikstart", {"01_quickstart"})
 
 
