@@ -100,6 +100,11 @@ _LAZY = {
     "snapshot": "synapse_nb.datasets",
     "Snapshot": "synapse_nb.datasets",
     "import_annotations": "synapse_nb.datasets",
+    # quality (label issues, near duplicates)
+    "label_issues": "synapse_nb.quality",
+    "LabelIssues": "synapse_nb.quality",
+    "label_issues_classification": "synapse_nb.quality",
+    "near_duplicates": "synapse_nb.quality",
 }
 
 __all__ = ["__version__", *_LAZY]
@@ -191,6 +196,12 @@ if TYPE_CHECKING:
         UploadWidget as UploadWidget,
         plan_upload as plan_upload,
         upload_folder as upload_folder,
+    )
+    from synapse_nb.quality import (
+        LabelIssues as LabelIssues,
+        label_issues as label_issues,
+        label_issues_classification as label_issues_classification,
+        near_duplicates as near_duplicates,
     )
     from synapse_nb.widgets import (
         AssignmentBrowser as AssignmentBrowser,

@@ -13,46 +13,11 @@ same configuration and data always give the same ids, whatever order records com
 
 from __future__ import annotations
 
-import json
 from typing import Any, Iterable
 
+from .._util.labels import configured_labels
+
 __all__ = ["configured_labels", "label_map"]
-
-
-def _classes(value: Any) -> list[str]:
-    out: list[str] = []
-    if isinstance(value, list):
-        for item in value:
-            if isinstance(item, str):
-                out.append(item)
-            elif isinstance(item, dict):  # {"name": ..} / {"code": ..} class objects
-                name = item.get("name", item.get("code", item.get("label")))
-                if isinstance(name, str):
-                    out.append(name)
-    return out
-
-
-def configured_labels(configuration: Any) -> list[str]:
-    """Class names of one project configuration (a dict, or its JSON text), in order.
-
-    >>> configured_labels('{"classification": {"classes": ["a", "b"]}}')
-    ['a', 'b']
-    """
-    if isinstance(configuration, str):
-        try:
-            configuration = json.loads(configuration)
-        except ValueError:
-            return []
-    if not isinstance(configuration, dict):
-        return []
-    found: list[str] = []
-    for tool in configuration.get("tools") or []:
-        if isinstance(tool, dict):
-            found += _classes(tool.get("classes"))
-    classification = configuration.get("classification")
-    if isinstance(classification, dict):
-        found += _classes(classification.get("classes"))
-    return list(dict.fromkeys(found))
 
 
 def label_map(configurations: Iterable[Any], used: Iterable[Any]) -> list[str]:

@@ -113,6 +113,20 @@ class Snapshot:
         return to_hf_dataset(self, images=images, cache_dir=cache_dir, max_workers=max_workers,
                              progress=progress)
 
+    def check(self, *, fix: bool = False, threshold: int = 8, min_examples: int = 2,
+              folder: str | Path | None = None, progress: bool | None = None) -> Any:
+        """Near and exact duplicates, split leakage, rare labels, unannotated images.
+
+        ``fix=True`` moves each group of duplicates that straddles splits into one split
+        and says so in ``.moved`` (see :mod:`synapse_nb.quality.snapshot_check`).
+
+        >>> snap.check(fix=True).moved                                     # doctest: +SKIP
+        """
+        from ..quality.snapshot_check import check_snapshot  # noqa: PLC0415 (the [quality] extra)
+
+        return check_snapshot(self, fix=fix, threshold=threshold, min_examples=min_examples,
+                              folder=folder, progress=progress)
+
 
 def _configurations(client: Any, projects: Sequence[int]) -> list[Any]:
     return [client.get_project(int(p)).get("configuration") for p in sorted(set(projects))]

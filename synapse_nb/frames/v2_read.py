@@ -33,6 +33,7 @@ from synapse_nb.client.v2.flows import (
     CursorPage,
     CursorWalk,
     bulk_flow,
+    bulk_id,
     detail_path,
     retrieve_flow,
     unwrap,
@@ -156,7 +157,8 @@ def typed_bulk_flow(client: Any, path: str, ids: list[Any], plan: TypedPlan) -> 
     if rows is None:
         page = unwrap(decode_json(content))
         rows = page.results if isinstance(page, CursorPage) else page or []
-    found: dict[Any, Any] = {(r.get("id") if isinstance(r, dict) else getattr(r, "id", None)): r
+    # the id rule of ``bulk_flow``: a digit string is that number, no id is a DecodingError
+    found: dict[Any, Any] = {(bulk_id(r, "id", path) if isinstance(r, dict) else r.id): r
                              for r in rows}
     return [found[i] for i in ids if i in found]
 

@@ -12,8 +12,9 @@ import functools
 import hashlib
 import io
 import random
+from typing import Any
 
-from .scenes import HEIGHT, LABELS, WIDTH, scene
+from .scenes import HEIGHT, LABELS, NEAR_COPIES, WIDTH, true_scene
 
 __all__ = ["render_png", "demo_checksum", "REAL_CHECKSUM_MAX_UNITS"]
 
@@ -33,6 +34,31 @@ def _color(kind: str, label: str) -> tuple[int, int, int]:
 
 def render_png(kind: str, unit_id: int, spec: str) -> bytes:
     """The PNG bytes of one demo unit's file (deterministic)."""
+    image = _draw(kind, unit_id)
+    if kind == "detection" and unit_id in NEAR_COPIES:  # planted: see scenes.NEAR_COPIES
+        image = _near_copy(_draw(kind, NEAR_COPIES[unit_id][0]), NEAR_COPIES[unit_id][1])
+    if spec == "image_ir":
+        image = image.convert("L").convert("RGB")
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=False)
+    return out.getvalue()
+
+
+def _near_copy(image: Any, how: str) -> Any:
+    from PIL import Image, ImageEnhance
+
+    if how == "brightened":
+        return ImageEnhance.Brightness(image).enhance(1.25)
+    if how == "recompressed":
+        buf = io.BytesIO()
+        image.save(buf, format="JPEG", quality=50)
+        return Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
+    # resized: shrunk to half and enlarged again (the unit's declared size stays 320x240)
+    return image.resize((WIDTH // 2, HEIGHT // 2), Image.Resampling.BILINEAR).resize((WIDTH, HEIGHT),
+                                                                           Image.Resampling.BILINEAR)
+
+
+def _draw(kind: str, unit_id: int) -> Any:
     from PIL import Image, ImageDraw
 
     rng = random.Random(unit_id * 1009 + len(kind))
@@ -42,14 +68,23 @@ def render_png(kind: str, unit_id: int, spec: str) -> bytes:
     image = Image.new("RGB", (WIDTH, HEIGHT), base)
     draw = ImageDraw.Draw(image, "RGBA")
     if kind == "detection":  # road and horizon
-        draw.rectangle([0, HEIGHT * 0.55, WIDTH, HEIGHT], fill=(70, 70, 75))
-        draw.line([0, HEIGHT * 0.8, WIDTH, HEIGHT * 0.8], fill=(230, 230, 230), width=2)
+        # each street differs in its large shapes (horizon, road, buildings), so that two
+        # demo frames are far apart in perceptual hash and only planted copies are close
+        look = random.Random(f"street-{unit_id}")
+        left, right = HEIGHT * look.uniform(0.3, 0.75), HEIGHT * look.uniform(0.3, 0.75)
+        draw.polygon([(0, left), (WIDTH, right), (WIDTH, HEIGHT), (0, HEIGHT)], fill=(70, 70, 75))
+        draw.line([0, left + (HEIGHT - left) * 0.55, WIDTH, right + (HEIGHT - right) * 0.55],
+                  fill=(230, 230, 230), width=2)
+        for _ in range(3):
+            x, y = look.randrange(WIDTH), look.randrange(HEIGHT)
+            w, h, v = look.randint(30, 120), look.randint(20, 90), look.randint(30, 230)
+            draw.rectangle([x, y, x + w, y + h], fill=(v, v, v, 150))
     for _ in range(6):  # texture
         x, y = rng.randrange(WIDTH), rng.randrange(HEIGHT)
         r = rng.randint(4, 18)
         shade = tuple(max(0, min(255, c + rng.randint(-30, 30))) for c in base)
         draw.ellipse([x - r, y - r, x + r, y + r], fill=shade + (120,))
-    for ann in scene(kind, unit_id)["annotations"]:
+    for ann in true_scene(kind, unit_id)["annotations"]:
         color = _color(kind, ann.get("label", ""))
         if ann["type"] == "bbox":
             x1, y1, x2, y2 = ann["coordinates"]
@@ -60,11 +95,7 @@ def render_png(kind: str, unit_id: int, spec: str) -> bytes:
         else:  # classification: one big product in the middle
             draw.rounded_rectangle([WIDTH * 0.3, HEIGHT * 0.2, WIDTH * 0.7, HEIGHT * 0.85],
                                    radius=12, fill=color + (230,), outline=(40, 40, 40))
-    if spec == "image_ir":
-        image = image.convert("L").convert("RGB")
-    out = io.BytesIO()
-    image.save(out, format="PNG", optimize=False)
-    return out.getvalue()
+    return image
 
 
 def demo_checksum(kind: str, unit_id: int, spec: str, *, real: bool = True) -> str:

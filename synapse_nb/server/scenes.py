@@ -19,7 +19,7 @@ import orjson
 
 __all__ = ["KINDS", "LABELS", "WEIGHTS", "WIDTH", "HEIGHT", "scene", "scene_json", "POOL",
            "pool_index", "predicted_scene_json", "annotator_scene_json", "MODEL_PROFILES",
-           "ANNOTATOR_PROFILES"]
+           "ANNOTATOR_PROFILES", "true_scene", "PLANTED_ERRORS", "NEAR_COPIES", "source_unit"]
 
 WIDTH, HEIGHT = 320, 240
 POOL = 1024
@@ -102,12 +102,86 @@ def pool_index(unit_id: int) -> int:
 
 
 def scene(kind: str, unit_id: int) -> dict[str, Any]:
-    """The annotation (``{"annotations": [...]}``) of demo unit ``unit_id``."""
-    return _pool(kind)[pool_index(unit_id)]
+    """The annotation (``{"annotations": [...]}``) of demo unit ``unit_id``: what the
+    labeler drew, planted errors included (see :data:`PLANTED_ERRORS`)."""
+    if kind == "detection" and unit_id in PLANTED_ERRORS:
+        return _planted(unit_id)
+    return true_scene(kind, unit_id)
 
 
 def scene_json(kind: str, unit_id: int) -> str:
-    return _pool_json(kind)[pool_index(unit_id)]
+    if kind == "detection" and unit_id in PLANTED_ERRORS:
+        return orjson.dumps(_planted(unit_id)).decode()
+    return _pool_json(kind)[pool_index(source_unit(kind, unit_id))]
+
+
+def true_scene(kind: str, unit_id: int) -> dict[str, Any]:
+    """What demo unit ``unit_id``'s image shows (the labels without planted errors)."""
+    return _pool(kind)[pool_index(source_unit(kind, unit_id))]
+
+
+# ---------------------------------------------------------------------------------------
+# Planted on purpose for synapse_nb.quality (notebook 09_label_issues): label errors a
+# model contradicts, and images that are near copies of others in another ground-truth
+# split. All in project 1 (street detection), completed tasks in ground-truth versions 1-2
+# at any scale >= 500, none among the first completed tasks that other tests look at.
+
+#: detection unit -> (planted error, index of the box): ``swap`` (the label of a confusable
+#: class), ``loose`` (the box pushed three quarters of its size off the object), ``missing``
+#: (the box left out; each such unit keeps at least one box, as exports expect)
+PLANTED_ERRORS: dict[int, tuple[str, int]] = {
+    24: ("swap", 1), 53: ("swap", 1), 89: ("swap", 1), 120: ("swap", 2), 164: ("swap", 2),
+    40: ("loose", 0), 54: ("loose", 0), 99: ("loose", 0), 126: ("loose", 3), 176: ("loose", 3),
+    34: ("missing", 0), 72: ("missing", 0), 132: ("missing", 2), 30: ("missing", 0),
+    154: ("missing", 0),
+}
+#: detection unit -> (the unit whose picture it copies, how): its image is that image
+#: brightened, recompressed as JPEG or shrunk and enlarged again; its labels are the same.
+#: Each copy is in the validation or test split, its original in train.
+NEAR_COPIES: dict[int, tuple[int, str]] = {
+    82: (87, "brightened"), 91: (94, "recompressed"), 123: (118, "resized"),
+    153: (150, "brightened"),
+}
+
+
+def source_unit(kind: str, unit_id: int) -> int:
+    """The unit whose scene ``unit_id`` shows (itself, or the original of a near copy)."""
+    if kind == "detection" and unit_id in NEAR_COPIES:
+        return NEAR_COPIES[unit_id][0]
+    return unit_id
+
+
+@lru_cache(maxsize=None)
+def _planted(unit_id: int) -> dict[str, Any]:
+    error, index = PLANTED_ERRORS[unit_id]
+    anns = [dict(a) for a in true_scene("detection", unit_id)["annotations"]]
+    ann = anns[index]
+    if error == "swap":
+        ann["label"] = CONFUSIONS[ann["label"]]
+    elif error == "loose":
+        x1, y1, x2, y2 = ann["coordinates"]
+        w, h = x2 - x1, y2 - y1
+        dx = int(0.75 * w) if x2 + 0.75 * w < WIDTH - 1 else -int(0.75 * w)
+        dy = int(0.75 * h) if y2 + 0.75 * h < HEIGHT - 1 else -int(0.75 * h)
+        ann["coordinates"] = [max(0, x1 + dx), max(0, y1 + dy), min(WIDTH - 1, x2 + dx),
+                              min(HEIGHT - 1, y2 + dy)]
+    else:
+        del anns[index]
+    return {"annotations": anns}
+
+
+def _confident(unit_id: int, model_id: int) -> str:
+    """A sure model's predictions on a planted unit: the true boxes, confidence >= 0.96."""
+    rng = random.Random(f"synapse-nb-demo-planted-{unit_id}-{model_id}")
+    anns = []
+    for ann in true_scene("detection", unit_id)["annotations"]:
+        x1, y1, x2, y2 = ann["coordinates"]
+        w, h = x2 - x1, y2 - y1
+        box = _clip_box(*(v + rng.gauss(0, 0.02) * s for v, s in
+                          zip((x1, y1, x2, y2), (w, h, w, h))))
+        anns.append({"type": "bbox", "coordinates": [float(v) for v in box], "label": ann["label"],
+                     "confidence": round(rng.uniform(0.96, 0.995), 3)})
+    return orjson.dumps({"annotations": anns}).decode()
 
 
 # ---------------------------------------------------------------------------------------
@@ -217,9 +291,11 @@ def _derived_pool(kind: str, who: str, scored: bool) -> tuple[str, ...]:
 
 def predicted_scene_json(kind: str, unit_id: int, model_id: int) -> str:
     """What demo model ``model_id`` predicted on unit ``unit_id`` (JSON text, with confidences)."""
-    return _derived_pool(kind, str(model_id), True)[pool_index(unit_id)]
+    if kind == "detection" and unit_id in PLANTED_ERRORS:
+        return _confident(unit_id, model_id)
+    return _derived_pool(kind, str(model_id), True)[pool_index(source_unit(kind, unit_id))]
 
 
 def annotator_scene_json(kind: str, unit_id: int, annotator: str) -> str:
     """What ``annotator`` (a demo labeler's username) drew on unit ``unit_id`` (JSON text)."""
-    return _derived_pool(kind, annotator, False)[pool_index(unit_id)]
+    return _derived_pool(kind, annotator, False)[pool_index(source_unit(kind, unit_id))]

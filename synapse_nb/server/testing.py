@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import socket
 import threading
@@ -58,6 +59,27 @@ class ServerHandle:
             self._thread = None
 
 
+def _listening_socket(host: str, port: int, tries: int = 5) -> socket.socket:
+    """A socket bound and listening on ``host:port`` (port 0: a free one).
+
+    With SO_REUSEADDR, ``bind`` to port 0 can hand out a port that another socket of the
+    machine still holds, and only ``listen`` then fails (EADDRINUSE): listen here, in the
+    caller's thread, and take another free port when that happens.
+    """
+    for attempt in range(tries):
+        sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+            sock.listen(2048)
+            return sock
+        except OSError as err:
+            sock.close()
+            if port != 0 or err.errno != errno.EADDRINUSE or attempt == tries - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
 def start_server(settings: Settings, host: str = "127.0.0.1", port: int = 0,
                  startup_timeout: float = 120.0) -> ServerHandle:
     """Start uvicorn in a daemon thread and return once it accepts connections."""
@@ -67,9 +89,7 @@ def start_server(settings: Settings, host: str = "127.0.0.1", port: int = 0,
     app = create_app(settings)
     # open and seed here, in the caller's thread, so errors surface immediately
     app.state.db = open_database(settings)
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
+    sock = _listening_socket(host, port)
     bound_port = sock.getsockname()[1]
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
                             timeout_graceful_shutdown=2)

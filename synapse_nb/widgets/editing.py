@@ -26,12 +26,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import pandas as pd
 
+from .._util.labels import configured_labels
 from .edit_journal import EditJournal
 from .edit_save import EditSaving, SaveReport
 from .edit_state import EditorState
 from .edits import EditError, EditModel, TaskBase
 from .edits import plain_task_id as _task_id
-from .overlay import labels_of_configuration
 
 if TYPE_CHECKING:
     from .detail import DetailRenderer
@@ -131,7 +131,7 @@ class EditingMixin(EditSaving, EditorState):
         except Exception:  # labels then come from the objects themselves
             log.debug("project %r not readable", project, exc_info=True)
             configuration = None
-        self._project_labels[project] = labels_of_configuration(configuration)
+        self._project_labels[project] = configured_labels(configuration)
         self._project_labels[task] = self._project_labels[project]
 
     # -- operations ---------------------------------------------------------------------

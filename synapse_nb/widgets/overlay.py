@@ -42,7 +42,6 @@ __all__ = [
     "halo",
     "hashed_colour",
     "image_info",
-    "labels_of_configuration",
     "legend_html",
     "overlay_html",
     "place_labels",
@@ -156,36 +155,6 @@ def colours_of_configuration(configuration: Any) -> dict[str, str]:
             colour = item.get("color", item.get("colour"))
             if name is not None and _is_colour(colour):
                 out.setdefault(str(name), str(colour).strip())
-    return out
-
-
-def labels_of_configuration(configuration: Any) -> list[str]:
-    """The label names a project's ``configuration`` (dict or JSON text) declares, in
-    order, each once: ``classes`` and ``tools[].classes`` (names or objects with a
-    ``name``), then ``classification.classes``.
-
-    >>> labels_of_configuration({"tools": [{"classes": ["car", {"name": "bus"}]}],
-    ...                          "classification": {"classes": ["car", "day"]}})
-    ['car', 'bus', 'day']
-    """
-    if isinstance(configuration, str):
-        try:
-            configuration = json.loads(configuration)
-        except ValueError:
-            return []
-    if not isinstance(configuration, dict):
-        return []
-    groups = [configuration.get("classes")] + [
-        t.get("classes") for t in configuration.get("tools") or [] if isinstance(t, dict)]
-    classification = configuration.get("classification")
-    if isinstance(classification, dict):
-        groups.append(classification.get("classes"))
-    out: list[str] = []
-    for classes in groups:
-        for item in classes if isinstance(classes, list) else []:
-            name = item.get("name", item.get("label", item.get("code"))) if isinstance(item, dict) else item
-            if isinstance(name, (str, int)) and str(name) not in out:
-                out.append(str(name))
     return out
 
 

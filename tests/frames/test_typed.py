@@ -18,7 +18,7 @@ import orjson
 import pandas as pd
 import pytest
 
-from synapse_nb.client import SynapseClient
+from synapse_nb.client import DecodingError, SynapseClient
 from synapse_nb.client.ops import Call
 from synapse_nb.client.v2.flows import bulk_flow, v2_headers
 from synapse_nb.client.wire import decode_json
@@ -210,12 +210,20 @@ def _pages(records: list[Any], api: str) -> list[bytes]:
 @pytest.mark.parametrize("case, api", [(case, api) for case in HOSTILE for api in ("v1", "v2")
                                        if (case, api) != ("an id that is text", "v2")])
 def test_hostile_record_gives_the_record_paths_frame(case, api):
+    if (case, api) == ("no id", "v2"):
+        # a v2 bulk item without an id is a broken answer: both paths refuse it alike
+        pages = _pages([BASE, HOSTILE[case]], api)
+        for frame in (_reference_frame, _typed_frame):
+            with pytest.raises(DecodingError, match="integer id on every item"):
+                frame(pages, api, "tasks")
+        return
     _assert_same(_pages([BASE, HOSTILE[case]], api), api)
 
 
 @pytest.mark.parametrize("api", ["v1", "v2"])
 def test_all_hostile_records_in_one_page_and_in_pages_of_mixed_kinds(api):
-    everything = [r for case, r in HOSTILE.items() if case != "an id that is text"]
+    everything = [r for case, r in HOSTILE.items()
+                  if case != "an id that is text" and (case, api) != ("no id", "v2")]
     _assert_same(_pages(everything, api), api)
     # pages alternately typed and not: one batch of both kinds, concatenated
     plain = [BASE, _with(id=30), _with(id=31, meta={"é": "ü"})]

@@ -239,7 +239,7 @@ def retrieve_flow(client: Any, path: str) -> Flow:
     return data
 
 
-def _bulk_id(item: dict[str, Any], id_key: str, path: str) -> int:
+def bulk_id(item: dict[str, Any], id_key: str, path: str) -> int:
     """The id of a bulk item: a number, or a digit string (``"1"``) read as that number."""
     value = item.get(id_key, item.get("id"))
     if isinstance(value, int) and not isinstance(value, bool):
@@ -274,7 +274,7 @@ def bulk_flow(client: Any, path: str, ids: list[int], *, key: str = "ids",
         if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
             raise _wrong("a list of objects", items, f"POST {path}", answer)
         for item in items:
-            found[_bulk_id(item, id_key, path)] = item
+            found[bulk_id(item, id_key, path)] = item
     return [found[i] for i in ids if i in found]
 
 
