@@ -186,21 +186,23 @@ def _hook(name: str) -> Any:
 
 def test_a_new_public_name_gets_its_entry_and_page_without_editing_the_docs(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """What another engineer's new name (in a new module) gets from the hook on the next build."""
+    """What another engineer's new name (in a new module) gets from the hook on the next build.
+    (A module that does not exist: the quality package this once imagined has landed.)"""
     hook = _hook("reference")
-    lazy = {**synapse_nb._LAZY, "label_issues": "synapse_nb.quality"}
+    lazy = {**synapse_nb._LAZY, "lineage_graph": "synapse_nb.lineage"}
     monkeypatch.setattr(synapse_nb, "_LAZY", lazy)
     monkeypatch.setattr(synapse_nb, "__all__", ["__version__", *lazy])
     groups = hook.public_names()
-    assert groups["synapse_nb.quality"] == ["label_issues"]
-    assert "::: synapse_nb.label_issues" in hook._entry("label_issues")
-    assert "(label_issues.md#synapse_nb.label_issues)" in hook._page("synapse_nb.quality", ["label_issues"])
-    assert "(quality/label_issues.md#synapse_nb.label_issues)" in hook._index(groups)
+    assert groups["synapse_nb.lineage"] == ["lineage_graph"]
+    assert "::: synapse_nb.lineage_graph" in hook._entry("lineage_graph")
+    assert "(lineage_graph.md#synapse_nb.lineage_graph)" in hook._page("synapse_nb.lineage",
+                                                                     ["lineage_graph"])
+    assert "(lineage/lineage_graph.md#synapse_nb.lineage_graph)" in hook._index(groups)
     monkeypatch.setattr(hook, "home_factory_made", lambda groups: None)  # no such module to load
     config = {"nav": [{"Home": "index.md"}, {"API reference": "reference/index.md"}]}
     reference = hook.on_config(config)["nav"][1]["API reference"]
     sections = {title: pages for entry in reference for title, pages in entry.items()}
     assert sections["Overview"] == "reference/index.md"
-    assert sections["Quality"] == [{"Overview": "reference/quality/index.md"},
-                                   {"label_issues": "reference/quality/label_issues.md"}]
+    assert sections["Lineage"] == [{"Overview": "reference/lineage/index.md"},
+                                   {"lineage_graph": "reference/lineage/lineage_graph.md"}]
     assert {"tasks_frame": "reference/frames/tasks_frame.md"} in sections["Frames"]
