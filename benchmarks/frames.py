@@ -24,7 +24,8 @@ Workload: the reference server with ``scale`` demo tasks (default 100,000) and
   ``files_manifest``, ``meta`` and ``files`` written as JSON text as the frame keeps them;
   then ``from_pylist`` and ``to_pandas``. (Leaving ``data`` an unparsed string, as this
   floor once did, makes a frame without three of tasks_frame's columns: not the same
-  work. That narrower floor is still printed, as "v2 data unparsed".)
+  work. ``--stages`` still prints that narrower floor stage by stage, "data left a
+  string".)
 
 Printed per contender: the median wall time, client CPU (``process_time`` of the run's
 process, all threads) and peak RSS; then tasks_frame's client CPU against the floor, for
@@ -343,8 +344,9 @@ def _stages_of(api: str, bodies: list[bytes], slim: int) -> None:
           f"{t_obj / n:.1f} | plain columns, Arrow {(t_batch - t_obj) / n:.1f} | to pandas "
           f"{t_pd / n:.1f} | in all {(t_dec + t_batch + t_pd) / n:.1f}")
     print(f"{api} obvious: orjson.loads {t_loads / n:.1f} | from_pylist {t_pylist / n:.1f} | "
-          f"to_pandas {t_topd / n:.1f} (data unparsed) | in one go, the frame's columns, GC "
-          f"walking the rows {t_obvious / n:.1f} us/row")
+          f"to_pandas {t_topd / n:.1f}{' (data left a string)' if api == 'v2' else ''} | in "
+          f"one go{', data parsed for the frame' + chr(39) + 's columns' if api == 'v2' else ''}"
+          f", GC walking the rows {t_obvious / n:.1f} us/row")
 
 
 # --- the driver ---------------------------------------------------------------------------
