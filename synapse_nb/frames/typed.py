@@ -77,6 +77,7 @@ _COMPUTED_READS: dict[Any, tuple[str, ...]] = {
     _annotation_counts: ("data",),
 }
 _EMPTY = Raw(b"")
+_NULL = Raw(b"null")
 
 
 def _raw_source(value: Raw) -> Any:
@@ -84,6 +85,17 @@ def _raw_source(value: Raw) -> Any:
         return MISSING
     text = bytes(value)
     return None if text == b"null" else text
+
+
+def _raw_sources(values: list[Raw]) -> list[Any]:
+    """:func:`_raw_source` of each value; a Python step per row only when some object is
+    missing or null (the membership tests and ``bytes`` run in C)."""
+    empty = values.count(_EMPTY)
+    if empty == len(values):  # a field not sent at all (v1 ``files`` on v2)
+        return [MISSING] * len(values)
+    if empty or _NULL in values:
+        return [_raw_source(v) for v in values]
+    return list(map(bytes, values))
 
 _DECODE_ERRORS = (msgspec.ValidationError, msgspec.DecodeError)
 
@@ -166,15 +178,18 @@ class TypedPlan:
         None for null, ``MISSING`` when not sent."""
         out: dict[str, list[Any]] = {}
         for key in self.raw_keys:
-            out[key] = [_raw_source(v) for v in map(attrgetter(key), rows)]
+            out[key] = _raw_sources(list(map(attrgetter(key), rows)))
         for key in self.shape.text_json:
             out[key] = [MISSING if v is UNSET else v if v and v != "null" else None
                         for v in map(attrgetter(key), rows)]
         for sent, name in self.shape.renames:
             if name not in out:
                 out[name] = [MISSING] * len(rows)
-            out[name] = [_raw_source(v) if s is MISSING else s
-                         for s, v in zip(out[name], map(attrgetter(sent), rows))]
+            sent_sources = _raw_sources(list(map(attrgetter(sent), rows)))
+            if out[name].count(MISSING) == len(rows):  # (v2 sends only the new name)
+                out[name] = sent_sources
+            else:
+                out[name] = [v if s is MISSING else s for s, v in zip(out[name], sent_sources)]
         return out
 
     def records(self, rows: list[Any]) -> list[dict[str, Any]]:

@@ -24,6 +24,7 @@ Example:
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any, Callable, Iterable, Optional, Union
 
 import msgspec
@@ -146,9 +147,16 @@ class ObjectViews:
         """
         views = {key: self.views(key, sources.get(key, [MISSING] * n)) for key in self.viewed}
         out: dict[str, list[Any]] = {}
+        primary: list[list[Any]] = []  # (urls, names): one walk of the files for both columns
         for col in self.resource.columns:
-            if col.name in self.computed:
-                out[col.name] = self._computed(col, views, plain_values, n)
+            if col.compute is _annotation_counts:
+                # as computed._count: not sent -> unknown; null -> 0; no list -> 0
+                out[col.name] = [None if d is MISSING else 0 if d is None or d.annotations
+                                 is None else len(d.annotations) for d in views["data"]]
+            elif col.name in self.computed:
+                if not primary:
+                    primary += self._primary(views["files"], plain_values, n)
+                out[col.name] = primary[0 if col.compute is _primary_file_urls else 1]
             elif col.kind == "json" and len(col.path) == 1:
                 out[col.name] = texts(sources.get(col.path[0], [MISSING] * n))
             elif len(col.path) > 1:
@@ -167,17 +175,16 @@ class ObjectViews:
             return [None] * n
         values = views[top]
         for part in rest:
-            values = [getattr(v, part) if isinstance(v, msgspec.Struct) else None
-                      for v in values]
+            if None in values or MISSING in values:
+                values = [getattr(v, part) if isinstance(v, msgspec.Struct) else None
+                          for v in values]
+            else:  # every value a view (a struct): read in C
+                values = list(map(attrgetter(part), values))
         return values
 
-    def _computed(self, col: Column, views: dict[str, list[Any]],
-                  plain_values: Callable[[str], list[Any]], n: int) -> list[Any]:
-        if col.compute is _annotation_counts:
-            # as computed._count: not sent -> unknown; null -> 0; no list -> 0
-            return [None if d is MISSING else 0 if d is None or d.annotations is None
-                    else len(d.annotations) for d in views["data"]]
-        files = views["files"]
+    def _primary(self, files: list[Any], plain_values: Callable[[str], list[Any]],
+                 n: int) -> tuple[list[Any], list[Any]]:
+        """The primary file's URL and name of each row."""
         file = plain_values("file") if "file" in self.plain else [None] * n
         urls: list[Any] = []
         names: list[Any] = []
@@ -192,7 +199,7 @@ class ObjectViews:
             else:
                 urls.append(entry.url or entry.path)
                 names.append(entry.file_name_original)
-        return urls if col.compute is _primary_file_urls else names
+        return urls, names
 
 
 def _primary_entry(files: dict[str, Any]) -> Any:
@@ -213,9 +220,12 @@ def _primary_entry(files: dict[str, Any]) -> Any:
 def texts(sources: list[Any]) -> list[str | None]:
     """The JSON text of each value: as received when orjson would write it the same,
     else written by orjson as the record path does (whitespace, escapes)."""
-    parts = [s for s in sources if s is not MISSING and s is not None]
+    gaps = MISSING in sources or None in sources
+    parts = [s for s in sources if s is not MISSING and s is not None] if gaps else sources
     joined: Any = "".join(parts) if parts and isinstance(parts[0], str) else b"".join(parts)
     careful = _risky(joined)
+    if not careful and (b"\0" if isinstance(joined, bytes) else "\0") not in joined:
+        return _plain_texts(sources, parts, joined, gaps)
     out: list[str | None] = []
     for s in sources:
         if s is MISSING or s is None:
@@ -226,4 +236,19 @@ def texts(sources: list[Any]) -> list[str | None]:
         else:
             text = s if isinstance(s, str) else str(s, "utf-8")
             out.append(None if text == "null" else text)
+    return out
+
+
+def _plain_texts(sources: list[Any], parts: list[Any], joined: Any,
+                 gaps: bool) -> list[str | None]:
+    """:func:`texts` when every text is kept as received: bytes decoded in one call (NUL,
+    never in a JSON text, separates them), no Python step per row unless some are null."""
+    if isinstance(joined, bytes):
+        parts = str(b"\0".join(parts), "utf-8").split("\0") if parts else []
+    out: list[Any] = list(parts)
+    if "null" in out:
+        out = [None if text == "null" else text for text in out]
+    if gaps:
+        kept = iter(out)
+        out = [None if s is MISSING or s is None else next(kept) for s in sources]
     return out
