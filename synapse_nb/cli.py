@@ -25,6 +25,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -173,6 +174,7 @@ def _what_to_fix(err: Exception) -> str:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    from synapse_nb.lab import demo_settings_dir
     from synapse_nb.server import Settings
     from synapse_nb.server.testing import serve_in_thread
 
@@ -194,7 +196,8 @@ def _demo(args: argparse.Namespace) -> int:
 
     settings = Settings.for_demo(scale=args.scale)
     print(f"Preparing the demo data ({args.scale} tasks)...", file=sys.stderr, flush=True)
-    with _signals_stop_us(), serve_in_thread(settings, host=args.host, port=port) as server:
+    with (_signals_stop_us(), serve_in_thread(settings, host=args.host, port=port) as server,
+          tempfile.TemporaryDirectory(prefix="synapse-nb-lab-") as lab_settings):
         lab_token = secrets.token_hex(16)
         env = dict(os.environ)
         env.update(
@@ -202,20 +205,8 @@ def _demo(args: argparse.Namespace) -> int:
             SYNAPSE_ACCESS_TOKEN=server.access_token,
         )
         env.pop("SYNAPSE_TENANT", None)
-        command = [
-            jupyter, "lab",
-            f"--ServerApp.ip={args.host}",
-            f"--ServerApp.port={lab_port}",
-            f"--ServerApp.root_dir={notebooks.resolve()}",
-            f"--IdentityProvider.token={lab_token}",
-            "--ServerApp.port_retries=0",  # a busy port is an error, not a silent other URL
-            "--ServerApp.log_level=WARN",
-            "--LabApp.log_level=WARN",  # no start-up banner above the ready block
-        ]
-        if hasattr(os, "geteuid") and os.geteuid() == 0:
-            command.append("--allow-root")
-        if args.no_browser:
-            command.append("--no-browser")
+        command = _lab_command(jupyter, args, lab_port, notebooks, lab_token,
+                               demo_settings_dir(lab_settings))
         # Its own session: the terminal's Ctrl-C reaches only us, and we stop Lab with
         # SIGTERM (a clean shutdown, kernels included) instead of its "Shutdown? (y/n)" prompt.
         lab = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL,
@@ -240,6 +231,33 @@ def _demo(args: argparse.Namespace) -> int:
 
 DEMO_PORT = 8765
 LAB_PORT = 8888
+
+
+def _lab_command(jupyter: str, args: argparse.Namespace, lab_port: int, notebooks: Path,
+                 lab_token: str, app_settings_dir: Path) -> list[str]:
+    """The ``jupyter lab`` command line of the demo.
+
+    ``app_settings_dir`` is a copy of the install's settings folder with the package's
+    overrides (widget state saved with notebooks, see :mod:`synapse_nb.lab`): a notebook
+    saved in the demo and reopened without its kernel redraws its browsers, and neither the
+    install nor the user's own settings are written.
+    """
+    command = [
+        jupyter, "lab",
+        f"--ServerApp.ip={args.host}",
+        f"--ServerApp.port={lab_port}",
+        f"--ServerApp.root_dir={notebooks.resolve()}",
+        f"--IdentityProvider.token={lab_token}",
+        f"--LabApp.app_settings_dir={app_settings_dir}",
+        "--ServerApp.port_retries=0",  # a busy port is an error, not a silent other URL
+        "--ServerApp.log_level=WARN",
+        "--LabApp.log_level=WARN",  # no start-up banner above the ready block
+    ]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--allow-root")
+    if args.no_browser:
+        command.append("--no-browser")
+    return command
 
 
 def _ready_block(lab_url: str, server_url: str, token: str, notes: list[str]) -> str:

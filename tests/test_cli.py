@@ -300,3 +300,70 @@ def test_python_m_server_says_a_bad_port_as_synapse_nb_serve_does(no_backend, tm
     assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
     assert run.stderr.strip().splitlines() == [
         "python -m synapse_nb.server: " + serve_line.strip().removeprefix("synapse-nb serve: ")]
+
+
+def test_demo_lab_command_saves_widget_state_without_touching_user_settings(tmp_path, monkeypatch):
+    """`synapse-nb demo` starts Lab on a copy of the install's app settings with the shipped
+    override (saveState on): a saved notebook redraws its browsers without a kernel."""
+    import argparse
+
+    from synapse_nb.cli import _lab_command
+    from synapse_nb.lab import OVERRIDES, demo_settings_dir
+
+    # an install that already has app settings of its own: they are kept, its overrides win
+    app = tmp_path / "share" / "jupyter" / "lab"
+    (app / "settings").mkdir(parents=True)
+    (app / "static").mkdir()
+    (app / "settings" / "page_config.json").write_text('{"disabledExtensions": ["x"]}')
+    (app / "settings" / "overrides.json").write_text(
+        '{"@jupyterlab/apputils-extension:themes": {"theme": "JupyterLab Dark"}}')
+    home_settings = tmp_path / "home-settings"  # the user's own settings: never written
+    monkeypatch.setenv("JUPYTERLAB_SETTINGS_DIR", str(home_settings))
+
+    settings = demo_settings_dir(tmp_path / "run", app_dir=app)
+    args = argparse.Namespace(host="127.0.0.1", no_browser=True)
+    command = _lab_command("jupyter", args, 8888, tmp_path, "tok", settings)
+
+    assert f"--LabApp.app_settings_dir={settings}" in command
+    overrides = json.loads((settings / "overrides.json").read_text())
+    assert overrides == {
+        "@jupyter-widgets/jupyterlab-manager:plugin": {"saveState": True},
+        "@jupyterlab/apputils-extension:themes": {"theme": "JupyterLab Dark"},
+    }
+    assert json.loads(OVERRIDES.read_text()) == {
+        "@jupyter-widgets/jupyterlab-manager:plugin": {"saveState": True}}
+    assert (settings / "page_config.json").read_text() == '{"disabledExtensions": ["x"]}'
+    assert (settings.parent / "static").resolve() == (app / "static").resolve()
+    # the install is untouched, and nothing was written to the user's settings
+    assert json.loads((app / "settings" / "overrides.json").read_text()) == {
+        "@jupyterlab/apputils-extension:themes": {"theme": "JupyterLab Dark"}}
+    assert not home_settings.exists()
+
+
+def test_demo_settings_keep_an_install_that_turned_save_state_off(tmp_path):
+    from synapse_nb.lab import demo_settings_dir, install_overrides
+
+    app = tmp_path / "lab"
+    (app / "settings").mkdir(parents=True)
+    (app / "settings" / "overrides.json").write_text(
+        '{"@jupyter-widgets/jupyterlab-manager:plugin": {"saveState": false}}')
+    settings = demo_settings_dir(tmp_path / "run", app_dir=app)
+    assert json.loads((settings / "overrides.json").read_text()) == {
+        "@jupyter-widgets/jupyterlab-manager:plugin": {"saveState": False}}
+    # a broken overrides.json is refused, named, and left as it was
+    (app / "settings" / "overrides.json").write_text("[1, 2")
+    with pytest.raises(ValueError, match="overrides.json is not valid JSON"):
+        install_overrides(app / "settings")
+    assert (app / "settings" / "overrides.json").read_text() == "[1, 2"
+
+
+def test_binder_post_build_installs_the_shipped_overrides(tmp_path):
+    """binder/postBuild merges the one shipped overrides.json into the image's app settings."""
+    post_build = (Path(__file__).parents[1] / "binder" / "postBuild").read_text()
+    line = next(x for x in post_build.splitlines() if "install_overrides" in x)
+    code = line.split("python -c ", 1)[1].strip().strip("'")
+    env = {**os.environ, "JUPYTERLAB_DIR": str(tmp_path / "lab"),
+           "PYTHONPATH": str(Path(__file__).parents[1])}
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True)
+    assert json.loads((tmp_path / "lab" / "settings" / "overrides.json").read_text()) == {
+        "@jupyter-widgets/jupyterlab-manager:plugin": {"saveState": True}}

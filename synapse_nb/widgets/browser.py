@@ -17,9 +17,11 @@ In a saved notebook, the browser's output also holds the page as a static HTML t
 is what nbconvert, GitHub and an untrusted notebook in JupyterLab show. A trusted notebook
 reopened in JupyterLab without the kernel that drew the browser shows ipywidgets' "Error
 displaying widget: model not found" instead (its widget renderer comes first and has no
-fallback to the other mime types); to get the page back there, turn on Settings > Widget
-Manager > Save Widget State Automatically before saving: the browser is then drawn again
-from its saved state, with no kernel.
+fallback to the other mime types) unless the notebook was saved with its widget state:
+``synapse-nb demo`` and Binder start JupyterLab with Settings > Widget Manager > Save Widget
+State Automatically on (the package's overrides, :mod:`synapse_nb.lab`; the user's own
+settings are not written), so a notebook saved there draws its browsers again from their
+saved state, with no kernel. Elsewhere, turn that setting on before saving.
 
 Example:
     >>> import pandas as pd

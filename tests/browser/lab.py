@@ -22,7 +22,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import httpx
 
@@ -111,11 +111,13 @@ class JupyterLab:
 
     @classmethod
     def start(cls, *, root: Path, workdir: Path, env: Mapping[str, str] | None = None,
-              timeout: float = START_TIMEOUT_S, attempts: int = 2) -> "JupyterLab":
-        """Start JupyterLab and wait until its API answers; retry once on a port race."""
+              timeout: float = START_TIMEOUT_S, attempts: int = 2,
+              args: Sequence[str] = ()) -> "JupyterLab":
+        """Start JupyterLab and wait until its API answers; retry once on a port race.
+        ``args`` are more ``jupyter lab`` options (the demo's ``--LabApp.app_settings_dir``)."""
         last: Exception | None = None
         for attempt in range(attempts):
-            lab = cls._spawn(root=root, workdir=workdir / f"run{attempt}", env=env)
+            lab = cls._spawn(root=root, workdir=workdir / f"run{attempt}", env=env, args=args)
             try:
                 lab.wait_ready(timeout)
                 return lab
@@ -126,7 +128,8 @@ class JupyterLab:
         raise last
 
     @classmethod
-    def _spawn(cls, *, root: Path, workdir: Path, env: Mapping[str, str] | None) -> "JupyterLab":
+    def _spawn(cls, *, root: Path, workdir: Path, env: Mapping[str, str] | None,
+               args: Sequence[str] = ()) -> "JupyterLab":
         root.mkdir(parents=True, exist_ok=True)
         dirs = {name: workdir / name for name in ("config", "runtime", "settings", "workspaces",
                                                   "ipython")}
@@ -160,7 +163,8 @@ class JupyterLab:
              "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}",
              f"--ServerApp.root_dir={root}",
              # CI containers run as root; Jupyter refuses that unless told.
-             *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else [])],
+             *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []),
+             *args],
             cwd=root, env=child_env, stdin=subprocess.DEVNULL, stdout=log,
             stderr=subprocess.STDOUT, start_new_session=True)
         return cls(root=root, port=port, token=token, process=process, log_path=log_path, _log=log)

@@ -10,7 +10,10 @@ data does come back, checked row by row against the frame:
 * the notebook arrives untrusted (shared, or edited outside this server): JupyterLab picks
   the bundle's ``text/html``, the static table of the page;
 * widget state is saved with the notebook (Settings > Widget Manager > Save Widget State
-  Automatically): the browser is drawn again from its saved traits, with no kernel behind it.
+  Automatically), which ``synapse-nb demo`` and Binder turn on through the package's
+  JupyterLab overrides (``synapse_nb/lab/overrides.json``): the browser is drawn again from
+  its saved traits, with no kernel behind it. That check runs JupyterLab with the demo's own
+  ``--LabApp.app_settings_dir``, never setting it through the settings API.
 
 In both, the reopened page is checked row by row against the frame and says no "model not
 found". A trusted notebook saved without widget state still shows that error: ipywidgets
@@ -19,12 +22,17 @@ found". A trusted notebook saved without widget state still shows that error: ip
 
 from __future__ import annotations
 
+import argparse
 import json
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
+
+from synapse_nb.cli import _lab_command
+from synapse_nb.lab import demo_settings_dir
 
 from .chromium import NAV_TIMEOUT_MS, RENDER_TIMEOUT_MS, new_page, open_notebook, run_all_cells
 from .lab import JupyterLab, write_notebook
@@ -102,26 +110,47 @@ def test_reopened_notebook_shows_the_page(jupyter_lab: JupyterLab, chromium: Any
     finally:
         context.close()
 
-    # 2. widget state saved with the notebook: the browser itself comes back, no kernel
-    api(jupyter_lab, "PUT", f"/lab/api/settings/{WIDGET_MANAGER}",
-        json={"raw": json.dumps({"saveState": True})})
+
+@pytest.fixture(scope="module")
+def demo_lab(tmp_path_factory: pytest.TempPathFactory, chromium_executable: str) -> Iterator[JupyterLab]:
+    """JupyterLab started as ``synapse-nb demo`` starts it: the app settings option of the
+    demo's own command line (a copy of the install's settings with the package's overrides),
+    nothing set through the settings API."""
+    workdir = tmp_path_factory.mktemp("demo-lab")
+    settings = demo_settings_dir(workdir / "app")
+    command = _lab_command("jupyter", argparse.Namespace(host="127.0.0.1", no_browser=True),
+                           0, workdir, "unused", settings)
+    lab_args = [arg for arg in command if arg.startswith("--LabApp.app_settings_dir=")]
+    assert lab_args, command
+    lab = JupyterLab.start(root=workdir / "notebooks", workdir=workdir / "lab", args=lab_args)
     try:
-        saved = run_save_and_stop(jupyter_lab, chromium, "saved-state.ipynb")
-        assert saved["metadata"].get("widgets"), "no widget state was saved"
-        context, page = reopen(jupyter_lab, chromium, "saved-state.ipynb")
-        try:
-            view = page.locator(".jp-OutputArea .snb-view")
-            view.locator(".snb-row").first.wait_for(state="visible", timeout=RENDER_TIMEOUT_MS)
-            rows = view.locator("tbody tr.snb-row").evaluate_all(
-                "trs => trs.map(tr => [tr.dataset.id, ...[...tr.querySelectorAll('td.snb-cell')]"
-                ".map(td => td.textContent)])")
-            text = page.locator(".jp-NotebookPanel .jp-OutputArea").inner_text()
-            assert ERROR not in text, text
-            assert "page 1 of 3" in view.locator(".snb-page-info").inner_text()
-            assert [[r[0], *r[-2:]] for r in rows] == EXPECTED
-        finally:
-            context.close()
+        yield lab
     finally:
-        api(jupyter_lab, "PUT", f"/lab/api/settings/{WIDGET_MANAGER}", json={"raw": "{}"})
-        for session in api(jupyter_lab, "GET", "/api/sessions").json():
-            api(jupyter_lab, "DELETE", f"/api/sessions/{session['id']}")
+        lab.stop()
+
+
+def test_demo_lab_redraws_a_saved_browser_without_its_kernel(demo_lab: JupyterLab,
+                                                            chromium: Any) -> None:
+    # the user's own setting is untouched: the default comes from the shipped override
+    setting = api(demo_lab, "GET", f"/lab/api/settings/{WIDGET_MANAGER}").json()
+    assert setting["raw"] in ("", "{}"), setting["raw"]
+    assert setting["schema"]["properties"]["saveState"]["default"] is True
+    saved = run_save_and_stop(demo_lab, chromium, "saved-state.ipynb")
+    assert saved["metadata"].get("widgets"), "no widget state was saved"
+    # reopened trusted (saved by this server), with a fresh kernel that never had the models
+    context, page = reopen(demo_lab, chromium, "saved-state.ipynb")
+    try:
+        view = page.locator(".jp-OutputArea .snb-view")
+        # the widget view itself (not the static table): only a trusted notebook renders it
+        view.locator(".snb-row").first.wait_for(state="visible", timeout=RENDER_TIMEOUT_MS)
+        rows = view.locator("tbody tr.snb-row").evaluate_all(
+            "trs => trs.map(tr => [tr.dataset.id, ...[...tr.querySelectorAll('td.snb-cell')]"
+            ".map(td => td.textContent)])")
+        text = page.locator(".jp-NotebookPanel .jp-OutputArea").inner_text()
+        assert ERROR not in text, text
+        assert "page 1 of 3" in view.locator(".snb-page-info").inner_text()
+        assert [[r[0], *r[-2:]] for r in rows] == EXPECTED
+    finally:
+        context.close()
+        for session in api(demo_lab, "GET", "/api/sessions").json():
+            api(demo_lab, "DELETE", f"/api/sessions/{session['id']}")
