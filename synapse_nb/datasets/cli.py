@@ -55,6 +55,7 @@ def parse_split(text: str | None) -> dict[str, float] | None:
 
 
 def export_dataset(args: argparse.Namespace) -> int:
+    from synapse_nb.client._redact import scrub
     from synapse_nb.connection import connect
     from synapse_nb.export import parse_filters
 
@@ -76,13 +77,15 @@ def export_dataset(args: argparse.Namespace) -> int:
                 snap = snapshot(client, ground_truth_dataset_version=args.ground_truth_version,
                                 split=split, seed=args.seed, name=args.name)
         except (ValueError, TypeError) as err:
-            raise SystemExit(f"synapse-nb export-dataset: {err}") from None
+            raise SystemExit(f"synapse-nb export-dataset: {scrub(str(err))}") from None
         try:
             dest = snap.export(args.output, format=args.format, images=not args.no_images,
                                max_workers=args.workers)
-        except (FetchError, ValueError, OSError) as err:
+        except FetchError:
+            raise  # synapse_nb.cli.main says it once: signatures masked, how to resume
+        except (ValueError, OSError) as err:
             # the export keeps what it fetched; say what to fix, not a traceback
-            raise SystemExit(f"synapse-nb export-dataset: {err}") from None
+            raise SystemExit(f"synapse-nb export-dataset: {scrub(str(err))}") from None
     m = snap.manifest
     print(f"wrote {m['images']} images, {m['annotations']} annotations ({args.format}, "
           f"splits {m['split']['counts']}, hash {m['hash'][:12]}) to {dest}", file=sys.stderr)
