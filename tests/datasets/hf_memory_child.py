@@ -24,7 +24,7 @@ import pandas as pd
 
 
 class PngClient:
-    """What the fetcher needs of a client: ``get_bytes``."""
+    """What the export's fetcher needs of a client: ``download`` into a folder."""
 
     def __init__(self) -> None:
         from PIL import Image
@@ -36,11 +36,14 @@ class PngClient:
         self.requests = 0
         self._lock = threading.Lock()
 
-    def get_bytes(self, url: str) -> bytes:
+    def download(self, url: str, folder: Path, *, name: str) -> Path:
         with self._lock:
             self.requests += 1
         # distinct bytes per URL (a trailing chunk PNG readers ignore), never one shared object
-        return self.png + url.encode()
+        path = Path(folder) / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(self.png + url.encode())
+        return path
 
 
 def synthetic_snapshot(n: int) -> object:

@@ -119,17 +119,20 @@ def test_a_second_call_reuses_the_fetched_images_and_the_shards(client: Any, box
                                                                 tmp_path: Path) -> None:
     first = boxes.to_hf_dataset(cache_dir=tmp_path / "hf", progress=False)
     calls: list[str] = []
-    get_bytes = client.get_bytes
+    download = client.download  # what the export's fetcher fetches with
 
-    def counting(url: str, *args: Any, **kwargs: Any) -> bytes:
+    def counting(url: str, *args: Any, **kwargs: Any) -> Any:
         calls.append(url)
-        return get_bytes(url, *args, **kwargs)
+        return download(url, *args, **kwargs)
 
-    client.get_bytes = counting
+    client.download = counting
     try:
+        boxes.to_hf_dataset(cache_dir=tmp_path / "hf-fresh", progress=False)
+        assert len(calls) == boxes.manifest["images"]  # the counter sees the fetches
+        calls.clear()
         second = boxes.to_hf_dataset(cache_dir=tmp_path / "hf", progress=False)
     finally:
-        del client.get_bytes
+        del client.download
     assert calls == []
     assert {k: v.cache_files for k, v in first.items()} == {k: v.cache_files for k, v in second.items()}
 
