@@ -42,6 +42,18 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerHand
     handle.stop()
 
 
+@pytest.fixture(scope="module")
+def clients(live_server: ServerHandle) -> Iterator[tuple[Any, Any]]:
+    """A v1 and a v2 client of the live demo server (frames compared across the two APIs)."""
+    from synapse_nb.client import SynapseClient
+
+    v1 = SynapseClient(live_server.base_url, access_token=live_server.access_token)
+    v2 = SynapseClient(live_server.base_url, access_token=live_server.access_token, api="v2")
+    yield v1, v2
+    v1.close()
+    v2.close()
+
+
 @pytest.fixture(scope="session")
 def _stopping_servers() -> Iterator[list[ServerHandle]]:
     """Servers asked to stop; joined once at the end so teardowns need not wait for each."""

@@ -297,13 +297,6 @@ def test_assignments_v2_bulk_typed_like_records():
 
 
 # ---- the demo data, over the live server --------------------------------------------------
-@pytest.fixture(scope="module")
-def clients(live_server):
-    v1 = SynapseClient(live_server.base_url, access_token=live_server.access_token)
-    v2 = SynapseClient(live_server.base_url, access_token=live_server.access_token, api="v2")
-    yield v1, v2
-    v1.close()
-    v2.close()
 
 
 def _one(call: Call) -> Any:

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from synapse_nb import experiments_frame, ground_truths_frame, members_frame, reviews_frame, trains_frame
-from synapse_nb.client import AsyncSynapseClient, SynapseClient
+from synapse_nb.client import AsyncSynapseClient
 from synapse_nb.frames import (
     assignments_frame,
     assignments_frame_async,
@@ -17,16 +17,6 @@ from synapse_nb.frames import (
     tasks_frame,
     tasks_frame_async,
 )
-
-
-@pytest.fixture(scope="module")
-def clients(live_server):
-    v1 = SynapseClient(live_server.base_url, access_token=live_server.access_token)
-    v2 = SynapseClient(live_server.base_url, access_token=live_server.access_token, api="v2")
-    yield v1, v2
-    v1.close()
-    v2.close()
-
 
 CASES = [
     (tasks_frame, {}), (tasks_frame, {"project": 3}),
