@@ -6,6 +6,7 @@ sync and async from one declaration. A wrong use must be an error.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -134,10 +135,13 @@ def test_every_public_name_is_exported_to_a_strict_users_mypy(tmp_path):
                "reveal_type(synapse_nb.__version__)"]
     (tmp_path / "user_script.py").write_text("\n".join(script) + "\n")
     (tmp_path / "mypy.ini").write_text(PUBLIC_CONFIG)
+    # mypy cannot see through setuptools' editable-install import hook: point it at the
+    # folder of the package this interpreter imports (the checkout, or site-packages)
+    where = str(Path(synapse_nb.__file__).resolve().parents[1])
     proc = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-error-summary",
                            "--config-file=mypy.ini", f"--cache-dir={tmp_path / 'cache'}",
                            "user_script.py"], capture_output=True, text=True, cwd=tmp_path,
-                          timeout=300)
+                          timeout=300, env={**os.environ, "MYPYPATH": where})
     out = proc.stdout + proc.stderr
     assert "error:" not in out, out  # e.g. 'does not explicitly export attribute "SynapseClient"'
     revealed = re.findall(r'Revealed type is "(.*)"', out)
