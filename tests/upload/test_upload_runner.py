@@ -37,7 +37,8 @@ def test_upload_creates_units_and_tasks_then_rerun_does_nothing(fake: FakeClient
     assert report.attrs["summary"] == {"created": 3, "exists": 0, "skipped": 0, "failed": 0}
     assert len(fake.files) == 6 and len(fake.units) == 3 and len(fake.tasks) == 3
     assert sorted(report["task"].tolist()) == sorted(t["id"] for t in fake.tasks)
-    unit = fake.units[0]
+    # batches are sent concurrently, so the fake stores units in no particular order
+    unit = next(u for u in fake.units if u["meta"]["origin_file_stem"] == "img0")
     assert unit["meta"]["origin_file_stem"] == "img0" and "created_at" in unit["meta"]
     assert unit["files"]["label"]["path"] == "label/img0.json"
     assert Path(report.attrs["journal"]).parent == tree / ".synapse_nb"
