@@ -67,7 +67,11 @@ def _listening_socket(host: str, port: int, tries: int = 5) -> socket.socket:
     caller's thread, and take another free port when that happens.
     """
     for attempt in range(tries):
-        sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+        # IPPROTO_TCP named, not left 0: asyncio sets TCP_NODELAY only on sockets whose
+        # proto says TCP, and accepted sockets inherit it. Without it a keep-alive
+        # answer's body waited for the client's delayed ACK of its headers (40 ms).
+        sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET,
+                             socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
