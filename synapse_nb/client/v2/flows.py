@@ -33,10 +33,13 @@ v1 methods in :mod:`synapse_nb.client.methods`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from operator import attrgetter
+from typing import Any, Optional, Union
 from urllib.parse import parse_qs, urlsplit
+
+import msgspec
 
 from .._redact import scrub_signatures
 from ..base import Call, Flow, Gather
@@ -44,6 +47,7 @@ from ..errors import DecodingError, PaginationStalledError
 from ..methods import LIST_TIMEOUT
 from ..methods_common import path_id
 from ..ops import Answer
+from ..wire import decode_json
 
 __all__ = [
     "BULK_MAX_IDS",
@@ -52,6 +56,7 @@ __all__ = [
     "bulk_flow",
     "cursor_of",
     "detail_path",
+    "ids_page",
     "list_all_flow",
     "member_names_flow",
     "page_flow",
@@ -82,6 +87,57 @@ class CursorPage:
 
     def __len__(self) -> int:
         return len(self.results)
+
+
+class _IdItem(msgspec.Struct, gc=False):
+    id: Union[int, str]  # anything else: the page is read the general way
+
+
+class _Pagination(msgspec.Struct, gc=False):
+    next_cursor: Optional[str] = None
+    previous_cursor: Optional[str] = None
+    per_page: Any = None
+
+
+class _IdsMeta(msgspec.Struct, gc=False):
+    pagination: Optional[_Pagination] = None
+    request_id: Any = None
+
+
+class _IdsEnvelope(msgspec.Struct, gc=False):
+    data: list[_IdItem]
+    meta: _IdsMeta
+
+
+_IDS_PAGE = msgspec.json.Decoder(_IdsEnvelope)
+
+
+def ids_page(content: bytes) -> CursorPage | None:
+    """A list page's body read for its items' ids only: ``results`` is the list of ids
+    (``{"id": ...}`` objects are not made), ``next`` / ``previous`` / ``request_id`` /
+    ``per_page`` as :func:`unwrap` reads them; ``meta`` is left empty. None when the
+    body is not a list envelope of objects that all have a number or string ``id`` (read it with
+    :func:`unwrap` then: its errors name what is wrong).
+
+    A page of 1,000 slim tasks is read in a third of the time of parsing it to dicts,
+    which the frames' cursor walks only need for the ids.
+
+    >>> ids_page(b'{"data": [{"id": 1, "name": "a"}], "meta": {"pagination": {"next_cursor": null}}}')
+    CursorPage(results=[1], next=None, previous=None, request_id=None, per_page=None)
+    >>> ids_page(b'{"data": [{"name": "a"}], "meta": {}}') is None
+    True
+    """
+    try:
+        envelope = _IDS_PAGE.decode(content)
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        return None
+    pagination = envelope.meta.pagination or _Pagination()
+    # results: the ids, not the items (CursorWalk.advance reads only their number)
+    return CursorPage(list(map(_ID, envelope.data)), pagination.next_cursor,
+                      pagination.previous_cursor, envelope.meta.request_id, pagination.per_page)
+
+
+_ID = attrgetter("id")
 
 
 def unwrap(body: Any, where: str = "") -> Any:
@@ -152,20 +208,32 @@ def v2_headers(config: Any) -> dict[str, str]:
 
 
 def _call(client: Any, method: str, path: str, params: Mapping[str, Any] | None = None,
-          json: Any = None, accept: tuple[int, ...] = ()) -> Call:
+          json: Any = None, accept: tuple[int, ...] = (), raw: bool = False) -> Call:
     return Call(method, path, params=params, json=json, headers=v2_headers(client.config),
-                timeout=LIST_TIMEOUT, accept=accept, idempotent=True)
+                timeout=LIST_TIMEOUT, accept=accept, idempotent=True, raw=raw)
 
 
 def page_flow(client: Any, path: str, params: Mapping[str, Any] | None = None,
-              cursor: str | None = None, per_page: int | None = None) -> Flow:
-    """One page of ``path`` (``cursor`` from a previous page's ``next``, if any)."""
+              cursor: str | None = None, per_page: int | None = None, *,
+              fast: Callable[[bytes], CursorPage | None] | None = None) -> Flow:
+    """One page of ``path`` (``cursor`` from a previous page's ``next``, if any).
+
+    ``fast``: a decoder of the body's bytes into a page (e.g. only the ids, see
+    :func:`ids_page`), None when the body is not of its shape: the page is then read
+    the general way (:func:`unwrap`), so both agree on every body they both accept.
+    """
     query = {k: v for k, v in (params or {}).items() if v is not None}
     if per_page is not None:
         query["per_page"] = per_page
     if cursor:
         query["cursor"] = cursor_of(cursor)
-    page = unwrap((yield _call(client, "GET", path, query)), f"GET {path}")
+    if fast is None:
+        page = unwrap((yield _call(client, "GET", path, query)), f"GET {path}")
+    else:
+        content = yield _call(client, "GET", path, query, raw=True)
+        page = fast(content)
+        if page is None:
+            page = unwrap(decode_json(content), f"GET {path}")
     if not isinstance(page, CursorPage):
         raise _wrong('a v2 list envelope {"data": [...], "meta": {...}} (is this a v2 backend?)',
                      page, f"GET {path}", page)
@@ -198,9 +266,11 @@ class CursorWalk:
         self.pages = self.rows = 0
         self._followed = {cursor_of(cursor)} if cursor else set()
 
-    def next_page(self) -> Flow:
-        """A flow of the next page (then :meth:`advance`); check :attr:`done` before asking."""
-        page = yield from page_flow(self.client, self.path, self.params, self.cursor, self.per_page)
+    def next_page(self, fast: Callable[[bytes], CursorPage | None] | None = None) -> Flow:
+        """A flow of the next page (then :meth:`advance`); check :attr:`done` before asking.
+        ``fast``: as in :func:`page_flow`."""
+        page = yield from page_flow(self.client, self.path, self.params, self.cursor,
+                                    self.per_page, fast=fast)
         self.advance(page)
         return page
 
