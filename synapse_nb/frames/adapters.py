@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 from typing import Any, AsyncIterator, Iterator, Mapping
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -68,10 +69,21 @@ def _converter(kind: str) -> tuple[Resource, Converter]:
     return resource, ResourceConverter(resource)
 
 
-def frame_from_batches(batches: list[pa.RecordBatch], converter: Converter) -> tuple[pd.DataFrame, int]:
-    """One DataFrame from the batches (the list is emptied); also returns duplicates dropped."""
+def frame_from_batches(batches: list[pa.RecordBatch], converter: Converter, *,
+                       sort_by_index: bool = False) -> tuple[pd.DataFrame, int]:
+    """One DataFrame from the batches (the list is emptied); also returns duplicates dropped.
+
+    ``sort_by_index``: rows in index order (v2 reads arrive partition by partition). The
+    rows are put in order by Arrow before the pandas conversion, one ``take`` of the whole
+    table (stable: of rows with the same id, the first to arrive stays first), where a
+    ``sort_index`` of the frame cost twice that, column by column.
+    """
     table = pa.Table.from_batches(batches, schema=converter.schema)
     batches.clear()  # let the pandas conversion free Arrow memory as it goes
+    if sort_by_index and converter.index is not None and table.num_rows > 1:
+        ids = table.column(converter.index).to_numpy()
+        if (ids[1:] < ids[:-1]).any():
+            table = table.take(np.argsort(ids, kind="stable"))
     df = table_to_frame(table, converter.columns, index=converter.index)
     del table
     dups = 0
@@ -119,9 +131,8 @@ def fetch_frame(client: Any, kind: str, *, progress: bool | None = None,
     fetch: dict[str, Any] = dict(page_size=page_size, concurrency=concurrency, holder=holder)
 
     def build(batches: list[pa.RecordBatch]) -> pd.DataFrame:
-        df, dups = frame_from_batches(batches, converter)
-        if getattr(holder.get("pages"), "sort_by_id", False) and not df.index.is_monotonic_increasing:
-            df = df.sort_index()  # v2 reads arrive partition by partition
+        df, dups = frame_from_batches(batches, converter,
+                                      sort_by_index=getattr(holder.get("pages"), "sort_by_id", False))
         df.attrs["fetch_report"] = consumer.report(holder.get("pages"), duplicates_in_frame=dups)
         return df
 

@@ -97,6 +97,9 @@ class ResourceConverter:
 
 def _runs(records: list[Any]) -> Iterator[tuple[TypedPlan | None, list[Any]]]:
     """Consecutive records of the same kind: (plan, typed rows) or (None, dicts)."""
+    if len(set(map(type, records))) == 1:  # one kind (the rule): no Python step per row
+        yield plan_of(records[0]), records
+        return
     start = 0
     while start < len(records):
         plan = plan_of(records[start])

@@ -24,6 +24,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from synapse_nb.client.methods_common import LIST_TIMEOUT
@@ -35,6 +36,7 @@ from synapse_nb.client.v2.flows import (
     bulk_flow,
     bulk_id,
     detail_path,
+    ids_page,
     retrieve_flow,
     unwrap,
     v2_headers,
@@ -123,6 +125,10 @@ class _Plan:
         return [_one(retrieve_flow(c, detail_path(s.path, pk))) for pk in ids]
 
     def accept(self, records: list[Any]) -> list[Any]:
+        if records and not isinstance(records[0], dict):
+            fast = self._accept_typed(records)
+            if fast is not None:
+                return fast
         out = []
         for record in records:
             typed = not isinstance(record, dict)  # a typed row is already v1-shaped
@@ -138,6 +144,26 @@ class _Plan:
         return out
 
 
+    def _accept_typed(self, rows: list[Any]) -> list[Any] | None:
+        """:meth:`accept` of typed rows (already v1-shaped) none of which was seen: the
+        ids checked by C-level set operations, no Python step per row. None when some
+        row is a dict or a repeat (then :meth:`accept` walks them)."""
+        if len(set(map(type, rows))) != 1:
+            return None
+        ids = list(map(_ID, rows))
+        fresh = set(ids)
+        if len(fresh) != len(ids) or not self._seen.isdisjoint(fresh):
+            return None
+        self._seen |= fresh
+        self.report.pages += 1
+        self.report.rows += len(rows)
+        self.report.elapsed = round(time.perf_counter() - self._started, 3)
+        return rows
+
+
+_ID = attrgetter("id")
+
+
 def _typed(source: V2Source) -> TypedPlan | None:
     if source.typed is None:
         return None
@@ -149,25 +175,37 @@ def _typed(source: V2Source) -> TypedPlan | None:
 def typed_bulk_flow(client: Any, path: str, ids: list[Any], plan: TypedPlan) -> Any:
     """``bulk_flow`` for one call of ids, the answer decoded into typed rows (the rows of
     an answer not of the typed shape as dicts, read as ``bulk_flow`` reads them)."""
+    asked = [int(i) for i in ids]  # (a slim page may send an id as a digit string)
     content = yield Call("POST", path, params={"response_mode": "inline"},
-                         json={"ids": [int(i) for i in ids]},
+                         json={"ids": asked},
                          headers=v2_headers(client.config), timeout=LIST_TIMEOUT,
                          idempotent=True, raw=True)
     rows = plan.decode_v2_items(content)
+    if rows is not None and list(map(_ID, rows)) == asked and len(set(asked)) == len(asked):
+        return rows  # the answer keeps the order of the ids asked (the rule), none missing
     if rows is None:
         page = unwrap(decode_json(content))
         rows = page.results if isinstance(page, CursorPage) else page or []
     # the id rule of ``bulk_flow``: a digit string is that number, no id is a DecodingError
     found: dict[Any, Any] = {(bulk_id(r, "id", path) if isinstance(r, dict) else r.id): r
                              for r in rows}
-    return [found[i] for i in ids if i in found]
+    return [found[i] for i in asked if i in found]
 
 
 def _one(flow: Any) -> Any:
     return [(yield from flow)]
 
 
-def _ids(page: Any, key: str) -> list[Any]:
+def _slim_flow(cursor: CursorWalk, key: str) -> Any:
+    """The next slim page's ids. Where items are asked for by ``id`` the page is read for
+    its ids only (:func:`ids_page`: no dict per item); a page not of that shape is read
+    the general way, as is every page of a list keyed otherwise (``pgh_id``)."""
+    if key == "ids":
+        page = yield from cursor.next_page(fast=ids_page)
+        if page.results and not isinstance(page.results[0], dict):
+            return page.results
+    else:
+        page = yield from cursor.next_page()
     id_key = "pgh_id" if key == "pgh_ids" else "id"
     return [r.get(id_key, r.get("id")) for r in page.results]
 
@@ -203,8 +241,8 @@ class V2Pages(_Pages):
             cursor = CursorWalk(client, plan.source.path, params, None, plan.per_page)
             try:
                 while not stop.is_set() and not cursor.done:
-                    page = client.run_flow(cursor.next_page())
-                    for flow in plan.detail_flows(_ids(page, plan.source.bulk_key)):
+                    ids = client.run_flow(_slim_flow(cursor, plan.source.bulk_key))
+                    for flow in plan.detail_flows(ids):
                         window.acquire()
                         out.put(pool.submit(client.run_flow, flow))
                 out.put(_END)
@@ -255,8 +293,8 @@ class AsyncV2Pages(_Pages):
             cursor = CursorWalk(client, plan.source.path, params, None, plan.per_page)
             try:
                 while not cursor.done:
-                    page = await client.run_flow(cursor.next_page())
-                    for flow in plan.detail_flows(_ids(page, plan.source.bulk_key)):
+                    ids = await client.run_flow(_slim_flow(cursor, plan.source.bulk_key))
+                    for flow in plan.detail_flows(ids):
                         await window.acquire()
                         out.put_nowait(asyncio.ensure_future(detail(flow)))
                 out.put_nowait(_END)

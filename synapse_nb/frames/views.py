@@ -28,6 +28,7 @@ from operator import attrgetter
 from typing import Any, Callable, Iterable, Optional, Union
 
 import msgspec
+import numpy as np
 import orjson
 from msgspec import Raw
 
@@ -176,8 +177,10 @@ class ObjectViews:
         values = views[top]
         for part in rest:
             if None in values or MISSING in values:
-                values = [getattr(v, part) if isinstance(v, msgspec.Struct) else None
-                          for v in values]
+                # a view or None here (views are of structs or null): rows without one
+                # read as a struct of nulls, so that the step stays in C
+                values = list(map(attrgetter(part), [_NULLS if v is None or v is MISSING
+                                                     else v for v in values]))
             else:  # every value a view (a struct): read in C
                 values = list(map(attrgetter(part), values))
         return values
@@ -185,6 +188,9 @@ class ObjectViews:
     def _primary(self, files: list[Any], plain_values: Callable[[str], list[Any]],
                  n: int) -> tuple[list[Any], list[Any]]:
         """The primary file's URL and name of each row."""
+        fast = _single_entries(files)
+        if fast is not None:
+            return fast
         file = plain_values("file") if "file" in self.plain else [None] * n
         urls: list[Any] = []
         names: list[Any] = []
@@ -200,6 +206,46 @@ class ObjectViews:
                 urls.append(entry.url or entry.path)
                 names.append(entry.file_name_original)
         return urls, names
+
+
+_URL, _PATH, _NAME = attrgetter("url"), attrgetter("path"), attrgetter("file_name_original")
+
+
+def _single_entries(files: list[Any]) -> tuple[list[Any], list[Any]] | None:
+    """:meth:`ObjectViews._primary` when every row has at least one file entry and every
+    primary entry is an object: a row of one entry (a task of one image, the common case)
+    is read by C-level maps, without a Python step; only the others walk their entries.
+    None when some row is otherwise (no files, null, an entry that is a URL string)."""
+    if not files or MISSING in files or None in files:
+        return None
+    try:
+        lengths = list(map(len, files))
+    except TypeError:  # not a dict
+        return None
+    if 0 in lengths:  # (next() of an empty one would end the map below early)
+        return None
+    entries = list(map(next, map(iter, map(dict.values, files))))
+    if lengths.count(1) != len(lengths):
+        for k in np.flatnonzero(np.asarray(lengths) != 1).tolist():
+            entries[k] = _primary_entry(files[k])
+    if set(map(type, entries)) != {FileEntry}:
+        return None
+    urls = list(map(_URL, entries))
+    if not all(urls):  # as ``entry.url or entry.path``
+        urls = [u or p for u, p in zip(urls, map(_PATH, entries))]
+    return urls, list(map(_NAME, entries))
+
+
+class _Nulls:
+    """Any field of it is None: a missing view, read as the view's fields are."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> None:
+        return None
+
+
+_NULLS = _Nulls()
 
 
 def _primary_entry(files: dict[str, Any]) -> Any:
