@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
+import time
 import tracemalloc
 
 import httpx
@@ -146,3 +148,24 @@ def test_listening_beyond_loopback_without_public_url_is_said_at_start(monkeypat
         with caplog.at_level(logging.WARNING, logger="synapse_nb.server"), pytest.raises(Stop):
             testing.start_server(settings, host=host)
     assert caplog.text == ""
+
+
+def test_kept_alive_connections_answer_small_requests_without_nagle_delay(live_server):
+    """The listening socket names IPPROTO_TCP, so asyncio sets TCP_NODELAY on each accepted
+    connection; with proto 0 it did not, and on a kept-alive connection a small answer's
+    body waited for the client's delayed ACK of its headers (~40 ms a request)."""
+    sock = testing._listening_socket("127.0.0.1", 0)
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+    finally:
+        sock.close()
+    with httpx.Client(base_url=live_server.base_url,
+                      headers={"Authorization": f"Token {live_server.access_token}"}) as http:
+        http.get("/api/health/")
+        took = []
+        for _ in range(15):  # one connection, kept alive
+            started = time.perf_counter()
+            http.get("/nope-404")
+            took.append(time.perf_counter() - started)
+    took.sort()
+    assert took[len(took) // 2] < 0.03, f"median {took[len(took) // 2] * 1000:.0f} ms a request"
