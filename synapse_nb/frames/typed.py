@@ -266,8 +266,9 @@ def rows_to_batch(rows: list[Any], plan: TypedPlan,
             continue
         if col.name in object_values:
             values = object_values.pop(col.name)
-            if col.kind == "json":  # already JSON text
-                arrays.append(pa.array(values, pa.string()))
+            if col.kind == "json":  # already JSON text (an Arrow array, or a list of it)
+                arrays.append(values if isinstance(values, pa.Array)
+                              else pa.array(values, pa.string()))
                 continue
         elif col.kind == "id":
             values = values_of("id")

@@ -30,6 +30,7 @@ from typing import Any, Callable, Iterable, Optional, Union
 import msgspec
 import numpy as np
 import orjson
+import pyarrow as pa
 from msgspec import Raw
 
 from .arrays import _json_texts
@@ -141,7 +142,8 @@ class ObjectViews:
 
     def columns(self, sources: dict[str, list[Any]], plain_values: Callable[[str], list[Any]],
                 n: int) -> dict[str, list[Any]]:
-        """Values of every column read inside objects (JSON text for json columns).
+        """Values of every column read inside objects (JSON text for json columns: of one
+        field, an Arrow string array).
 
         ``sources``: per object field, each row's JSON text (bytes or str), ``None`` for
         null, or ``MISSING``; ``plain_values(field)``: a plain field's values.
@@ -159,7 +161,7 @@ class ObjectViews:
                     primary += self._primary(views["files"], plain_values, n)
                 out[col.name] = primary[0 if col.compute is _primary_file_urls else 1]
             elif col.kind == "json" and len(col.path) == 1:
-                out[col.name] = texts(sources.get(col.path[0], [MISSING] * n))
+                out[col.name] = text_array(sources.get(col.path[0], [MISSING] * n))
             elif len(col.path) > 1:
                 values = self._dotted(col.path, views, n)
                 for alias in col.aliases:  # as _raw_values: an alias fills what is empty
@@ -261,6 +263,61 @@ def _primary_entry(files: dict[str, Any]) -> Any:
         elif first is None:
             first = entry
     return first
+
+
+def text_array(sources: list[Any]) -> pa.Array:
+    """:func:`texts` as an Arrow string array. When every text is raw JSON bytes kept as
+    received (no whitespace or escape for orjson to rewrite, no ``null``, valid UTF-8),
+    the array is made from the joined bytes and the texts' offsets: no Python string per
+    row, no second copy by ``pa.array`` (a third of the time for a task's ``files``).
+    Otherwise ``pa.array(texts(sources))``.
+
+    >>> text_array([b'{"a":1}', None, b'[2]']).to_pylist()
+    ['{"a":1}', None, '[2]']
+    """
+    n = len(sources)
+    gaps = MISSING in sources or None in sources
+    parts = [s for s in sources if s is not MISSING and s is not None] if gaps else sources
+    data = _joined_as_received(parts)
+    if data is None:
+        return pa.array(texts(sources), pa.string())
+    lengths = np.fromiter(map(len, parts), np.int64, len(parts))
+    validity = None
+    if gaps:
+        valid = np.fromiter((s is not MISSING and s is not None for s in sources), bool, n)
+        spread = np.zeros(n, np.int64)
+        spread[valid] = lengths
+        lengths = spread
+        validity = pa.py_buffer(np.packbits(valid, bitorder="little"))
+    offsets = np.zeros(n + 1, np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    if offsets[-1] > _MAX_OFFSET:
+        return pa.array(texts(sources), pa.string())
+    array = pa.StringArray.from_buffers(n, pa.py_buffer(offsets.astype(np.int32)),
+                                        pa.py_buffer(data), validity, n - len(parts))
+    try:
+        array.validate(full=True)  # bytes as received: UTF-8 checked, as str() would
+    except pa.ArrowInvalid:
+        return pa.array(texts(sources), pa.string())  # (raises as texts always did)
+    return array
+
+
+_MAX_OFFSET = 2**31 - 1
+
+
+def _joined_as_received(parts: list[Any]) -> bytes | None:
+    """The texts joined, when they are bytes (raw JSON as received) that :func:`texts`
+    keeps as they are; None otherwise. (Text already decoded to ``str``, v2's ``data``,
+    is faster through ``pa.array``, which copies str's UTF-8 without a check.)"""
+    if not parts or not isinstance(parts[0], bytes):
+        return None
+    try:
+        joined = b"".join(parts)
+    except TypeError:  # str and bytes mixed
+        return None
+    if _risky(joined) or b"\0" in joined or b"null" in parts:
+        return None
+    return joined
 
 
 def texts(sources: list[Any]) -> list[str | None]:

@@ -17,6 +17,7 @@ import msgspec
 import numpy as np
 import orjson
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from synapse_nb.client.errors import DecodingError
@@ -205,3 +206,35 @@ def test_an_already_sorted_frame_is_not_taken_again(monkeypatch):
     monkeypatch.setattr(np, "argsort", lambda *_a, **_k: pytest.fail("sorted rows sorted again"))
     got, _ = frame_from_batches([batch], ResourceConverter(TASKS), sort_by_index=True)
     assert got.index.tolist() == [1, 2, 3, 4, 5]
+
+
+# ---- JSON text columns made from the joined bytes ------------------------------------------
+TEXT_SOURCES = {
+    "bytes": [b'{"a":1}', b'[1,2]', b'"s"'],
+    "bytes with gaps": [b'{"a":1}', None, views_module.MISSING, b'{}'],
+    "unicode bytes": ['{"é":"日本☕"}'.encode(), b'{"k":"\xf0\x9f\x91\xa9"}'],
+    "a null text": [b'{"a":1}', b"null"],
+    "whitespace and escapes": [b'{"a": 1}', b'{"q":"\\"x\\""}'],
+    "all missing": [views_module.MISSING, None],
+    "str (v2 data)": ['{"annotations":[]}', None, '{"é":1}'],
+}
+
+
+@pytest.mark.parametrize("case", TEXT_SOURCES)
+def test_text_array_is_the_texts_arrow_array(case):
+    sources = TEXT_SOURCES[case]
+    got = views_module.text_array(sources)
+    expected = pa.array(views_module.texts(sources), pa.string())
+    assert got.equals(expected), (got.to_pylist(), expected.to_pylist())
+    assert got.null_count == expected.null_count
+    sent = [s for s in sources if s is not None and s is not views_module.MISSING]
+    fast = views_module._joined_as_received(sent) is not None
+    assert fast == (case in ("bytes", "bytes with gaps", "unicode bytes"))
+
+
+def test_text_array_refuses_bytes_that_are_not_utf8_as_texts_does():
+    sources = [b'{"a":1}', b'"\xff"']
+    with pytest.raises(UnicodeDecodeError):
+        views_module.texts(sources)
+    with pytest.raises(UnicodeDecodeError):
+        views_module.text_array(sources)
