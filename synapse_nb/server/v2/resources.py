@@ -110,13 +110,13 @@ TASK_BULK_SQL = (
 
 # The slim item as SQLite writes it in the page's keyset query (columns of ``tasks t``
 # only): one query a page and one string for its items, where the builder above cost a
-# second query by id, a dict and a fragment per item (5.0 -> 1.x us of server CPU per
-# task over HTTP; a fragment per item had made SQLite's text slower than the dicts).
+# second query by id, a dict and a fragment per item (4.3 -> 3.3 us of server CPU per
+# task over HTTP); one printf rather than || (2.1 -> 1.7 us of it in SQLite).
 TASK_SLIM_SQL = (
-    """'{"id":'||t.id||',"project_id":'||coalesce(t.project_id,'null')"""
-    """||',"data_unit_id":'||coalesce(t.data_unit_id,'null')||',"is_discarded":'||"""
-    + _B.format("t.is_discarded") + """||',"has_data":'||""" + _B.format("t.data IS NOT NULL")
-    + """||',"created":'||json_quote(t.created)||'}'""")
+    """printf('{"id":%d,"project_id":%s,"data_unit_id":%s,"is_discarded":%s,"has_data":%s,"""
+    """"created":%s}',t.id,coalesce(t.project_id,'null'),coalesce(t.data_unit_id,'null'),"""
+    + _B.format("t.is_discarded") + "," + _B.format("t.data IS NOT NULL")
+    + ",json_quote(t.created))")
 
 
 # ---- assignments -------------------------------------------------------------------------
