@@ -156,3 +156,17 @@ def test_json_array_passes_texts_through(text):
 
     assert orjson.dumps(json_array([text, text])) == f"[{text},{text}]".encode()
     assert orjson.dumps(json_array([])) == b"[]"
+
+
+@pytest.mark.parametrize("ids, status", [
+    ([], 422), ([True], 400), ([1, False], 400), ([0], 400), ([-3, 1], 400), ([2**63], 400),
+    ([2**63 - 1], 200), (["1"], 400), ([1.0], 400), ([None], 400), ([[1]], 400),
+    ({"1": 1}, 400), (list(range(1, 202)), 400), ([1, 1, 2], 200)])
+def test_bulk_ids_are_checked_as_before(live_server, ids, status):
+    """Positive 64-bit ints only (not bools, floats, strings), 1 to 200 of them."""
+    answer = httpx.post(live_server.base_url + "/v2/tasks/bulk-fetch/", json={"ids": ids},
+                        headers={"SYNAPSE-ACCESS-TOKEN": live_server.access_token})
+    assert answer.status_code == status, answer.text
+    if status != 200:
+        code = "ids_limit_exceeded" if len(ids) > 200 else "VALIDATION_ERROR"
+        assert answer.json()["error"]["code"] == code

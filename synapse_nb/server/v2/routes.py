@@ -86,8 +86,10 @@ def retrieve_view(spec: Spec, request: Request, auth: Any, db: Database, pk: int
 
 def _bulk_ids(body: Any, key: str) -> list[int]:
     ids = body.get(key) if isinstance(body, dict) else None
-    if not isinstance(ids, list) or not ids or not all(
-            isinstance(i, int) and not isinstance(i, bool) and 0 < i < 2**63 for i in ids):
+    # plain ints only (JSON gives int or bool, and type(True) is bool), checked in C:
+    # a generator per id cost half a microsecond a task of a bulk call
+    if not isinstance(ids, list) or not ids or not set(map(type, ids)) <= {int} or not (
+            0 < min(ids) and max(ids) < 2**63):
         raise V2Error(422 if isinstance(ids, list) and not ids else 400, "VALIDATION_ERROR",
                       f"Send {{{key!r}: [ids]}} with 1 to {BULK_MAX_IDS} positive integer ids.",
                       [{"field": key, "message": "A non-empty list of positive integers."}])
