@@ -17,7 +17,8 @@ Side by side:
 It prints medians of ``--repeat`` runs and the ratios.
 
 ``--cpu``: instead, the server process's own CPU (user + system, from ``/proc``) per task
-for the same tasks read each way, interleaved run by run, medians of ``--repeat``:
+for the same tasks read each way, interleaved by segments of 10,000 tasks (each way reads
+a segment in turn), medians of ``--repeat`` runs:
 
 - v1: pages of ``page_size=100`` and ``1000`` of ``sdk/tasks/`` (one task a row, JSON
   written by SQLite);
@@ -41,7 +42,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -161,14 +164,20 @@ def server_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def read_v1(client: httpx.Client, tasks: int, size: int) -> None:
-    for page in range(1, -(-tasks // size) + 1):
+def read_v1(client: httpx.Client, start: int, tasks: int, size: int) -> None:
+    """Tasks ``start`` to ``start + tasks`` in pages of ``size`` (``start`` a multiple)."""
+    for page in range(start // size + 1, (start + tasks - 1) // size + 2):
         client.get("/sdk/tasks/", params={"page": page, "page_size": size}).raise_for_status()
 
 
-def read_v2_slim(client: httpx.Client, tasks: int) -> list[int]:
+def read_v2_slim(client: httpx.Client, tasks: int, after: int | None = None) -> list[int]:
+    """The ids of ``tasks`` tasks after the id ``after`` by the cursor walk, pages of 1000."""
+    from synapse_nb.server.v2.envelope import encode_cursor
+
     ids: list[int] = []
     url: str | None = "/v2/tasks/?per_page=1000"
+    if after is not None:
+        url += "&cursor=" + encode_cursor(after, False)
     while url and len(ids) < tasks:
         body = client.get(url).raise_for_status().json()
         ids += [item["id"] for item in body["data"]]
@@ -182,32 +191,49 @@ def read_v2_bulk(client: httpx.Client, ids: list[int]) -> None:
                     ).raise_for_status()
 
 
-def cpu_per_task(proc: subprocess.Popen, base: str, tasks: int, repeat: int) -> None:
-    """Print the server's CPU per task, v1 and v2 side by side (interleaved, medians)."""
+def cpu_per_task(proc: subprocess.Popen, base: str, tasks: int, repeat: int,
+                 segment: int = 10_000) -> None:
+    """Print the server's CPU per task, v1 and v2 side by side.
+
+    Interleaved finely: each way reads a segment of ``segment`` tasks in turn, so load
+    that drifts during a run (a shared machine) hits every way alike; a way's figure is
+    its CPU summed over the segments of a run, and the median of ``repeat`` runs.
+    """
     headers = {"Synapse-Access-Token": DEMO_ACCESS_TOKEN}
     with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
         ids = read_v2_slim(client, tasks)  # also warms both APIs' code paths
-        read_v1(client, 1000, 100)
+        read_v1(client, 0, 1000, 100)
         read_v2_bulk(client, ids[:1000])
-        ways = {
-            "v1 pages of 100": lambda: read_v1(client, tasks, 100),
-            "v1 pages of 1000": lambda: read_v1(client, tasks, 1000),
-            "v2 slim pages of 1000": lambda: read_v2_slim(client, tasks),
-            "v2 bulk calls of 200": lambda: read_v2_bulk(client, ids),
-        }
-        runs: dict[str, list[float]] = {name: [] for name in ways}
+        segment = min(segment, len(ids)) // 1000 * 1000 or len(ids)
+
+        def ways(start: int) -> dict[str, Callable[[], Any]]:
+            part = ids[start:start + segment]
+            after = ids[start - 1] if start else None
+            return {
+                "v1 pages of 100": lambda: read_v1(client, start, len(part), 100),
+                "v1 pages of 1000": lambda: read_v1(client, start, len(part), 1000),
+                "v2 slim pages of 1000": lambda: read_v2_slim(client, len(part), after),
+                "v2 bulk calls of 200": lambda: read_v2_bulk(client, part),
+            }
+
+        runs: dict[str, list[float]] = {name: [] for name in ways(0)}
         for _ in range(repeat):
-            for name, read in ways.items():  # interleaved: load drift hits every way alike
-                before = server_cpu(proc.pid)
-                read()
-                runs[name].append((server_cpu(proc.pid) - before) / len(ids) * 1e6)
+            used = dict.fromkeys(runs, 0.0)
+            for start in range(0, len(ids), segment):
+                for name, read in ways(start).items():
+                    before = server_cpu(proc.pid)
+                    read()
+                    used[name] += server_cpu(proc.pid) - before
+            for name, seconds in used.items():
+                runs[name].append(seconds / len(ids) * 1e6)
     us = {name: statistics.median(values) for name, values in runs.items()}
     us["v2 read (slim + bulk)"] = (us["v2 slim pages of 1000"] + us["v2 bulk calls of 200"])
     v1 = us["v1 pages of 100"]
-    print(f"server CPU per task, {len(ids)} tasks, median of {repeat} interleaved runs "
-          f"(load {os.getloadavg()[0]:.2f}):")
+    print(f"server CPU per task, {len(ids)} tasks, median of {repeat} runs interleaved by "
+          f"{segment} tasks (load {os.getloadavg()[0]:.2f}):")
     for name, value in us.items():
-        print(f"  {name:<24} {value:6.2f} us   {value / v1:5.2f}x v1 pages of 100")
+        print(f"  {name:<24} {value:6.2f} us   {value / v1:5.2f}x v1 pages of 100   "
+              f"{value / us['v1 pages of 1000']:5.2f}x v1 pages of 1000")
 
 
 def main() -> None:
