@@ -15,6 +15,19 @@ Side by side:
   server, sets the speed;
 - client decode: ``json.loads`` of one page, which any client pays per page on top.
 It prints medians of ``--repeat`` runs and the ratios.
+
+``--cpu``: instead, the server process's own CPU (user + system, from ``/proc``) per task
+for the same tasks read each way, interleaved by segments of 10,000 tasks (each way reads
+a segment in turn), medians of ``--repeat`` runs:
+
+- v1: pages of ``page_size=100`` and ``1000`` of ``sdk/tasks/`` (one task a row, JSON
+  written by SQLite);
+- v2 slim: the cursor walk of ``v2/tasks/?per_page=1000`` (six fields an item);
+- v2 bulk: ``POST v2/tasks/bulk-fetch/`` with 200 ids a call (full payloads, ``data`` as
+  JSON text), as the client's two-phase read does after the walk;
+- v2 read: slim + bulk, what a full v2 read of a task costs the server.
+
+    .venv/bin/python benchmarks/server.py --cpu --scale 30000 --repeat 5
 """
 
 from __future__ import annotations
@@ -29,7 +42,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -143,12 +158,93 @@ def client_decode(base: str, pages: int = 200) -> float:
     return pages / (time.perf_counter() - start)
 
 
+def server_cpu(pid: int) -> float:
+    """CPU seconds (user + system) the process ``pid`` has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def read_v1(client: httpx.Client, start: int, tasks: int, size: int) -> None:
+    """Tasks ``start`` to ``start + tasks`` in pages of ``size`` (``start`` a multiple)."""
+    for page in range(start // size + 1, (start + tasks - 1) // size + 2):
+        client.get("/sdk/tasks/", params={"page": page, "page_size": size}).raise_for_status()
+
+
+def read_v2_slim(client: httpx.Client, tasks: int, after: int | None = None) -> list[int]:
+    """The ids of ``tasks`` tasks after the id ``after`` by the cursor walk, pages of 1000."""
+    from synapse_nb.server.v2.envelope import encode_cursor
+
+    ids: list[int] = []
+    url: str | None = "/v2/tasks/?per_page=1000"
+    if after is not None:
+        url += "&cursor=" + encode_cursor(after, False)
+    while url and len(ids) < tasks:
+        body = client.get(url).raise_for_status().json()
+        ids += [item["id"] for item in body["data"]]
+        url = body["meta"]["pagination"]["next_cursor"]
+    return ids[:tasks]
+
+
+def read_v2_bulk(client: httpx.Client, ids: list[int]) -> None:
+    for start in range(0, len(ids), 200):
+        client.post("/v2/tasks/bulk-fetch/", json={"ids": ids[start:start + 200]}
+                    ).raise_for_status()
+
+
+def cpu_per_task(proc: subprocess.Popen, base: str, tasks: int, repeat: int,
+                 segment: int = 10_000) -> None:
+    """Print the server's CPU per task, v1 and v2 side by side.
+
+    Interleaved finely: each way reads a segment of ``segment`` tasks in turn, so load
+    that drifts during a run (a shared machine) hits every way alike; a way's figure is
+    its CPU summed over the segments of a run, and the median of ``repeat`` runs.
+    """
+    headers = {"Synapse-Access-Token": DEMO_ACCESS_TOKEN}
+    with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
+        ids = read_v2_slim(client, tasks)  # also warms both APIs' code paths
+        read_v1(client, 0, 1000, 100)
+        read_v2_bulk(client, ids[:1000])
+        segment = min(segment, len(ids)) // 1000 * 1000 or len(ids)
+
+        def ways(start: int) -> dict[str, Callable[[], Any]]:
+            part = ids[start:start + segment]
+            after = ids[start - 1] if start else None
+            return {
+                "v1 pages of 100": lambda: read_v1(client, start, len(part), 100),
+                "v1 pages of 1000": lambda: read_v1(client, start, len(part), 1000),
+                "v2 slim pages of 1000": lambda: read_v2_slim(client, len(part), after),
+                "v2 bulk calls of 200": lambda: read_v2_bulk(client, part),
+            }
+
+        runs: dict[str, list[float]] = {name: [] for name in ways(0)}
+        for _ in range(repeat):
+            used = dict.fromkeys(runs, 0.0)
+            for start in range(0, len(ids), segment):
+                for name, read in ways(start).items():
+                    before = server_cpu(proc.pid)
+                    read()
+                    used[name] += server_cpu(proc.pid) - before
+            for name, seconds in used.items():
+                runs[name].append(seconds / len(ids) * 1e6)
+    us = {name: statistics.median(values) for name, values in runs.items()}
+    us["v2 read (slim + bulk)"] = (us["v2 slim pages of 1000"] + us["v2 bulk calls of 200"])
+    v1 = us["v1 pages of 100"]
+    print(f"server CPU per task, {len(ids)} tasks, median of {repeat} runs interleaved by "
+          f"{segment} tasks (load {os.getloadavg()[0]:.2f}):")
+    for name, value in us.items():
+        print(f"  {name:<24} {value:6.2f} us   {value / v1:5.2f}x v1 pages of 100   "
+              f"{value / us['v1 pages of 1000']:5.2f}x v1 pages of 1000")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scale", type=int, default=100_000)
     parser.add_argument("--pages", type=int, default=300, help="pages fetched per run")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--db", type=Path, default=None, help="reuse this seeded database")
+    parser.add_argument("--cpu", action="store_true",
+                        help="the server's CPU per task, v1 and v2 side by side")
+    parser.add_argument("--tasks", type=int, default=30_000, help="tasks read per --cpu run")
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="synapse-bench-"))
@@ -159,6 +255,14 @@ def main() -> None:
     step = max(1, last_page // args.pages)
     pages = list(range(1, last_page + 1, step))[: args.pages]  # spread over the whole table
     proc, base = start_server(db_path)
+    if args.cpu:
+        try:
+            cpu_per_task(proc, base, min(args.tasks, args.scale), args.repeat)
+        finally:
+            proc.terminate()
+            proc.wait(10)
+            shutil.rmtree(tmp, ignore_errors=True)
+        return
     body_path = tmp / "page.json"
     body_path.write_bytes(httpx.get(f"{base}/sdk/tasks/", params={"page": 7, "page_size": 100},
                                     headers={"Synapse-Access-Token": DEMO_ACCESS_TOKEN}).content)

@@ -121,9 +121,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
+    # /v2/ (envelopes, cursor pages, bulk fetch: synapse_nb.server.v2) before v1's routes:
+    # routing tries routes in order, and no v1 path starts with /v2/, so a v2 request
+    # no longer walks every v1 router first (a fifth of a bulk call's CPU in process)
+    mount_v2(app)
     for router in all_routers():
         app.include_router(router)
-    mount_v2(app)  # /v2/: envelopes, cursor pages, bulk fetch (synapse_nb.server.v2)
     app.add_middleware(BodyLimitMiddleware, settings=settings)
     app.add_middleware(FaultMiddleware)
     return app
