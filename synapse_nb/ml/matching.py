@@ -20,7 +20,7 @@ import numpy as np
 from .coco import mask_api
 from .shapes import ShapeTable
 
-__all__ = ["box_iou", "greedy_match", "match_pairs", "shape_iou"]
+__all__ = ["box_iou", "greedy_match", "match_candidates", "match_pairs", "shape_iou"]
 
 
 def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -163,3 +163,59 @@ def _pair_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
              - inter)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(union > 0, inter / union, 0.0)
+
+
+def match_candidates(gt: ShapeTable, dt: ShapeTable, candidates: tuple[np.ndarray, np.ndarray], *,
+                     gt_groups: np.ndarray, dt_groups: np.ndarray, threshold: float,
+                     max_per_group: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`match_pairs` (boxes, per group) when the engine already named the candidates.
+
+    ``candidates`` are (dt rows, gt rows) of pairs COCOeval matched at ``threshold`` or at
+    other thresholds (a repeat is walked, not lost: give each pair once, it is faster): every pair COCO's greedy rule takes at ``threshold``
+    is among them, so the rule walked over these pairs alone takes the same ones (a
+    prediction's best free object is among its candidates whenever it is its best overall),
+    and a pair whose prediction and object have no other candidate is taken without a walk.
+    ``gt_groups``/``dt_groups`` are integer group codes (image and label). Returns what
+    :func:`match_pairs` returns, the IoUs computed here as it computes them.
+    """
+    matched = np.full(len(dt), -1)
+    out = np.zeros(len(dt))
+    live = np.ones(len(dt), dtype=bool)
+    if max_per_group is not None and len(dt) > max_per_group:
+        codes = np.sort(dt_groups)
+        if (codes[max_per_group:] == codes[:-max_per_group]).any():  # a group past maxDets:
+            # only its top scores take part, as in COCO
+            order = np.lexsort((np.arange(len(dt)), -dt.scores, dt_groups))
+            sorted_codes = dt_groups[order]
+            rank = np.arange(len(order)) - np.searchsorted(sorted_codes, sorted_codes)
+            live[order[rank >= max_per_group]] = False
+    d, g = (np.asarray(c, dtype=np.int64) for c in candidates)
+    if len(d):
+        keep = live[d] & (dt_groups[d] == gt_groups[g])
+        d, g = d[keep], g[keep]
+        iou = _pair_iou(dt.boxes[d], gt.boxes[g])
+        keep = iou >= min(threshold, 1 - 1e-10)
+        d, g, iou = d[keep], g[keep], iou[keep]
+        alone = (np.bincount(d, minlength=len(dt))[d] == 1) & (np.bincount(g, minlength=len(gt))[g] == 1)
+        matched[d[alone]], out[d[alone]] = g[alone], iou[alone]
+        d, g, iou = d[~alone], g[~alone], iou[~alone]
+        # contested objects: COCO's walk (group, score descending, row; then IoU descending,
+        # the later object on equal IoUs) over the few pairs that share one
+        walk = np.lexsort((-g, -iou, d, -dt.scores[d], dt_groups[d]))
+        taken = np.zeros(len(gt), dtype=bool)
+        for dd, gg, v in zip(d[walk].tolist(), g[walk].tolist(), iou[walk].tolist()):
+            if matched[dd] < 0 and not taken[gg]:
+                matched[dd], out[dd] = gg, v
+                taken[gg] = True
+    # an unmatched prediction's IoU is its best with any object of its group, as in match_pairs
+    missed = np.flatnonzero((matched < 0) & live)
+    g_order = np.argsort(gt_groups, kind="stable")
+    g_sorted = gt_groups[g_order]
+    lo = np.searchsorted(g_sorted, dt_groups[missed], side="left")
+    n = np.searchsorted(g_sorted, dt_groups[missed], side="right") - lo
+    if n.sum():
+        rows = np.repeat(missed, n)
+        starts = np.repeat(lo - (np.cumsum(n) - n), n)
+        cols = g_order[starts + np.arange(int(n.sum()))]
+        np.maximum.at(out, rows, _pair_iou(dt.boxes[rows], gt.boxes[cols]))
+    return matched, out

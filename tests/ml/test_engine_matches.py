@@ -1,0 +1,202 @@
+"""``matches`` and ``images`` come from the engine's own matching (faster-coco-eval's pooled
+``matched`` pairs, pycocotools' ``evalImgs``), not from a second matching, and are the frames
+the second matching gave (``match_pairs``, still used where the engine cannot answer): on
+random data, on hostile scenes (equal scores, equal IoUs, an IoU of exactly the threshold,
+objects contested between thresholds, more than maxDets predictions, empty images, labels on
+one side only), with either engine."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from synapse_nb.ml import coco, detection, evaluate_detections
+
+from .synth import reference_cocoeval, synthetic
+
+THRESHOLDS = (0.3, 0.5, 0.75, 0.95)
+
+
+def _pycocotools_engine() -> tuple[object, object, str]:
+    from pycocotools.coco import COCO
+    from pycocotools.cocoeval import COCOeval
+
+    return COCO, COCOeval, "pycocotools"
+
+
+@pytest.fixture(params=["faster-coco-eval", "pycocotools"])
+def engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    if request.param == "pycocotools":
+        monkeypatch.setattr(coco, "_engine", _pycocotools_engine)
+    return str(request.param)
+
+
+def _second_matching(pred: pd.DataFrame, gt: pd.DataFrame, **options: object) -> detection.Evaluation:
+    """An evaluation whose engine ran no threshold asked for below, so its matches are
+    ``match_pairs``' (the code that gave every matches table before)."""
+    return evaluate_detections(pred, gt, iou_thresholds=[0.123], **options)  # type: ignore[arg-type]
+
+
+def _hostile(seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Crowded images on an integer grid (equal IoUs, IoUs of exactly 0.5), three scores
+    (equal scores), repeated objects and predictions, labels only in predictions or only in
+    ground truth, images with only one side, one image/label with 130 predictions."""
+    rng = np.random.default_rng(seed)
+    gt_rows, pred_rows = [], []
+    for image in range(1, 13):
+        for _ in range(int(rng.integers(0, 9))):
+            x, y = rng.integers(0, 6, 2) * 4
+            w, h = rng.integers(1, 5, 2) * 4
+            label = str(rng.choice(["a", "b", "gt_only"], p=[0.5, 0.4, 0.1]))
+            box = {"data_unit": image, "label": label, "x1": x, "y1": y, "x2": x + w, "y2": y + h}
+            gt_rows += [box] * (2 if rng.random() < 0.2 else 1)  # repeated objects: equal IoUs
+            for _ in range(int(rng.integers(0, 4))):  # 0-3 guesses near each object
+                dx, dy, dw, dh = rng.integers(-1, 2, 4) * 2
+                pred_rows.append({"data_unit": image, "label": label if rng.random() < 0.9 else "b",
+                                  "x1": x + dx, "y1": y + dy, "x2": x + w + dw, "y2": y + h + dh,
+                                  "confidence": float(rng.choice([0.3, 0.6, 0.9]))})
+        for _ in range(int(rng.integers(0, 3))):
+            x, y = rng.integers(0, 6, 2) * 4
+            pred_rows.append({"data_unit": image, "label": str(rng.choice(["a", "pred_only"])),
+                              "x1": x, "y1": y, "x2": x + 8, "y2": y + 4,
+                              "confidence": float(rng.choice([0.3, 0.6]))})
+    pred_rows += [{"data_unit": 20, "label": "a", "x1": 0, "y1": 0, "x2": 9, "y2": 9,
+                   "confidence": 0.5}]  # an image without ground truth
+    gt_rows += [{"data_unit": 21, "label": "a", "x1": 0, "y1": 0, "x2": 9, "y2": 9}]  # without predictions
+    # past maxDets: 130 predictions of one label in one image, scores tied at the cut
+    gt_rows += [{"data_unit": 22, "label": "a", "x1": 4 * k, "y1": 0, "x2": 4 * k + 8, "y2": 8}
+                for k in range(40)]
+    pred_rows += [{"data_unit": 22, "label": "a", "x1": 4 * (k % 40) + int(rng.integers(0, 2)), "y1": 0,
+                   "x2": 4 * (k % 40) + 8, "y2": 8, "confidence": 0.5 if 90 <= k < 110 else 1 - k / 200}
+                  for k in range(130)]
+    gt = pd.DataFrame(gt_rows).astype({"x1": float, "y1": float, "x2": float, "y2": float})
+    pred = pd.DataFrame(pred_rows).astype({"x1": float, "y1": float, "x2": float, "y2": float})
+    # row labels that are not positions: the frames point back at the callers' rows
+    gt.index = pd.Index(1000 + np.arange(len(gt))[::-1])
+    pred.index = pd.Index([f"p{k}" for k in range(len(pred))])
+    return gt, pred
+
+
+def _coco_dt_matches(ref: object, t: int) -> dict[int, int]:
+    out: dict[int, int] = {}
+    for e in ref.evalImgs:  # type: ignore[attr-defined]
+        if e is not None and e["aRng"] == [0, 1e10]:
+            out.update(zip(e["dtIds"], map(int, e["dtMatches"][t])))
+    return out
+
+
+def test_matches_come_from_the_engine_not_a_second_matching(monkeypatch: pytest.MonkeyPatch) -> None:
+    gt, pred = synthetic(300, seed=11)
+    before = _second_matching(pred, gt)
+    expected = {t: before.matches_at(t) for t in (0.5, 0.75)}
+    expected_images = before.images
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("matched a second time")
+
+    monkeypatch.setattr(detection, "match_pairs", refuse)
+    ev = evaluate_detections(pred, gt)
+    pd.testing.assert_frame_equal(ev.matches, expected[0.5])
+    pd.testing.assert_frame_equal(ev.matches_at(0.75), expected[0.75])
+    pd.testing.assert_frame_equal(ev.images, expected_images)
+    assert (ev.matches["outcome"] == "TP").sum() == ev.per_class["TP"].sum() > 0
+    with pytest.raises(AssertionError, match="second"):  # the engine ran no 0.62: matched here
+        ev.matches_at(0.62)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_hostile_scenes_equal_the_second_matching_and_cocoeval(engine: str, seed: int) -> None:
+    gt, pred = _hostile(seed)
+    ev = evaluate_detections(pred, gt, iou_thresholds=THRESHOLDS)
+    assert ev.engine == engine
+    ref = _second_matching(pred, gt)
+    for t in THRESHOLDS:
+        pd.testing.assert_frame_equal(ev.matches_at(t), ref.matches_at(t))
+    pd.testing.assert_frame_equal(ev.images, ref.images)
+    pd.testing.assert_frame_equal(ev.per_class[["ground_truth", "predictions", "TP", "FP", "FN"]],
+                                  ref.per_class[["ground_truth", "predictions", "TP", "FP", "FN"]])
+    # and COCOeval's own dtMatches, prediction by prediction (ids are positions + 1)
+    coco_ref = reference_cocoeval(gt.reset_index(drop=True), pred.reset_index(drop=True), "bbox")
+    coco_ref.params.iouThrs = np.asarray(THRESHOLDS)
+    with contextlib.redirect_stdout(io.StringIO()):
+        coco_ref.evaluate()
+    gt_pos = {label: k + 1 for k, label in enumerate(gt.index)}
+    pred_pos = {label: k + 1 for k, label in enumerate(pred.index)}
+    for k, t in enumerate(THRESHOLDS):
+        m = ev.matches_at(t)
+        rows = m[m["prediction"].notna()]
+        mine = {pred_pos[p]: gt_pos[g] if g is not None else 0
+                for p, g in zip(rows["prediction"], rows["ground_truth"])}
+        coco_matches = _coco_dt_matches(coco_ref, k)
+        assert {d: g for d, g in mine.items() if d in coco_matches} == coco_matches
+        # the predictions COCOeval leaves out (past maxDets) are FPs here
+        assert all(g == 0 for d, g in mine.items() if d not in coco_matches)
+    assert len(set(mine) - set(coco_matches)) == 30  # 130 of one label in image 22
+
+
+def test_both_engines_give_identical_frames(monkeypatch: pytest.MonkeyPatch) -> None:
+    gt, pred = synthetic(200, seed=5)
+    fast = evaluate_detections(pred, gt)
+    monkeypatch.setattr(coco, "_engine", _pycocotools_engine)
+    slow = evaluate_detections(pred, gt)
+    assert (fast.engine, slow.engine) == ("faster-coco-eval", "pycocotools")
+    for name in ("matches", "images", "per_class"):
+        pd.testing.assert_frame_equal(getattr(fast, name), getattr(slow, name))
+    pd.testing.assert_frame_equal(fast.matches_at(0.75), slow.matches_at(0.75))
+
+
+def test_an_object_contested_between_thresholds_goes_by_cocos_rule(engine: str) -> None:
+    """The first prediction takes the object at 0.5 (IoU 0.6), the second at 0.75 (IoU 0.8):
+    faster-coco-eval pools both pairs, and the rule settles each threshold."""
+    gt = pd.DataFrame({"data_unit": [1], "label": ["a"], "x1": [0.0], "y1": [0.0], "x2": [10.0], "y2": [10.0]})
+    pred = pd.DataFrame({"data_unit": [1, 1], "label": ["a", "a"], "x1": [0.0, 0.0], "y1": [0.0, 0.0],
+                         "x2": [10.0, 10.0], "y2": [6.0, 8.0], "confidence": [0.9, 0.8]})
+    ev = evaluate_detections(pred, gt)
+    at50, at75 = ev.matches_at(0.5), ev.matches_at(0.75)
+    assert at50["outcome"].tolist() == ["TP", "FP"] and at50["iou"].tolist() == pytest.approx([0.6, 0.8])
+    assert at75["outcome"].tolist() == ["FP", "TP"]
+    assert at75["ground_truth"].tolist() == [None, 0]
+    ref = _second_matching(pred, gt)
+    pd.testing.assert_frame_equal(at50, ref.matches_at(0.5))
+    pd.testing.assert_frame_equal(at75, ref.matches_at(0.75))
+
+
+def test_an_iou_of_exactly_the_threshold_is_a_match(engine: str) -> None:
+    gt = pd.DataFrame({"data_unit": [1], "label": ["a"], "x1": [0.0], "y1": [0.0], "x2": [10.0], "y2": [10.0]})
+    pred = gt.assign(confidence=0.5, y2=5.0)  # IoU 50 / 100
+    ev = evaluate_detections(pred, gt)
+    assert ev.matches["outcome"].tolist() == ["TP"] and ev.matches["iou"].tolist() == [0.5]
+    pd.testing.assert_frame_equal(ev.matches, _second_matching(pred, gt).matches)
+
+
+def test_no_predictions_and_labels_on_one_side(engine: str) -> None:
+    gt = pd.DataFrame({"data_unit": [1, 2], "label": ["a", "gt_only"], "x1": [0.0, 0.0], "y1": [0.0, 0.0],
+                       "x2": [10.0, 10.0], "y2": [10.0, 10.0]})
+    pred = pd.DataFrame({"data_unit": [1, 3], "label": ["a", "pred_only"], "x1": [0.0, 0.0],
+                         "y1": [0.0, 0.0], "x2": [10.0, 4.0], "y2": [9.0, 4.0], "confidence": [0.7, 0.7]})
+    for p in (pred, pred.iloc[:0]):
+        ev = evaluate_detections(p, gt)
+        ref = _second_matching(p, gt)
+        pd.testing.assert_frame_equal(ev.matches, ref.matches)
+        pd.testing.assert_frame_equal(ev.images, ref.images)
+    full = evaluate_detections(pred, gt)
+    assert full.matches["outcome"].tolist() == ["TP", "FP", "FN"]
+    assert full.images.loc[3, ["FP", "ground_truth"]].tolist() == [1, 0]
+
+
+def test_objects_the_engine_ignores_are_matched_as_before(engine: str) -> None:
+    """A first area range that leaves an object out: COCOeval matches it last, the matches
+    table never did; it keeps its own matching there."""
+    gt = pd.DataFrame({"data_unit": [1, 1], "label": ["a", "a"], "x1": [0.0, 0.0], "y1": [0.0, 0.0],
+                       "x2": [2.0, 3.0], "y2": [2.0, 3.0]})
+    pred = pd.DataFrame({"data_unit": [1], "label": ["a"], "x1": [0.0], "y1": [0.0], "x2": [2.0],
+                         "y2": [2.5], "confidence": [0.9]})
+    ranges = {"all": (5.0, 1e10)}  # the 2x2 object (area 4) is outside
+    ev = evaluate_detections(pred, gt, area_ranges=ranges)
+    ref = _second_matching(pred, gt, area_ranges=ranges)
+    pd.testing.assert_frame_equal(ev.matches, ref.matches)
+    assert ev.matches["ground_truth"].tolist()[0] == 0  # the best IoU, as ever (the engine took row 1)
