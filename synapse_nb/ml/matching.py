@@ -143,10 +143,15 @@ def match_pairs(gt: ShapeTable, dt: ShapeTable, *, threshold: float, by_label: b
     limit = min(threshold, 1 - 1e-10)
     keep = iou >= limit
     d, g, iou = d[keep], g[keep], iou[keep]
+    out = best.copy()
+    # a pair whose prediction and object have no other pair above the threshold is taken
+    # whatever the order (see match_candidates); the walk is for the others
+    alone = (np.bincount(d, minlength=len(dt))[d] == 1) & (np.bincount(g, minlength=len(gt))[g] == 1)
+    matched[d[alone]], out[d[alone]] = g[alone], iou[alone]
+    d, g, iou = d[~alone], g[~alone], iou[~alone]
     # each prediction in turn takes its best free object; equal IoUs go to the later object
     walk = np.lexsort((-g, -iou, d_rank[d]))
     taken = np.zeros(len(gt), dtype=bool)
-    out = best.copy()
     for dd, gg, v in zip(d[walk].tolist(), g[walk].tolist(), iou[walk].tolist()):
         if matched[dd] < 0 and not taken[gg]:
             matched[dd], out[dd] = gg, v

@@ -200,3 +200,51 @@ def test_objects_the_engine_ignores_are_matched_as_before(engine: str) -> None:
     ref = _second_matching(pred, gt, area_ranges=ranges)
     pd.testing.assert_frame_equal(ev.matches, ref.matches)
     assert ev.matches["ground_truth"].tolist()[0] == 0  # the best IoU, as ever (the engine took row 1)
+
+
+@pytest.mark.parametrize("keys", [[7, 3], ["b", "a"], [7, "a"]], ids=["int", "str", "mixed"])
+def test_images_table_counts_per_image_whatever_the_keys(keys: list[object]) -> None:
+    gt = pd.DataFrame({"data_unit": [keys[0], keys[1], keys[1]], "label": ["x", "x", "x"],
+                       "x1": [0.0, 0.0, 20.0], "y1": [0.0, 0.0, 0.0], "x2": [5.0, 5.0, 25.0],
+                       "y2": [5.0, 5.0, 5.0]})
+    pred = gt.iloc[[0, 1]].assign(confidence=0.5)
+    pred.loc[0, ["x1", "x2"]] = [30.0, 35.0]  # a miss and a false positive in the first image
+    images = evaluate_detections(pred, gt).images
+    assert images.to_dict("index") == {
+        keys[0]: {"TP": 0, "FP": 1, "FN": 1, "ground_truth": 1, "predictions": 1, "errors": 2},
+        keys[1]: {"TP": 1, "FP": 0, "FN": 1, "ground_truth": 2, "predictions": 1, "errors": 1}}
+    assert list(images.columns) == ["TP", "FP", "FN", "ground_truth", "predictions", "errors"]
+    assert images.index.name == "data_unit" and images.columns.name is None
+    assert (images.dtypes == np.int64).all()
+
+
+@pytest.mark.parametrize("by_label", [True, False], ids=["per-label", "class-agnostic"])
+def test_match_pairs_equals_cocos_rule_one_group_at_a_time(by_label: bool) -> None:
+    """match_pairs takes the uncontested pairs without its walk (as the confusion matrix
+    uses it): the same as greedy_match, COCO's rule on each group's IoU matrix in turn."""
+    from synapse_nb.ml.matching import box_iou, greedy_match, match_pairs
+    from synapse_nb.ml.shapes import ShapeTable, shape_table
+
+    def group(table: ShapeTable, k: int) -> object:
+        return (table.images[k], table.labels[k]) if by_label else table.images[k]
+
+    for seed in range(3):
+        gt_frame, pred_frame = _hostile(seed)
+        gt = shape_table(gt_frame, role="ground truth")
+        dt = shape_table(pred_frame, role="predictions", scores=True)
+        for t in (0.3, 0.5, 0.75):
+            matched, iou = match_pairs(gt, dt, threshold=t, by_label=by_label)
+            expected, expected_iou = np.full(len(dt), -1), np.zeros(len(dt))
+            for key in {group(dt, k) for k in range(len(dt))}:
+                ds = [k for k in range(len(dt)) if group(dt, k) == key]
+                ds = sorted(ds, key=lambda k: -dt.scores[k])  # stable: row order on equal scores
+                gs = np.array([k for k in range(len(gt)) if group(gt, k) == key], dtype=int)
+                if not len(gs):
+                    continue
+                ious = box_iou(dt.boxes[ds], gt.boxes[gs])
+                m, v = greedy_match(ious, t)
+                for row, (col, value, best) in enumerate(zip(m, v, ious.max(axis=1))):
+                    expected[ds[row]] = gs[col] if col >= 0 else -1
+                    expected_iou[ds[row]] = value if col >= 0 else best
+            np.testing.assert_array_equal(matched, expected)
+            np.testing.assert_array_equal(iou, expected_iou)
