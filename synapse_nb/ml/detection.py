@@ -61,7 +61,7 @@ class Evaluation:
                  area_ranges: Mapping[str, tuple[float, float]],
                  image_urls: Mapping[Any, str] | None = None) -> None:
         self._eval: Mapping[str, Any] = run.eval
-        self._engine_matched = run.matched
+        self._run = run  # its matched pairs are read on the first matches asked for
         self._pair = pair
         self._gt, self._dt = gt, dt
         self.iou_thresholds = tuple(float(t) for t in iou_thresholds)
@@ -182,7 +182,7 @@ class Evaluation:
             # first area range (an ignored object is matched last, which match_pairs does not do)
             k = len(self.labels) + 1
             matched_gt, ious = match_candidates(
-                gt, dt, self._engine_matched, threshold=iou_threshold, max_per_group=100,
+                gt, dt, self._run.matched, threshold=iou_threshold, max_per_group=100,
                 gt_groups=self._pair.gt_ids[0] * k + self._pair.gt_ids[1],
                 dt_groups=self._pair.dt_ids[0] * k + self._pair.dt_ids[1])
         else:

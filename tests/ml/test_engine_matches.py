@@ -248,3 +248,17 @@ def test_match_pairs_equals_cocos_rule_one_group_at_a_time(by_label: bool) -> No
                     expected_iou[ds[row]] = value if col >= 0 else best
             np.testing.assert_array_equal(matched, expected)
             np.testing.assert_array_equal(iou, expected_iou)
+
+
+def test_summary_and_per_class_do_not_read_the_engines_pairs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """faster-coco-eval's pairs are read when matches are first asked for, not before."""
+    read: list[int] = []
+    real = coco._faster_pairs
+    monkeypatch.setattr(coco, "_faster_pairs", lambda matched: read.append(len(matched)) or real(matched))
+    gt, pred = synthetic(50, seed=2)
+    ev = evaluate_detections(pred, gt)
+    ev.summary, ev.per_class, ev.pr_curves  # noqa: B018
+    assert read == []
+    ev.matches  # noqa: B018
+    ev.matches_at(0.75)  # noqa: B018
+    assert len(read) == 1 and read[0] > 0
