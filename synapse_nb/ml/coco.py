@@ -160,10 +160,13 @@ class CocoRun:
     """
 
     def __init__(self, eval: dict[str, Any], engine: str,
-                 matched: Callable[[], tuple[np.ndarray, np.ndarray]]) -> None:
+                 matched: Callable[[], tuple[np.ndarray, np.ndarray]],
+                 ious: dict[Any, Any] | None = None) -> None:
         self.eval = eval
         self.engine = engine
         self._matched = matched
+        #: COCOeval's ``ious`` (per image and category id) of a ``segm`` run, else None
+        self.ious = ious
 
     @cached_property
     def matched(self) -> tuple[np.ndarray, np.ndarray]:
@@ -205,13 +208,21 @@ def run_cocoeval(pair: CocoPair, *, iou_thresholds: Sequence[float],
             ev.accumulate()
         # read now: evalImgs is large and is let go with the engine
         pairs = _pycocotools_pairs(ev.evalImgs, ev.params.areaRng[0])
-        return CocoRun(ev.eval, engine, lambda: pairs)
+        return CocoRun(ev.eval, engine, lambda: pairs, _mask_ious(ev, pair.iou_type))
     ev.evaluate()
     ev.accumulate()
     # read when asked (summary and per_class need none); the dict is part of ev.eval, kept
     # anyway, and the lambda holds it alone, not the engine and its IoU matrices
     matched = ev.eval.get("matched", {})
-    return CocoRun(ev.eval, engine, lambda: _faster_pairs(matched))
+    return CocoRun(ev.eval, engine, lambda: _faster_pairs(matched), _mask_ious(ev, pair.iou_type))
+
+
+def _mask_ious(ev: Any, iou_type: str) -> dict[Any, Any] | None:
+    """The engine's IoU matrices of masks, kept: rasterising the polygons again for the
+    matches costs a third of the evaluation. Box IoUs are cheaper to compute than to keep."""
+    if iou_type != "segm":
+        return None
+    return {key: m for key, m in ev.ious.items() if len(m)}  # not the empty image x label pairs
 
 
 def _faster_pairs(matched: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:

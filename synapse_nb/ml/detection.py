@@ -6,8 +6,9 @@ read from the engine's recall at IoU 0.5 (TP = recall x objects), not matched a 
 time. The per-prediction ``matches`` table comes from the engine's matching too: the
 pairs COCOeval matched (faster-coco-eval pools its thresholds and area ranges, so a
 prediction matched at two thresholds to two objects is settled here by COCO's rule over
-those few pairs). The confusion matrix (class-agnostic), matches of segmentations and
-matches at a threshold the engine did not run are computed here with COCO's rule.
+those few pairs), with box IoUs computed as before and mask IoUs read from COCOeval's own
+matrices. The confusion matrix (class-agnostic) and matches at a threshold the engine did
+not run, or when the first area range leaves objects out, are matched here by COCO's rule.
 
 Example:
     >>> import pandas as pd
@@ -30,7 +31,7 @@ import pandas as pd
 
 from . import plots
 from .coco import DEFAULT_AREA_RANGES, CocoPair, CocoRun, run_cocoeval
-from .matching import match_candidates, match_pairs
+from .matching import EngineIoUs, match_candidates, match_pairs
 from .shapes import ShapeTable, shape_table
 
 __all__ = ["Evaluation", "evaluate_detections"]
@@ -168,6 +169,20 @@ class Evaluation:
         """
         return self.matches_at(0.5)
 
+    @cached_property
+    def _engine_ious(self) -> EngineIoUs | None:
+        """The engine's mask IoUs of a segm run, read once (None for boxes, or if unusable)."""
+        if self._run.ious is None:
+            return None
+        k = len(self.labels) + 1
+        try:
+            return EngineIoUs(self._run.ious, k=k, max_per_group=100,
+                              gt_groups=self._pair.gt_ids[0] * k + self._pair.gt_ids[1],
+                              dt_groups=self._pair.dt_ids[0] * k + self._pair.dt_ids[1],
+                              dt_scores=self._dt.scores)
+        except ValueError:  # not the groups' shapes: an engine we do not know; match here
+            return None
+
     def _counted(self, lo: float, hi: float) -> np.ndarray:
         areas = self._pair.gt_areas
         return (areas >= lo) & (areas <= hi)
@@ -176,15 +191,16 @@ class Evaluation:
         """:attr:`matches` at another IoU threshold."""
         gt, dt = self._gt, self._dt
         lo, hi = next(iter(self.area_ranges.values()))
-        if (self.iou_type == "bbox" and iou_threshold in self.iou_thresholds
-                and bool(self._counted(lo, hi).all())):
+        engine_ious = self._engine_ious
+        if ((self.iou_type == "bbox" or engine_ious is not None)
+                and iou_threshold in self.iou_thresholds and bool(self._counted(lo, hi).all())):
             # the engine's own matching: it ran this threshold and ignored no object in its
             # first area range (an ignored object is matched last, which match_pairs does not do)
             k = len(self.labels) + 1
             matched_gt, ious = match_candidates(
                 gt, dt, self._run.matched, threshold=iou_threshold, max_per_group=100,
                 gt_groups=self._pair.gt_ids[0] * k + self._pair.gt_ids[1],
-                dt_groups=self._pair.dt_ids[0] * k + self._pair.dt_ids[1])
+                dt_groups=self._pair.dt_ids[0] * k + self._pair.dt_ids[1], ious=engine_ious)
         else:
             matched_gt, ious = match_pairs(gt, dt, threshold=iou_threshold,
                                            segm=self.iou_type == "segm", max_per_group=100)

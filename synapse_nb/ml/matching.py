@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -20,7 +21,7 @@ import numpy as np
 from .coco import mask_api
 from .shapes import ShapeTable
 
-__all__ = ["box_iou", "greedy_match", "match_candidates", "match_pairs", "shape_iou"]
+__all__ = ["EngineIoUs", "box_iou", "greedy_match", "match_candidates", "match_pairs", "shape_iou"]
 
 
 def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -170,23 +171,82 @@ def _pair_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.where(union > 0, inter / union, 0.0)
 
 
+class EngineIoUs:
+    """COCOeval's own IoU matrices, read per pair and per prediction without a loop.
+
+    ``matrices[(image id, category id)]`` is COCOeval's ``ious``: the group's predictions in
+    descending score order (stable), the first ``max_per_group``, by its objects in row
+    order (an empty list where either side is empty). Group codes are ``image * k + category``.
+    Raises ValueError when a matrix's shape is not the group's (then do not use them).
+    """
+
+    def __init__(self, matrices: Mapping[Any, Any], *, k: int, gt_groups: np.ndarray,
+                 dt_groups: np.ndarray, dt_scores: np.ndarray, max_per_group: int) -> None:
+        items = [(int(i) * k + int(c), np.asarray(m, dtype=float))
+                 for (i, c), m in matrices.items() if len(m)]  # one step per group: no IoU work
+        items.sort(key=lambda item: item[0])
+        codes = np.array([c for c, _ in items], dtype=np.int64)
+        rows = np.array([m.shape[0] for _, m in items], dtype=np.int64)
+        cols = np.array([m.shape[1] if m.ndim == 2 else 0 for _, m in items], dtype=np.int64)
+        self._flat = np.concatenate([m.ravel() for _, m in items]) if items else np.zeros(0)
+        # position of each object in its group, rank of each prediction in its group
+        g_order = np.argsort(gt_groups, kind="stable")
+        g_sorted = gt_groups[g_order]
+        self._g_pos = np.empty(len(gt_groups), dtype=np.int64)
+        self._g_pos[g_order] = np.arange(len(g_order)) - np.searchsorted(g_sorted, g_sorted)
+        d_order = np.lexsort((np.arange(len(dt_groups)), -dt_scores, dt_groups))
+        d_sorted = dt_groups[d_order]
+        rank = np.empty(len(dt_groups), dtype=np.int64)
+        rank[d_order] = np.arange(len(d_order)) - np.searchsorted(d_sorted, d_sorted)
+        n_gt = np.searchsorted(g_sorted, codes, side="right") - np.searchsorted(g_sorted, codes)
+        n_dt = np.searchsorted(d_sorted, codes, side="right") - np.searchsorted(d_sorted, codes)
+        if (cols != n_gt).any() or (rows != np.minimum(n_dt, max_per_group)).any():
+            raise ValueError("COCOeval's IoU matrices do not have the groups' shapes")
+        at = np.searchsorted(codes, dt_groups)
+        at_ok = at < len(codes)
+        has = np.zeros(len(dt_groups), dtype=bool)
+        has[at_ok] = codes[at[at_ok]] == dt_groups[at_ok]
+        self.live = has & (rank < max_per_group)  # predictions with a row in a matrix
+        at = np.where(has, at, 0)
+        starts = np.concatenate([[0], np.cumsum(rows * cols)[:-1]]) if items else np.zeros(0, np.int64)
+        self._base = np.where(self.live, starts[at] + rank * cols[at], -1) if items else \
+            np.full(len(dt_groups), -1)
+        first_row = np.concatenate([[0], np.cumsum(rows)[:-1]]) if items else np.zeros(0, np.int64)
+        within = np.arange(int(rows.sum())) - np.repeat(first_row, rows)
+        row_starts = np.repeat(starts, rows) + within * np.repeat(cols, rows)
+        row_max = (np.maximum.reduceat(self._flat, row_starts.astype(np.intp)) if len(row_starts)
+                   else np.zeros(0))
+        self.best = np.zeros(len(dt_groups))
+        self.best[self.live] = row_max[first_row[at[self.live]] + rank[self.live]]
+
+    def pair(self, d: np.ndarray, g: np.ndarray) -> np.ndarray:
+        """IoU of prediction rows ``d`` with object rows ``g`` (same groups, live predictions)."""
+        values: np.ndarray = self._flat[self._base[d] + self._g_pos[g]]
+        return values
+
+
 def match_candidates(gt: ShapeTable, dt: ShapeTable, candidates: tuple[np.ndarray, np.ndarray], *,
                      gt_groups: np.ndarray, dt_groups: np.ndarray, threshold: float,
-                     max_per_group: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`match_pairs` (boxes, per group) when the engine already named the candidates.
+                     max_per_group: int | None = None,
+                     ious: EngineIoUs | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`match_pairs` (per group) when the engine already named the candidates.
 
     ``candidates`` are (dt rows, gt rows) of pairs COCOeval matched at ``threshold`` or at
-    other thresholds (a repeat is walked, not lost: give each pair once, it is faster): every pair COCO's greedy rule takes at ``threshold``
-    is among them, so the rule walked over these pairs alone takes the same ones (a
-    prediction's best free object is among its candidates whenever it is its best overall),
-    and a pair whose prediction and object have no other candidate is taken without a walk.
-    ``gt_groups``/``dt_groups`` are integer group codes (image and label). Returns what
-    :func:`match_pairs` returns, the IoUs computed here as it computes them.
+    other thresholds (a repeat is walked, not lost: give each pair once, it is faster):
+    every pair COCO's greedy rule takes at ``threshold`` is among them, so the rule walked
+    over these pairs alone takes the same ones (a prediction's best free object is among
+    its candidates whenever it is its best overall), and a pair whose prediction and
+    object have no other candidate is taken without a walk. ``gt_groups``/``dt_groups``
+    are integer group codes (image and label). IoUs are box IoUs computed as
+    :func:`match_pairs` computes them, or read from ``ious`` (COCOeval's own matrices: masks
+    are not rasterised a second time). Returns what :func:`match_pairs` returns.
     """
     matched = np.full(len(dt), -1)
     out = np.zeros(len(dt))
     live = np.ones(len(dt), dtype=bool)
-    if max_per_group is not None and len(dt) > max_per_group:
+    if ious is not None:
+        live = ious.live.copy()
+    elif max_per_group is not None and len(dt) > max_per_group:
         codes = np.sort(dt_groups)
         if (codes[max_per_group:] == codes[:-max_per_group]).any():  # a group past maxDets:
             # only its top scores take part, as in COCO
@@ -198,7 +258,7 @@ def match_candidates(gt: ShapeTable, dt: ShapeTable, candidates: tuple[np.ndarra
     if len(d):
         keep = live[d] & (dt_groups[d] == gt_groups[g])
         d, g = d[keep], g[keep]
-        iou = _pair_iou(dt.boxes[d], gt.boxes[g])
+        iou = ious.pair(d, g) if ious is not None else _pair_iou(dt.boxes[d], gt.boxes[g])
         keep = iou >= min(threshold, 1 - 1e-10)
         d, g, iou = d[keep], g[keep], iou[keep]
         alone = (np.bincount(d, minlength=len(dt))[d] == 1) & (np.bincount(g, minlength=len(gt))[g] == 1)
@@ -214,6 +274,9 @@ def match_candidates(gt: ShapeTable, dt: ShapeTable, candidates: tuple[np.ndarra
                 taken[gg] = True
     # an unmatched prediction's IoU is its best with any object of its group, as in match_pairs
     missed = np.flatnonzero((matched < 0) & live)
+    if ious is not None:
+        out[missed] = ious.best[missed]
+        return matched, out
     g_order = np.argsort(gt_groups, kind="stable")
     g_sorted = gt_groups[g_order]
     lo = np.searchsorted(g_sorted, dt_groups[missed], side="left")

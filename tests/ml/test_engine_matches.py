@@ -262,3 +262,46 @@ def test_summary_and_per_class_do_not_read_the_engines_pairs(monkeypatch: pytest
     ev.matches  # noqa: B018
     ev.matches_at(0.75)  # noqa: B018
     assert len(read) == 1 and read[0] > 0
+
+
+def _as_polygons(frame: pd.DataFrame) -> pd.DataFrame:
+    corners = [[[x1, y1], [x2, y1], [x2, y2], [x1, y2]]
+               for x1, y1, x2, y2 in frame[["x1", "y1", "x2", "y2"]].itertuples(index=False)]
+    return frame.drop(columns=["x1", "y1", "x2", "y2"]).assign(points=corners)
+
+
+@pytest.mark.parametrize("data", ["hostile", "synthetic"])
+def test_segm_matches_read_the_engines_mask_ious(engine: str, data: str,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Polygons: the engine's own IoU matrices and matched pairs give the table the second
+    matching gave (masks rasterised again), ties and maxDets included."""
+    if data == "hostile":
+        gt, pred = (_as_polygons(f) for f in _hostile(1))
+    else:
+        gt, pred = synthetic(120, seed=4, polygons=True)
+    ref = _second_matching(pred, gt)
+    expected = {t: ref.matches_at(t) for t in THRESHOLDS}
+    expected_images = ref.images
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("matched a second time")
+
+    monkeypatch.setattr(detection, "match_pairs", refuse)
+    ev = evaluate_detections(pred, gt, iou_thresholds=THRESHOLDS)
+    assert (ev.iou_type, ev.engine) == ("segm", engine)
+    for t in THRESHOLDS:
+        pd.testing.assert_frame_equal(ev.matches_at(t), expected[t])
+    pd.testing.assert_frame_equal(ev.images, expected_images)
+
+
+def test_iou_matrices_of_other_shapes_are_refused() -> None:
+    from synapse_nb.ml.matching import EngineIoUs
+
+    groups = np.array([1 * 3 + 1, 1 * 3 + 1])
+    options = {"k": 3, "gt_groups": groups, "dt_groups": groups[:1], "dt_scores": np.ones(1),
+               "max_per_group": 100}
+    ok = EngineIoUs({(1, 1): np.array([[0.2, 0.7]])}, **options)  # type: ignore[arg-type]
+    assert ok.pair(np.array([0, 0]), np.array([1, 0])).tolist() == [0.7, 0.2]
+    assert ok.best.tolist() == [0.7]
+    with pytest.raises(ValueError, match="shapes"):
+        EngineIoUs({(1, 1): np.array([[0.2, 0.7, 0.1]])}, **options)  # type: ignore[arg-type]
