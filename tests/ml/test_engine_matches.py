@@ -305,3 +305,18 @@ def test_iou_matrices_of_other_shapes_are_refused() -> None:
     assert ok.best.tolist() == [0.7]
     with pytest.raises(ValueError, match="shapes"):
         EngineIoUs({(1, 1): np.array([[0.2, 0.7, 0.1]])}, **options)  # type: ignore[arg-type]
+
+
+def test_pair_iou_is_box_iou_bit_for_bit_on_hostile_boxes() -> None:
+    from synapse_nb.ml.matching import _pair_iou, box_iou
+
+    rng = np.random.default_rng(9)
+    a = rng.uniform(0, 50, (300, 4))
+    a[:, 2:] = a[:, :2] + rng.uniform(-5, 20, (300, 2))  # some inverted, some flat
+    a[:40] = np.round(a[:40])  # integer corners: exact ties, IoUs of exactly 0.5
+    a[40:60, 2:] = a[40:60, :2]  # points
+    b = np.vstack([a[::3], rng.uniform(0, 50, (50, 4))])
+    b[:20] = a[:20]  # equal boxes
+    ia, ib = rng.integers(0, len(a), 20000), rng.integers(0, len(b), 20000)
+    np.testing.assert_array_equal(_pair_iou(a, ia, b, ib), box_iou(a, b)[ia, ib])
+    assert _pair_iou(a, ia[:0], b, ib[:0]).shape == (0,)
