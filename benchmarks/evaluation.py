@@ -8,8 +8,12 @@ false positives; about 20 predictions per image).
 - ``synapse_nb``: ``evaluate_detections(pred, gt)`` from the two frames, then ``.summary``
   and ``.per_class``: frame reading, COCO conversion and COCOeval (faster-coco-eval's
   engine underneath) all timed.
-- ``synapse_nb+matches``: the same plus ``.matches`` and ``.confusion_matrix`` (per-
-  prediction TP/FP/FN and the confusion with background, computed by synapse_nb).
+- ``synapse_nb+matches``: the same plus ``.matches``, ``.images`` and ``.confusion_matrix``
+  (per-prediction TP/FP/FN read from the engine's own matching, per-image counts, and the
+  class-agnostic confusion with background, which synapse_nb matches itself). The CPU of
+  each of the three is printed apart, and beside ``.matches`` the CPU of the same table
+  built by a second matching (``match_pairs``, what ``.matches`` did before), untimed in the
+  row and checked equal.
 - ``pycocotools`` / ``faster-coco-eval``: the obvious conversion of the same two frames
   into COCO's dicts (plain Python numbers: what the engines read fastest), then ``COCO``,
   ``loadRes``, ``evaluate``, ``accumulate``, ``summarize``, all timed, as for synapse_nb.
@@ -21,8 +25,8 @@ so that a load spike on a shared machine hits all of them); reported: wall time,
 peak RSS minus its RSS after loading the data (so imports and the input frames are not
 counted). All sides are checked to give the same mAP.
 
-    /work/venv/bin/python benchmarks/evaluation.py
-    /work/venv/bin/python benchmarks/evaluation.py --images 500 --repeat 1
+    python benchmarks/evaluation.py
+    python benchmarks/evaluation.py --images 500 --repeat 1
 """
 
 from __future__ import annotations
@@ -106,6 +110,7 @@ def child(tool: str, data: Path) -> None:
         from faster_coco_eval import COCO
         from faster_coco_eval import COCOeval_faster as Eval
     base = _rss_kb()
+    parts: dict[str, float] = {}
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
     start = time.perf_counter()
     if tool.startswith("synapse_nb"):
@@ -113,8 +118,14 @@ def child(tool: str, data: Path) -> None:
         value = float(ev.summary["mAP"])
         ev.per_class  # noqa: B018
         if tool.endswith("matches"):
+            t0 = time.process_time()
             ev.matches  # noqa: B018
+            t1 = time.process_time()
+            ev.images  # noqa: B018
+            t2 = time.process_time()
             ev.confusion_matrix  # noqa: B018
+            parts = {"matches_cpu": t1 - t0, "images_cpu": t2 - t1,
+                     "confusion_cpu": time.process_time() - t2}
     else:
         dataset, results = coco_dicts(gt, pred)  # timed: the engines start from the frames too
         with contextlib.redirect_stdout(io.StringIO()):
@@ -130,8 +141,16 @@ def child(tool: str, data: Path) -> None:
     seconds = time.perf_counter() - start
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
+    if tool.endswith("matches"):  # untimed above: the same table by a second matching, for scale
+        engine_thresholds = ev.iou_thresholds
+        ev.iou_thresholds = ()  # no engine threshold to read: matches_at matches with match_pairs
+        t0 = time.process_time()
+        second = ev.matches_at(0.5)
+        parts["second_matching_cpu"] = time.process_time() - t0
+        ev.iou_thresholds = engine_thresholds
+        pd.testing.assert_frame_equal(second, ev.matches)  # the same table either way
     print(json.dumps({"seconds": seconds, "cpu": cpu, "peak_mb": max(0, cpu1.ru_maxrss - base) / 1024,
-                      "mAP": value}))
+                      "mAP": value} | parts))
 
 
 def main() -> None:
@@ -174,6 +193,12 @@ def main() -> None:
               f"{r['seconds'] / fast['seconds']:6.2f} {r['cpu']:8.2f} {r['cpu'] / ref['cpu']:6.2f} "
               f"{r['cpu'] / fast['cpu']:6.2f} "
               f"{r['peak_mb']:8.0f} {r['peak_mb'] / max(ref['peak_mb'], 1e-9):6.2f}")
+    parts = {key: statistics.median(r[key] for r in runs["synapse_nb+matches"])
+             for key in ("matches_cpu", "images_cpu", "confusion_cpu", "second_matching_cpu")}
+    print(f"\nsynapse_nb+matches, CPU s (medians): .matches {parts['matches_cpu']:.3f} from the "
+          f"engine's matching (the same table by a second matching, match_pairs: "
+          f"{parts['second_matching_cpu']:.3f}), .images {parts['images_cpu']:.3f}, "
+          f".confusion_matrix {parts['confusion_cpu']:.3f} (class-agnostic: matched here)")
 
 
 if __name__ == "__main__":
