@@ -204,24 +204,7 @@ class Evaluation:
         else:
             matched_gt, ious = match_pairs(gt, dt, threshold=iou_threshold,
                                            segm=self.iou_type == "segm", max_per_group=100)
-        gt_matched = np.full(len(gt), -1)
-        hit = np.flatnonzero(matched_gt >= 0)
-        gt_matched[matched_gt[hit]] = hit
-        tp = matched_gt >= 0
-        missed = np.flatnonzero(gt_matched < 0)
-        frame = pd.DataFrame({
-            "data_unit": np.concatenate([dt.images, gt.images[missed]]),
-            "label": np.concatenate([dt.labels, gt.labels[missed]]),
-            "outcome": pd.Categorical(np.concatenate([np.where(tp, "TP", "FP"),
-                                                      np.full(len(missed), "FN")]),
-                                      categories=["TP", "FP", "FN"]),
-            "confidence": np.concatenate([dt.scores, np.full(len(missed), np.nan)]),
-            "iou": np.concatenate([ious, np.full(len(missed), np.nan)]),
-            "prediction": pd.array(list(dt.row_ids) + [None] * len(missed), dtype=object),
-            "ground_truth": pd.array([gt.row_ids[g] if g >= 0 else None for g in matched_gt]
-                                     + list(gt.row_ids[missed]), dtype=object),
-        })
-        return frame
+        return _matches_frame(gt, dt, matched_gt, ious)
 
     def confusion(self, *, iou_threshold: float = 0.5, confidence: float = 0.25) -> pd.DataFrame:
         """Confusion matrix with a background row and column (rows: truth, columns: predicted).
@@ -231,24 +214,8 @@ class Evaluation:
         label), an unmatched prediction in (background, label), a missed object in
         (label, background).
         """
-        gt, dt = self._gt, self._dt
-        keep = np.flatnonzero(dt.scores >= confidence)
-        sub = ShapeTable(dt.row_ids[keep], dt.images[keep], dt.labels[keep], dt.boxes[keep],
-                         [dt.polygons[i] for i in keep], dt.scores[keep])
-        names = [*self.labels, BACKGROUND]
-        index = {n: i for i, n in enumerate(names)}
-        counts = np.zeros((len(names), len(names)), dtype=np.int64)
-        bg = index[BACKGROUND]
-        matched, _iou = match_pairs(gt, sub, threshold=iou_threshold, by_label=False,
-                                    segm=self.iou_type == "segm")
-        true = np.array([index[v] for v in gt.labels.tolist()], dtype=np.int64)
-        pred = np.array([index[v] for v in sub.labels.tolist()], dtype=np.int64)
-        np.add.at(counts, (np.where(matched >= 0, true[np.maximum(matched, 0)], bg), pred), 1)
-        missed = np.ones(len(gt), dtype=bool)
-        missed[matched[matched >= 0]] = False
-        np.add.at(counts, (true[missed], bg), 1)
-        return pd.DataFrame(counts, index=pd.Index(names, name="true"),
-                            columns=pd.Index(names, name="predicted"))
+        return _confusion(self._gt, self._dt, self.labels, iou_threshold=iou_threshold,
+                          confidence=confidence, segm=self.iou_type == "segm")
 
     @cached_property
     def confusion_matrix(self) -> pd.DataFrame:
@@ -297,6 +264,51 @@ class Evaluation:
         return (f"<Evaluation {self.iou_type} ({self.engine}): {len(self._pair.image_keys)} images, "
                 f"{len(self._gt)} objects, {len(self._dt)} predictions; mAP {s['mAP']:.3f}, "
                 f"mAP50 {s['mAP50']:.3f}>")
+
+
+def _matches_frame(gt: ShapeTable, dt: ShapeTable, matched_gt: np.ndarray,
+                   ious: np.ndarray) -> pd.DataFrame:
+    """:attr:`Evaluation.matches` from each prediction's matched object (-1: none) and IoU."""
+    gt_matched = np.full(len(gt), -1)
+    hit = np.flatnonzero(matched_gt >= 0)
+    gt_matched[matched_gt[hit]] = hit
+    tp = matched_gt >= 0
+    missed = np.flatnonzero(gt_matched < 0)
+    frame = pd.DataFrame({
+        "data_unit": np.concatenate([dt.images, gt.images[missed]]),
+        "label": np.concatenate([dt.labels, gt.labels[missed]]),
+        "outcome": pd.Categorical(np.concatenate([np.where(tp, "TP", "FP"),
+                                                  np.full(len(missed), "FN")]),
+                                  categories=["TP", "FP", "FN"]),
+        "confidence": np.concatenate([dt.scores, np.full(len(missed), np.nan)]),
+        "iou": np.concatenate([ious, np.full(len(missed), np.nan)]),
+        "prediction": pd.array(list(dt.row_ids) + [None] * len(missed), dtype=object),
+        "ground_truth": pd.array([gt.row_ids[g] if g >= 0 else None for g in matched_gt]
+                                 + list(gt.row_ids[missed]), dtype=object),
+    })
+    return frame
+
+
+def _confusion(gt: ShapeTable, dt: ShapeTable, labels: Sequence[str], *, iou_threshold: float,
+               confidence: float, segm: bool) -> pd.DataFrame:
+    """:meth:`Evaluation.confusion`: class-agnostic matching of the confident predictions."""
+    keep = np.flatnonzero(dt.scores >= confidence)
+    sub = ShapeTable(dt.row_ids[keep], dt.images[keep], dt.labels[keep], dt.boxes[keep],
+                     [dt.polygons[i] for i in keep], dt.scores[keep])
+    names = [*labels, BACKGROUND]
+    index = {n: i for i, n in enumerate(names)}
+    counts = np.zeros((len(names), len(names)), dtype=np.int64)
+    bg = index[BACKGROUND]
+    matched, _iou = match_pairs(gt, sub, threshold=iou_threshold, by_label=False,
+                                segm=segm)
+    true = np.array([index[v] for v in gt.labels.tolist()], dtype=np.int64)
+    pred = np.array([index[v] for v in sub.labels.tolist()], dtype=np.int64)
+    np.add.at(counts, (np.where(matched >= 0, true[np.maximum(matched, 0)], bg), pred), 1)
+    missed = np.ones(len(gt), dtype=bool)
+    missed[matched[matched >= 0]] = False
+    np.add.at(counts, (true[missed], bg), 1)
+    return pd.DataFrame(counts, index=pd.Index(names, name="true"),
+                        columns=pd.Index(names, name="predicted"))
 
 
 def _urls(*frames: pd.DataFrame) -> dict[Any, str]:
