@@ -269,7 +269,7 @@ def text_array(sources: list[Any]) -> pa.Array:
     """:func:`texts` as an Arrow string array. When every text is raw JSON bytes kept as
     received (no whitespace or escape for orjson to rewrite, no ``null``, valid UTF-8),
     the array is made from the joined bytes and the texts' offsets: no Python string per
-    row, no second copy by ``pa.array`` (a third of the time for a task's ``files``).
+    row, no second copy by ``pa.array`` (less than half the time for a task's ``files``).
     Otherwise ``pa.array(texts(sources))``.
 
     >>> text_array([b'{"a":1}', None, b'[2]']).to_pylist()

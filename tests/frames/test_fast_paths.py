@@ -10,7 +10,6 @@ Arrow before the pandas conversion.
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
 from typing import Any
 
 import msgspec
@@ -30,19 +29,10 @@ from synapse_nb.frames.fetch import ResourceConverter
 from synapse_nb.frames.schema import RESOURCES
 from synapse_nb.frames.v2 import SOURCES
 from synapse_nb.frames.v2_read import _typed, typed_bulk_flow
+from tests.frames.flows import STUB_CLIENT, drive
 
-_STUB = SimpleNamespace(config=SimpleNamespace(access_token=None, tenant=None))
 TASKS = RESOURCES["tasks"]
 
-
-def _drive(flow: Any, content: bytes) -> Any:
-    """Run a one-call flow on ``content`` (the body the call would get)."""
-    next(flow)
-    try:
-        flow.send(content)
-    except StopIteration as stop:
-        return stop.value
-    raise AssertionError("the flow asked for more than one call")
 
 
 def _page(items: Any, meta: Any = None) -> bytes:
@@ -79,7 +69,7 @@ HOSTILE_PAGES = {
 def _general(content: bytes) -> Any:
     """The page as page_flow reads it without a fast decoder, or the error it raises."""
     try:
-        return _drive(page_flow(_STUB, "v2/tasks/"), decode_json(content))
+        return drive(page_flow(STUB_CLIENT, "v2/tasks/"), decode_json(content))
     except DecodingError as err:
         return err
 
@@ -94,7 +84,7 @@ def test_ids_page_reads_the_ids_and_cursors_the_general_way_reads(case):
     assert (page.next, page.previous, page.request_id, page.per_page) == \
         (general.next, general.previous, general.request_id, general.per_page)
     # and the walk reads it through the fast decoder
-    fast = _drive(page_flow(_STUB, "v2/tasks/", fast=ids_page), content)
+    fast = drive(page_flow(STUB_CLIENT, "v2/tasks/", fast=ids_page), content)
     assert fast.results == page.results and fast.next == general.next
 
 
@@ -104,7 +94,7 @@ def test_a_page_not_of_the_ids_shape_is_read_the_general_way(case):
     assert ids_page(content) is None
     general = _general(content)
     try:
-        fast = _drive(page_flow(_STUB, "v2/tasks/", fast=ids_page), content)
+        fast = drive(page_flow(STUB_CLIENT, "v2/tasks/", fast=ids_page), content)
     except DecodingError as err:
         fast = err
     if isinstance(general, DecodingError):  # the same refusal, naming what is wrong
@@ -133,7 +123,7 @@ def _bulk(ids: list[Any], **changes: Any) -> bytes:
 ])
 def test_typed_bulk_rows_follow_the_ids_asked(asked, sent):
     plan = _typed(SOURCES["sdk/tasks/"])
-    rows = _drive(typed_bulk_flow(_STUB, "v2/tasks/bulk-fetch/", asked, plan), _bulk(sent))
+    rows = drive(typed_bulk_flow(STUB_CLIENT, "v2/tasks/bulk-fetch/", asked, plan), _bulk(sent))
     # the general reading: rows keyed by id (the last of a repeated id), in the order asked
     by_id = {r.id: r for r in plan.decode_v2_items(_bulk(sent))}
     expected = [by_id[int(i)] for i in asked if int(i) in by_id]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import json
-from types import SimpleNamespace
 from typing import Any
 
 import orjson
@@ -31,6 +30,7 @@ from synapse_nb.frames.typed import plan_of, typed_plan
 from synapse_nb.frames.typed_pages import _page_flow
 from synapse_nb.frames.v2 import SOURCES
 from synapse_nb.frames.v2_read import V2Pages, _Plan, _typed, typed_bulk_flow
+from tests.frames.flows import STUB_CLIENT, drive
 
 TASKS = RESOURCES["tasks"]
 
@@ -47,7 +47,7 @@ def _reference_frame(pages: list[bytes], api: str, kind: str = "tasks") -> tuple
         if api == "v1":
             records = decode_json(content)["results"]
         else:  # bulk_flow (the answer decoded by the client, rows picked by the ids asked)
-            flow = bulk_flow(_STUB, "v2/tasks/bulk-fetch/", _asked(content))
+            flow = bulk_flow(STUB_CLIENT, "v2/tasks/bulk-fetch/", _asked(content))
             next(flow)
             try:
                 flow.send([decode_json(content)])
@@ -65,7 +65,6 @@ def _reference_frame(pages: list[bytes], api: str, kind: str = "tasks") -> tuple
     return df, stats.as_dict()
 
 
-_STUB = SimpleNamespace(config=SimpleNamespace(access_token=None, tenant=None))
 
 
 def _asked(content: bytes) -> list[int]:
@@ -73,14 +72,6 @@ def _asked(content: bytes) -> list[int]:
     return [r["id"] for r in orjson.loads(content)["data"]
             if isinstance(r, dict) and isinstance(r.get("id"), int)]
 
-
-def _drive(flow: Any, content: bytes) -> Any:
-    next(flow)
-    try:
-        flow.send(content)
-    except StopIteration as stop:
-        return stop.value
-    raise AssertionError("the flow asked for more than one call")
 
 
 def _typed_frame(pages: list[bytes], api: str, kind: str = "tasks") -> tuple[pd.DataFrame, dict]:
@@ -93,7 +84,7 @@ def _typed_frame(pages: list[bytes], api: str, kind: str = "tasks") -> tuple[pd.
         assert plan is not None
         seen: set[Any] = set()
         for content in pages:
-            for row in _drive(_page_flow("sdk/tasks/", {"page": 1}, plan), content)["results"]:
+            for row in drive(_page_flow("sdk/tasks/", {"page": 1}, plan), content)["results"]:
                 rid = row.get("id") if isinstance(row, dict) else row.id
                 if rid is not None and rid in seen:
                     continue
@@ -101,9 +92,9 @@ def _typed_frame(pages: list[bytes], api: str, kind: str = "tasks") -> tuple[pd.
                 rows.append(row)
     else:
         source = SOURCES[f"sdk/{kind}/"]
-        read = _Plan(_STUB, source, {}, 1000, 1, typed=True)
+        read = _Plan(STUB_CLIENT, source, {}, 1000, 1, typed=True)
         for content in pages:
-            got = _drive(typed_bulk_flow(_STUB, source.bulk_path, _asked(content), read.typed),
+            got = drive(typed_bulk_flow(STUB_CLIENT, source.bulk_path, _asked(content), read.typed),
                          content)
             rows += read.accept(got)
     stats = ConversionStats()
