@@ -146,14 +146,18 @@ def _v2_bytes(client: Any) -> tuple[list[bytes], int]:
 
     headers = v2_headers(client.config)
 
+    ids: list[int] = []
+
     def walk(params: dict[str, Any]) -> list[bytes]:
         out, cursor = [], None
-        while True:
+        while True:  # each slim page decoded once: for its ids and its next cursor
             query = {**params, "per_page": 1000, **({"cursor": cursor} if cursor else {})}
             body = client.run_flow(_one(Call("GET", "v2/tasks/", params=query, headers=headers,
                                              raw=True)))
             out.append(body)
-            nxt = orjson.loads(body)["meta"]["pagination"]["next_cursor"]
+            page = orjson.loads(body)
+            ids.extend(r["id"] for r in page["data"])
+            nxt = page["meta"]["pagination"]["next_cursor"]
             if not nxt:
                 return out
             cursor = cursor_of(nxt)
@@ -161,7 +165,6 @@ def _v2_bytes(client: Any) -> tuple[list[bytes], int]:
     for project in _v2_projects(client, headers):
         for has_data in ("true", "false"):
             slim += walk({"project": project, "has_data": has_data})
-    ids = [r["id"] for page in slim for r in orjson.loads(page)["data"]]
     bulk = client.run_flow(_one(Gather([
         Call("POST", "v2/tasks/bulk-fetch/", params={"response_mode": "inline"},
              json={"ids": ids[k:k + 200]}, headers=headers, raw=True)
@@ -180,16 +183,14 @@ def _v2_projects(client: Any, headers: dict[str, str]) -> list[int]:
 
 def obvious_frame(bodies: list[bytes], slim: int, key: str) -> Any:
     """The obvious code: ``orjson.loads`` of every body, ``from_pylist`` of the rows under
-    ``key`` (v1 ``results``; v2 bulk answers ``data``, the first ``slim`` bodies, slim
-    pages, decoded for their ids only), ``.to_pandas()``."""
+    ``key`` (v1 ``results``; v2 bulk answers ``data``; the first ``slim`` bodies, slim
+    pages, are skipped: the walk that fetched them decoded them), ``.to_pandas()``."""
     import orjson
     import pyarrow as pa
 
     rows: list[Any] = []
-    for k, body in enumerate(bodies):
-        page = orjson.loads(body)
-        if k >= slim:
-            rows += page[key]
+    for body in bodies[slim:]:  # (slim pages were decoded by the walk that fetched them)
+        rows += orjson.loads(body)[key]
     return pa.Table.from_pylist(rows).to_pandas()
 
 
@@ -202,11 +203,8 @@ def obvious_v2_frame(bodies: list[bytes], slim: int) -> Any:
     import pyarrow as pa
 
     rows: list[Any] = []
-    for k, body in enumerate(bodies):
-        page = orjson.loads(body)
-        if k < slim:
-            continue
-        for r in page["data"]:
+    for body in bodies[slim:]:  # (slim pages were decoded by the walk that fetched them)
+        for r in orjson.loads(body)["data"]:
             data = orjson.loads(r["data"]) if r.get("data") else None
             meta = (data or {}).get("metadata") or {}
             files = r.get("files_manifest") or {}
