@@ -51,6 +51,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from _harness import process_cpu  # noqa: E402  (the script runs from benchmarks/)
 from synapse_nb.server import Settings  # noqa: E402
 from synapse_nb.server.app import open_database  # noqa: E402
 from synapse_nb.server.demo import DEMO_ACCESS_TOKEN  # noqa: E402
@@ -158,12 +159,6 @@ def client_decode(base: str, pages: int = 200) -> float:
     return pages / (time.perf_counter() - start)
 
 
-def server_cpu(pid: int) -> float:
-    """CPU seconds (user + system) the process ``pid`` has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def read_v1(client: httpx.Client, start: int, tasks: int, size: int) -> None:
     """Tasks ``start`` to ``start + tasks`` in pages of ``size`` (``start`` a multiple)."""
     for page in range(start // size + 1, (start + tasks - 1) // size + 2):
@@ -221,9 +216,9 @@ def cpu_per_task(proc: subprocess.Popen, base: str, tasks: int, repeat: int,
             used = dict.fromkeys(runs, 0.0)
             for start in range(0, len(ids), segment):
                 for name, read in ways(start).items():
-                    before = server_cpu(proc.pid)
+                    before = process_cpu(proc.pid)
                     read()
-                    used[name] += server_cpu(proc.pid) - before
+                    used[name] += process_cpu(proc.pid) - before
             for name, seconds in used.items():
                 runs[name].append(seconds / len(ids) * 1e6)
     us = {name: statistics.median(values) for name, values in runs.items()}
