@@ -164,7 +164,7 @@ class BaseClient(AnswerHandling):
     @property
     def last_upload(self) -> dict[str, Any] | None:
         """Figures of this client's last chunked upload *in the calling thread or asyncio
-        task* (``resumed_from``, ``bytes_sent``, ``chunks``, ``realigned``), or None; from
+        task* (``resumed_from``, ``bytes_sent``, ``chunks``, ``realigned``, ``restarted``), or None; from
         a thread or task that made none, the client's latest upload.
 
         Concurrent uploads never overwrite each other's figures: each also comes back on

@@ -68,7 +68,7 @@ def chunked_upload_flow(client: Any, path: str | Path, chunk_size: int = DEFAULT
     url: str | None = state.get("url")
     upload_id = state.get("id")
     offset = int(state.get("offset", 0)) if url else 0
-    stats = {"resumed_from": offset, "bytes_sent": 0, "chunks": 0, "realigned": 0}
+    stats = {"resumed_from": offset, "bytes_sent": 0, "chunks": 0, "realigned": 0, "restarted": 0}
     client.last_upload = stats
     if url:
         logger.info("resuming chunked upload of %s at byte %d of %d", path.name, offset, total)
@@ -137,7 +137,7 @@ def chunked_upload_flow(client: Any, path: str | Path, chunk_size: int = DEFAULT
                 logger.warning("the server's md5 of %s differs from the file's (it changed since "
                                "an interrupted upload); sending it again from the start", path.name)
                 resumed, url, upload_id, offset = False, None, None, 0
-                stats["restarted"] = stats.get("restarted", 0) + 1
+                stats["restarted"] += 1
                 md5 = _md5_upto(fh, 0)
                 continue
             raise error_for_status(result.status_code, result.body, method="POST", url="chunked upload")

@@ -80,7 +80,7 @@ class Answer:
 
 class UploadResult(dict):  # type: ignore[type-arg]
     """The server's answer to a finished upload (a plain dict), with this upload's own
-    figures in ``.stats`` (``resumed_from``, ``bytes_sent``, ``chunks``, ``realigned``).
+    figures in ``.stats`` (``resumed_from``, ``bytes_sent``, ``chunks``, ``realigned``, ``restarted``).
 
     Uploads running at once each get their own figures here, whereas
     ``client.last_upload`` is the last upload *of the calling thread or task*.

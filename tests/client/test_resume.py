@@ -87,6 +87,7 @@ def test_journal_behind_server_is_realigned(make_server, tmp_path, lag):
         assert up["checksum"] == hashlib.md5(src.read_bytes()).hexdigest()
         assert c.last_upload["resumed_from"] == 6000 - lag * 1000
         assert c.last_upload["realigned"] == (1 if lag else 0)
+        assert c.last_upload["restarted"] == 0  # a key of every upload, not only of a restarted one
         assert c.last_upload["bytes_sent"] <= 4000 + (1000 if lag else 0)
 
 
