@@ -86,8 +86,11 @@ class EditorState:
     def editor_state(self) -> dict[str, Any]:
         """What the view's editor draws (also what tests read without a browser)."""
         model = self.edit_model
+        # each task replayed once (len(model.frame) and pending_tasks() replayed all twice,
+        # and built a frame, on every drag and key)
+        changes = [model.changes(t) for t in model.tasks]
         state: dict[str, Any] = {
-            "task": None, "pending": len(model.frame), "tasks": len(model.pending_tasks()),
+            "task": None, "pending": sum(map(len, changes)), "tasks": sum(1 for c in changes if c),
             "can_undo": model.can_undo, "can_redo": model.can_redo,
             "conflicts": [_conflict_summary(c) for c in self._conflicts.values()],
             "restore": len(self._restorable), "editable": self.client is not None}
