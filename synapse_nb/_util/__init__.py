@@ -9,7 +9,8 @@ cache paths.
 - :func:`md5_file`: hex md5 of a file (the server's ``checksum``); :func:`hash_stream` feeds
   an open file into a hash that may go on (a resumed upload's md5).
 - :func:`default_cache_dir`, :func:`path_key`: where caches live, and folder names that
-  cannot collide.
+  cannot collide; :func:`backend_identity`: the base URL and tenant local journals are
+  keyed by.
 - :mod:`.html`: ``esc``, ``cell_text``, ``html_table`` (escaped HTML tables of frames).
 - :mod:`.progress`: ``progress_bar`` (tqdm.auto; ``progress=True/False/None`` means the same
   everywhere: always, never, when the work is large).
@@ -27,7 +28,7 @@ True
 from __future__ import annotations
 
 from .files import atomic_file, atomic_path, atomic_write, hash_stream, md5_file, private_dir
-from .paths import default_cache_dir, path_key
+from .paths import backend_identity, default_cache_dir, path_key
 
 __all__ = ["atomic_file", "atomic_path", "atomic_write", "hash_stream", "md5_file", "private_dir",
-           "default_cache_dir", "path_key"]
+           "default_cache_dir", "path_key", "backend_identity"]

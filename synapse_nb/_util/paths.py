@@ -7,8 +7,10 @@ import hashlib
 import os
 import re
 from pathlib import Path
+from typing import Any
 
-__all__ = ["default_cache_dir", "path_key", "safe_join", "unsafe_part", "UnsafePathError"]
+__all__ = ["default_cache_dir", "path_key", "safe_join", "unsafe_part", "UnsafePathError",
+           "backend_identity"]
 
 ENV_CACHE_DIR = "SYNAPSE_NB_CACHE_DIR"
 
@@ -111,3 +113,18 @@ def safe_join(root: str | os.PathLike[str], *parts: str) -> Path:
         raise UnsafePathError(f"refusing {'/'.join(segments)!r}: through a symlink it leads to "
                               f"{target.resolve()}, outside {real_root}")
     return target
+
+
+def backend_identity(client: Any) -> str:
+    """Whose files a local journal keeps: the client's base URL and tenant
+    (``ClientConfig.identity``), never a credential. The upload and edit journals key
+    their files by it.
+
+    >>> class C: base_url = "http://h"
+    >>> backend_identity(C())
+    'http://h|'
+    """
+    config = getattr(client, "config", None)
+    if config is not None and callable(getattr(config, "identity", None)):
+        return str(config.identity())
+    return f"{getattr(client, 'base_url', '')}|{getattr(client, 'tenant', None) or ''}"

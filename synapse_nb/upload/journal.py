@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from .._util import private_dir
+from .._util import backend_identity, private_dir
 from .errors import UploadError, UploadInProgressError
 
 __all__ = ["FolderJournal", "JournalEntry", "JournalLock", "journal_path", "backend_identity", "canonical_ref"]
@@ -43,19 +43,6 @@ CREATE TABLE IF NOT EXISTS files (rel TEXT PRIMARY KEY, size INTEGER, mtime_ns I
 CREATE TABLE IF NOT EXISTS units (key TEXT PRIMARY KEY, id INTEGER, ref TEXT, pending INTEGER);
 CREATE TABLE IF NOT EXISTS tasks (key TEXT PRIMARY KEY, id INTEGER, ref TEXT, pending INTEGER);
 """
-
-
-def backend_identity(client: Any) -> str:
-    """Who receives the upload: base URL and tenant (never a token).
-
-    >>> class C: base_url = "http://h"
-    >>> backend_identity(C())
-    'http://h|'
-    """
-    config = getattr(client, "config", None)
-    if config is not None and callable(getattr(config, "identity", None)):
-        return str(config.identity())
-    return f"{getattr(client, 'base_url', '')}|{getattr(client, 'tenant', None) or ''}"
 
 
 def journal_path(root: Path, data_collection: int, backend: str,

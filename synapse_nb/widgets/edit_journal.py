@@ -27,19 +27,15 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from synapse_nb._util import atomic_write, default_cache_dir, path_key, private_dir
+from synapse_nb._util import atomic_write, backend_identity, default_cache_dir, path_key, private_dir
 
 from .edits import TaskBase
 
 __all__ = ["EditJournal", "client_identity"]
 
 
-def client_identity(client: Any) -> str:
-    """Base URL and tenant of a client (``ClientConfig.identity``); no credential."""
-    config = getattr(client, "config", None)
-    if config is not None and callable(getattr(config, "identity", None)):
-        return str(config.identity())
-    return f"{getattr(client, 'base_url', '') or 'local'}|{getattr(client, 'tenant', None) or ''}"
+#: the key of a client's journal files, as the upload journal keys them
+client_identity = backend_identity
 
 
 class EditJournal:
