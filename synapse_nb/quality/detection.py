@@ -144,12 +144,17 @@ def _box_issues(inp: CleanlabInputs) -> dict[str, Any]:
                "badloc": constants.BADLOC_THRESHOLD_FACTOR, "swap": constants.SWAP_THRESHOLD_FACTOR}
     thresholds = {"overlooked": pred_thr, "badloc": lab_thr, "swap": lab_thr}
     flags = {}
+    pooled = np.zeros(len(inp.labels))
     for kind, per_image in scores.items():
         # cleanlab's own per-box rule (it sets NaN scores to 1 in place first: copies here)
         flagged = filt._find_label_issues_per_box(_nan_to_one(per_image), thresholds[kind],
                                                   factors[kind])
+        pooled += filt._pool_box_scores_per_image(flagged)
         flags[kind] = [f[:len(s)] for f, s in zip(flagged, per_image)]
-    return {"aux": aux, "scores": scores, "flags": flags, "constants": constants}
+    # an image is an issue when a box of any kind is: find_label_issues' own pooling of
+    # these very flags (so it is not run a second time)
+    return {"aux": aux, "scores": scores, "flags": flags, "constants": constants,
+            "issue": pooled > 0}
 
 
 def _contradicting(aux: dict[str, Any], box: int, kind: str, constants: Any) -> int:
@@ -273,12 +278,11 @@ def label_issues(predictions: pd.DataFrame, ground_truth: pd.DataFrame) -> Label
     """
     import_optional("cleanlab", "quality")
     od_rank = importlib.import_module("cleanlab.object_detection.rank")
-    od_filter = importlib.import_module("cleanlab.object_detection.filter")
     inp, pred, gt = cleanlab_inputs(predictions, ground_truth)
     quality = np.asarray(od_rank.get_label_quality_scores(inp.labels, inp.predictions,
                                                           verbose=False), dtype=float)
-    issue = np.asarray(od_filter.find_label_issues(inp.labels, inp.predictions), dtype=bool)
     per_box = _box_issues(inp)
+    issue = per_box["issue"]
     boxes = _boxes_frame(inp, per_box, pred, gt)
     counts = boxes[boxes["kind"] != "ok"].groupby(["data_unit", "kind"]).size() \
         .unstack(fill_value=0) if (boxes["kind"] != "ok").any() else pd.DataFrame()
