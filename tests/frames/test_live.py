@@ -281,7 +281,9 @@ def test_rows_leaving_the_filter_during_fetch_are_reported(make_server):
     # the pages of the lower count again, so no row that stayed pending is lost
     survivors = set(pending) - set(submitted)
     assert survivors <= set(df.index), f"{len(survivors - set(df.index))} surviving rows lost"
-    assert report["count"] == len(pending) and report["duplicates_dropped"] == 0
+    # a page read again after the count fell can hold rows already read: they are dropped
+    # and counted (how many depends on where the writer was; 0 or 1 in practice)
+    assert report["count"] == len(pending) and report["duplicates_dropped"] <= len(submitted)
     assert report["count_drift"] == len(df) - report["count"] <= 0, report
     assert report["rows"] == len(df)
 
