@@ -37,9 +37,11 @@ def _spawn(server: Any, folder: Path, state: Path) -> subprocess.Popen[str]:
 def _kill_when(proc: subprocess.Popen[str], ready: Callable[[dict[str, tuple[int, int]]], bool], timeout: float = 60) -> dict[str, tuple[int, int]]:
     """Read progress lines until ``ready(state)``; then SIGKILL. Returns the last state."""
     state: dict[str, tuple[int, int]] = {}
+    seen: list[str] = []  # every line, for the failure message
     deadline = time.monotonic() + timeout
     assert proc.stdout is not None
     for line in proc.stdout:
+        seen.append(line.strip())
         parts = line.split()
         if len(parts) == 3 and parts[0] in ("files", "bytes", "units", "tasks"):
             state[parts[0]] = (int(parts[1]), int(parts[2]))
@@ -48,7 +50,8 @@ def _kill_when(proc: subprocess.Popen[str], ready: Callable[[dict[str, tuple[int
             proc.wait(10)
             return state
         assert time.monotonic() < deadline, f"child never reached the kill point: {state}"
-    raise AssertionError(f"child finished before the kill point: {state}; stderr: {proc.stderr.read() if proc.stderr else ''}")
+    raise AssertionError(f"child finished before the kill point: {state}; its lines: {seen}; "
+                         f"stderr: {proc.stderr.read() if proc.stderr else ''}")
 
 
 def _large_uploads(server: Any) -> list[tuple[str, int, str]]:

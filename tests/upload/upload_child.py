@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 
 import synapse_nb.upload as upload
 from synapse_nb.upload import Progress, upload_folder
@@ -21,14 +22,26 @@ from synapse_nb.upload import Progress, upload_folder
 UploadInProgressError = getattr(upload, "UploadInProgressError", ())
 
 
+_WRITE = threading.Lock()
+
+
+def _line(text: str) -> None:
+    """One whole line, whichever thread writes it: ``print`` from the upload's pool threads
+    writes the text and its newline apart, and two threads' lines then run together
+    ("units 5 13units 10 13"), which the parent cannot read as progress."""
+    with _WRITE:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+
+
 class LineProgress(Progress):
     def start(self, phase: str, total: int) -> None:
         super().start(phase, total)
-        print(f"start {phase} {total}", flush=True)
+        _line(f"start {phase} {total}")
 
     def advance(self, phase: str, n: int = 1) -> None:
         super().advance(phase, n)
-        print(f"{phase} {self.done[phase]} {self.totals.get(phase, 0)}", flush=True)
+        _line(f"{phase} {self.done[phase]} {self.totals.get(phase, 0)}")
 
 
 def main() -> None:
