@@ -30,6 +30,14 @@ from .retry import _parse_retry_after
 __all__ = ["Answer", "ThreadGate", "AsyncGate"]
 
 
+def _to_wake(limiter: Limiter) -> int:
+    """Waiters to wake after a release: as many as there are free slots now (the freed one,
+    plus one when the limit grew), at least one. ``notify_all`` woke every waiter on every
+    answer: with a read's pool threads queued at a limit of a few, each answer woke a dozen
+    threads to find the one slot taken, each taking the GIL and a context switch."""
+    return max(1, limiter.slots - limiter.in_flight)
+
+
 @dataclass
 class Answer:
     """What the holder of a slot fills in: the status (None: no answer), Retry-After, and
@@ -68,7 +76,7 @@ class ThreadGate:
             with self._cv:
                 self.limiter.release(got, self._clock(), status=answer.status,
                                      retry_after=answer.retry_after, timed=answer.timed)
-                self._cv.notify_all()
+                self._cv.notify(_to_wake(self.limiter))
 
 
 class AsyncGate:
@@ -109,4 +117,4 @@ class AsyncGate:
             async with cv:
                 self.limiter.release(got, self._clock(), status=answer.status,
                                      retry_after=answer.retry_after, timed=answer.timed)
-                cv.notify_all()
+                cv.notify(_to_wake(self.limiter))

@@ -226,6 +226,77 @@ def test_thread_gate_never_exceeds_the_limit_and_learns_from_answers():
     assert peak == 3 and gate.limiter.stats.answers == 80 and gate.limiter.in_flight == 0
 
 
+class _CountingCondition(threading.Condition):
+    """A Condition that counts the waits that returned (a waiter woken, or timed out)."""
+
+    wakeups = 0
+
+    def wait(self, timeout: float | None = None) -> bool:
+        woke = super().wait(timeout)
+        self.wakeups += 1
+        return woke
+
+
+def test_thread_gate_wakes_one_waiter_per_freed_slot_not_every_waiter():
+    """Twelve threads queued at a limit of two: a release wakes as many waiters as there are
+    free slots (notify_all woke all eleven waiting, each to find the slot taken: about
+    ten wakeups per answer), and none is lost: every request gets through."""
+    gate = ThreadGate(Limiter(initial=2, maximum=2))
+    gate._cv = cv = _CountingCondition()
+    inside, peak, lock = 0, 0, threading.Lock()
+
+    def work() -> None:
+        nonlocal inside, peak
+        for _ in range(10):
+            with gate.slot() as answer:
+                with lock:
+                    inside += 1
+                    peak = max(peak, inside)
+                time.sleep(0.001)
+                with lock:
+                    inside -= 1
+                answer.status = 200
+
+    threads = [threading.Thread(target=work) for _ in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert not any(t.is_alive() for t in threads), "a waiter was never woken"
+    answers = gate.limiter.stats.answers
+    assert peak == 2 and answers == 120 and gate.limiter.in_flight == 0
+    assert cv.wakeups <= 2 * answers, f"{cv.wakeups} wakeups for {answers} answers"
+
+
+def test_async_gate_wakes_one_waiter_per_freed_slot_not_every_waiter():
+    gate = AsyncGate(Limiter(initial=2, maximum=2))
+    wakeups = 0
+
+    async def main() -> None:
+        nonlocal wakeups
+        cv = gate._condition()
+        wait = cv.wait
+
+        async def counted() -> bool:
+            nonlocal wakeups
+            woke = await wait()
+            wakeups += 1
+            return woke
+        cv.wait = counted  # type: ignore[method-assign]
+
+        async def one() -> None:
+            async with gate.slot() as answer:
+                await asyncio.sleep(0.001)
+                answer.status = 200
+
+        await asyncio.wait_for(asyncio.gather(*(one() for _ in range(120))), 30)
+
+    asyncio.run(main())
+    answers = gate.limiter.stats.answers
+    assert answers == 120
+    assert wakeups <= 2 * answers, f"{wakeups} wakeups for {answers} answers"
+
+
 def test_thread_gate_waits_out_a_retry_after_pause():
     clock = [0.0]
     gate = ThreadGate(Limiter(initial=2), clock=lambda: clock[0])
