@@ -44,6 +44,15 @@ hits all of them alike; the table shows medians.
     .venv/bin/python benchmarks/frames.py --scale 20000 --reps 3 --latency-ms 20
     .venv/bin/python benchmarks/frames.py --scale 30000 --reps 3 --only bovw   # CPU vs floor
     .venv/bin/python benchmarks/frames.py --scale 30000 --stages   # us per row, stage by stage
+    .venv/bin/python benchmarks/frames.py --scale 30000 --instructions --only vw  # callgrind
+
+``--instructions`` counts the instructions each contender's process executes, under
+valgrind's callgrind (which runs one thread at a time), minus those of a child that does
+the same imports and warm-ups and then nothing (n). CPU seconds on this 2-vCPU VM depend
+on what runs beside: a pure Python loop costs 1.3x the CPU with the other vCPU busy, and a
+pipelined read keeps both busy (its fetch threads, the server, its conversion) where the
+floor converts alone after its fetch. Instructions are the work itself, the same whatever
+runs beside; callgrind is ~50x slower, so this takes minutes and runs each child once.
 """
 
 from __future__ import annotations
@@ -52,6 +61,8 @@ import argparse
 import importlib.util
 import json
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -65,6 +76,7 @@ from synapse_nb.client.base import DEFAULT_MAX_CONCURRENCY
 HERE = Path(__file__).resolve().parent
 PAGE_SIZE = 100
 TOKEN_ENV = "SYNAPSE_NB_BENCH_TOKEN"  # the token goes to the child by env, never by argv
+WARM_ALL_ENV = "SYNAPSE_NB_BENCH_WARM_ALL"
 
 
 # --- inside a child process: one run of one contender ------------------------------------
@@ -241,7 +253,13 @@ def child(which: str, base_url: str, concurrency: int) -> dict[str, Any]:
     if api == "v2":
         client.v2.tasks.bulk_fetch([1])  # the server makes its v2 tables on first use
     http_cpu = decode_cpu = None
-    if which in "bv":  # imports and connections warmed up, as the floor's are
+    if os.environ.get(WARM_ALL_ENV):  # --instructions: every child the same warm-ups
+        import orjson  # noqa: F401
+
+        from synapse_nb.client.ops import Call
+        tasks_frame(client, project=1, progress=False)
+        client.run_flow(_one(Call("GET", "sdk/tasks/", params={"page_size": 1}, raw=True)))
+    elif which in "bv":  # imports and connections warmed up, as the floor's are
         tasks_frame(client, project=1, id__in=[1], progress=False) if which == "b" else \
             tasks_frame(client, project=1, progress=False)
     if which in "ow":  # the floor's imports and connections warmed up the same way
@@ -267,6 +285,8 @@ def child(which: str, base_url: str, concurrency: int) -> dict[str, Any]:
             obvious_v2_frame(bodies, slim)
         rows = len(result)
         decode_cpu = time.process_time() - cpu0 - http_cpu
+    elif which == "n":  # --instructions' baseline: the imports and warm-ups, nothing else
+        rows = 0
     else:
         rows = 0
         for page in client.paginate("sdk/tasks/", None, page_size=PAGE_SIZE,
@@ -348,14 +368,45 @@ def _stages_of(api: str, bodies: list[bytes], slim: int) -> None:
 
 
 # --- the driver ---------------------------------------------------------------------------
-def run_child(which: str, base_url: str, token: str, concurrency: int) -> dict[str, Any]:
+def run_child(which: str, base_url: str, token: str, concurrency: int, *,
+              instructions: bool = False) -> dict[str, Any]:
     env = {**os.environ, TOKEN_ENV: token}
-    out = subprocess.run([sys.executable, __file__, "--child", which, "--url", base_url,
+    prefix: list[str] = []
+    if instructions:
+        if shutil.which("valgrind") is None:
+            raise SystemExit("--instructions needs valgrind (apt-get install -y valgrind)")
+        prefix = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
+        env[WARM_ALL_ENV] = "1"
+    out = subprocess.run([*prefix, sys.executable, __file__, "--child", which, "--url", base_url,
                           "--concurrency", str(concurrency)], env=env, capture_output=True,
-                         text=True, timeout=900)
+                         text=True, timeout=3600)
     if out.returncode != 0:
         raise SystemExit(f"run {which} failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    if instructions:
+        counted = re.search(r"Collected : (\d+)", out.stderr)
+        if counted is None:
+            raise SystemExit(f"run {which}: no instruction count from callgrind:\n"
+                             f"{out.stderr[-2000:]}")
+        result["instructions"] = int(counted.group(1))
+    return result
+
+
+def instruction_counts(only: str, base_url: str, token: str, concurrency: int) -> None:
+    """Instructions of each contender's read (its child minus the warm-up-only child)."""
+    base = run_child("n", base_url, token, concurrency, instructions=True)["instructions"]
+    print(f"  baseline (imports and warm-ups only): {base / 1e9:.3f} G instructions", flush=True)
+    counts = {}
+    for which in only:
+        r = run_child(which, base_url, token, concurrency, instructions=True)
+        counts[which] = r["instructions"] - base
+        print(f"  {NAMES[which]}: {counts[which] / 1e9:.3f} G instructions, {r['rows']} rows "
+              f"({counts[which] / max(r['rows'], 1) / 1e3:.1f} k a row)", flush=True)
+    for frame, floor, api in (("b", "o", "v1"), ("v", "w", "v2")):
+        if frame in counts and floor in counts:
+            print(f"{api}: tasks_frame {counts[frame] / 1e9:.3f} G / obvious floor "
+                  f"{counts[floor] / 1e9:.3f} G instructions = "
+                  f"{counts[frame] / counts[floor]:.2f}x (aim <= 0.8x)")
 
 
 def main() -> None:
@@ -366,7 +417,9 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=DEFAULT_MAX_CONCURRENCY)
     ap.add_argument("--only", default="abc", help="contenders to run, e.g. bc")
     ap.add_argument("--db-dir", default=os.path.join(tempfile.gettempdir(), "synapse_nb_bench"))
-    ap.add_argument("--child", choices=list("abcovw"))
+    ap.add_argument("--child", choices=list("abcovwn"))
+    ap.add_argument("--instructions", action="store_true",
+                    help="instructions per contender under callgrind (load-independent)")
     ap.add_argument("--url")
     ap.add_argument("--stages", action="store_true",
                     help="microseconds per row of each client stage, on the same bytes")
@@ -391,6 +444,10 @@ def main() -> None:
             return
         run_child("c", server.base_url, server.access_token, args.concurrency)  # warm-up
         server.settings.latency_ms = args.latency_ms
+        if args.instructions:
+            instruction_counts(args.only, server.base_url, server.access_token,
+                               args.concurrency)
+            return
         results: dict[str, list[dict[str, Any]]] = {k: [] for k in args.only}
         for rep in range(args.reps):
             for which in args.only:
