@@ -4,13 +4,14 @@ text, case-folded. The browsers' :class:`~.query.FrameQuery` uses it once the ta
 said what it shows.
 
 Each distinct value is formatted once and the per-row part is numpy: the column is
-factorized, each group's first value is formatted and tested, and ``hits[codes]`` gives
-the rows. A group only ever holds values that read the same: ``1``, ``1.0`` and ``True``
-are one value to ``==`` (and to ``pd.factorize``) but three texts on screen, so object
-columns are also told apart by type; floats by their bits (``-0.0`` reads "-0");
-missing values by type (None, NaN, ``pd.NA`` and NaT each as it reads). Columns no
-grouping is sure for (lists, dicts, arrays, timestamps or decimals in an object column)
-are read row by row, each distinct value formatted once, known by type and ``repr``.
+factorized (a categorical has its codes already), each group's value is formatted and
+tested, and ``hits[codes]`` gives the rows. A group only ever holds values that read the
+same: ``1``, ``1.0`` and ``True`` are one value to ``==`` (and to ``pd.factorize``) but
+three texts on screen, so object columns are also told apart by type; floats by their
+bits (``-0.0`` reads "-0"); missing values by type (None, NaN, ``pd.NA`` and NaT each as
+it reads). Columns no grouping is sure for (lists, dicts, arrays, timestamps or decimals
+in an object column) are read row by row, each distinct value formatted once, known by
+type and ``repr``.
 
 Example:
     >>> import pandas as pd
@@ -67,35 +68,49 @@ def _column_hits(series: pd.Series, fmt: Callable[[Any], Any] | None, needle: st
     groups = _value_groups(series)
     if groups is None:
         return _row_by_row(series.tolist(), reads)
-    codes, first = groups
-    # values as the table's cells get them (``tolist``: Python scalars, Timestamps, NA)
-    per_group = np.fromiter(map(reads, series.iloc[first].tolist()), dtype=bool, count=len(first))
+    codes, values = groups
+    per_group = np.fromiter(map(reads, values), dtype=bool, count=len(values))
     hits: np.ndarray = per_group[codes]
     return hits
 
 
-def _value_groups(series: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
-    """``(codes, first)``: the rows of a code hold values that read the same and
-    ``first[c]`` is the first row of code ``c``; None when no grouping is sure to."""
+def _value_groups(series: pd.Series) -> tuple[np.ndarray, list[Any]] | None:
+    """``(codes, values)``: row ``i`` holds ``values[codes[i]]``, or a value that reads the
+    same, as the table's cells get it (``tolist``: Python scalars, Timestamps, NA); None
+    when no grouping is sure to."""
     try:
-        if series.dtype == object:
-            codes = _object_codes(series.to_numpy())
-            return None if codes is None else (codes, _first_rows(codes))
-        if pd.api.types.is_float_dtype(series.dtype):
-            missing = series.isna().to_numpy(dtype=bool)
-            bits = series.to_numpy(dtype=np.float64, na_value=0.0).view(np.int64)
-            codes = np.full(len(series), -1, dtype=np.intp)
-            codes[~missing] = pd.factorize(bits[~missing])[0]  # by bits: -0.0 is not 0.0
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            # the categories are the distinct values already (an unused one is read too)
+            codes = series.cat.codes.to_numpy().astype(np.intp)
+            values = series.cat.categories.tolist()
         else:
-            codes = pd.factorize(series)[0]
+            found = _codes(series)
+            if found is None:
+                return None
+            codes = found
+            values = series.iloc[_first_rows(codes)].tolist()
     except (TypeError, ValueError, NotImplementedError, pa.ArrowException):
         return None  # e.g. Arrow lists: no hashing of their values
-    first = _first_rows(codes)
     missing = codes < 0
     if missing.any():  # a typed column has one missing value (NaN, NaT or NA): one group
-        codes = np.where(missing, len(first), codes)
-        first = np.append(first, np.argmax(missing))
-    return codes, first
+        codes = np.where(missing, len(values), codes)
+        at = int(np.argmax(missing))
+        values.append(series.iloc[at:at + 1].tolist()[0])
+    return codes, values
+
+
+def _codes(series: pd.Series) -> np.ndarray | None:
+    """Codes numbered in order of appearance, -1 for a missing value (none in an object
+    column: its missing values are grouped by type)."""
+    if series.dtype == object:
+        return _object_codes(series.to_numpy())
+    if pd.api.types.is_float_dtype(series.dtype):
+        missing = series.isna().to_numpy(dtype=bool)
+        bits = series.to_numpy(dtype=np.float64, na_value=0.0).view(np.int64)
+        codes = np.full(len(series), -1, dtype=np.intp)
+        codes[~missing] = pd.factorize(bits[~missing])[0]  # by bits: -0.0 is not 0.0
+        return codes
+    return np.asarray(pd.factorize(series)[0], dtype=np.intp)
 
 
 def _object_codes(values: np.ndarray) -> np.ndarray | None:
@@ -103,19 +118,27 @@ def _object_codes(values: np.ndarray) -> np.ndarray | None:
     when a type in it can read differently for equal values (Timestamps of two zones,
     decimals, lists)."""
     codes = pd.factorize(values)[0]  # a TypeError for unhashable values
-    type_codes, kinds = pd.factorize(np.asarray(_type_of(values), dtype=object))
     missing = codes < 0
-    has_values = np.bincount(type_codes[~missing], minlength=len(kinds)) > 0
-    for k, kind in enumerate(kinds):
-        if kind in _READS_AS_EQUAL or (kind in _MISSING_TYPES and not has_values[k]):
-            continue
-        if kind in _FLOAT_TYPES:
-            numbers = values[(type_codes == k) & ~missing].astype(np.float64)
-            if not np.signbit(numbers[numbers == 0]).any():
-                continue
+    kinds = set(map(type, values[~missing] if missing.any() else values))
+    if not all(kind in _READS_AS_EQUAL or kind in _FLOAT_TYPES for kind in kinds):
         return None
-    key = np.where(missing, -1 - type_codes, codes * len(kinds) + type_codes)
-    return np.asarray(pd.factorize(key)[0], dtype=np.intp)
+    type_codes = np.zeros(len(values), dtype=np.intp)
+    if len(kinds) > 1:  # 1, 1.0 and True are one value to factorize, three texts on screen
+        type_codes, all_kinds = pd.factorize(np.asarray(_type_of(values), dtype=object))
+        codes = np.where(missing, -1, codes * len(all_kinds) + type_codes)
+    if kinds & _FLOAT_TYPES:  # equal floats read alike but for a zero's sign: "-0", "0"
+        floats = ~missing if len(kinds) == 1 else ~missing & np.isin(
+            type_codes, [k for k, kind in enumerate(all_kinds) if kind in _FLOAT_TYPES])
+        numbers = values[floats].astype(np.float64)
+        if np.signbit(numbers[numbers == 0]).any():
+            return None
+    if missing.any():  # None, NaN, pd.NA and NaT: a group per type
+        missing_types, found = pd.factorize(np.asarray(_type_of(values[missing]), dtype=object))
+        if not all(kind in _MISSING_TYPES for kind in found):
+            return None
+        codes = np.asarray(codes, dtype=np.int64).copy()
+        codes[missing] = -1 - missing_types
+    return np.asarray(pd.factorize(codes)[0], dtype=np.intp)  # numbered in order of appearance
 
 
 def _first_rows(codes: np.ndarray) -> np.ndarray:

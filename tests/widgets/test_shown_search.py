@@ -49,6 +49,8 @@ COLUMNS: dict[str, Any] = {
                                 np.int64(1), np.True_, "true", "TRUE", decimal.Decimal("1.00"), 2],
                                dtype=object),
     "bool first": pd.Series([True, 1, 1.0, "x", None, 2.0, np.float64(3)], dtype=object),
+    "ints, bools and None": pd.Series([0, None, True, 1, False, 2, None, True, np.nan], dtype=object),
+    "int beside -0.0": pd.Series([1, -0.0, 0, None, 0.0], dtype=object),
     "case folding": pd.Series(["Straße", "STRASSE", "strasse", None, np.nan, "ǅ", "İstanbul", "x",
                                pd.NA, "STRASSE"], dtype=object),
     "string": pd.Series(["Straße", None, "STRASSE", "a", "Straße"], dtype="string"),
