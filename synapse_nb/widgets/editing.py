@@ -163,14 +163,19 @@ class EditingMixin(EditSaving, EditorState):
 
     def undo(self) -> bool:
         """Undo the last edit (of any task); False when there is none."""
+        task = self.edit_model.undo_task
         done = self.edit_model.undo()
-        self._journal_all()
+        if done:  # only that task's operations changed: the other journals stand as written
+            self._journal_task(task)
         self._push_editor()
         return done
 
     def redo(self) -> bool:
+        """Redo the last undone edit; False when there is none."""
+        task = self.edit_model.redo_task
         done = self.edit_model.redo()
-        self._journal_all()
+        if done:
+            self._journal_task(task)
         self._push_editor()
         return done
 
@@ -198,10 +203,6 @@ class EditingMixin(EditSaving, EditorState):
     def _journal_task(self, task: Any) -> None:
         if self._journal is not None and task in self.edit_model.tasks:
             self._journal.write(self.edit_model.tasks[task])
-
-    def _journal_all(self) -> None:
-        for task in self.edit_model.tasks:
-            self._journal_task(task)
 
     def _push_editor(self) -> None:
         try:

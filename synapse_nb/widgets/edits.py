@@ -220,6 +220,16 @@ class EditModel:
         return True
 
     @property
+    def undo_task(self) -> Any:
+        """The task the next :meth:`undo` changes (None: nothing to undo)."""
+        return self._done[-1] if self._done else None
+
+    @property
+    def redo_task(self) -> Any:
+        """The task the next :meth:`redo` changes (None: nothing to redo)."""
+        return self._undone[-1][0] if self._undone else None
+
+    @property
     def can_undo(self) -> bool:
         return bool(self._done)
 

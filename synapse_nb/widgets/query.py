@@ -33,6 +33,8 @@ import pyarrow.compute as pc
 
 from synapse_nb.frames.labels import annotations_of, label_mask, row_labels
 
+from .cell_search import shown_search_mask
+
 __all__ = ["LABEL_FILTER", "FrameQuery", "annotations_of", "is_list_column", "row_labels"]
 
 LABEL_FILTER = "label"
@@ -307,31 +309,3 @@ class FrameQuery:
                 ascending=ascending, kind="stable")
         return ordered.index.to_numpy()
 
-
-def shown_search_mask(query: FrameQuery, columns: list[str],
-                      formatters: dict[str, Callable[[Any], Any]], text: str) -> np.ndarray:
-    """Rows where a shown cell's text (``formatters``: value -> text, e.g. names for ids)
-    contains ``text``, case-insensitively; each distinct value is formatted once."""
-    from synapse_nb._util.html import cell_text
-
-    needle = text.casefold()
-    hit = np.zeros(len(query.frame), dtype=bool)
-    for name in columns:
-        series = query.column(name)
-        fmt = formatters.get(name)
-        if fmt is None and isinstance(series.dtype, pd.CategoricalDtype):
-            cats = series.cat.categories.astype(str).str.casefold().str.contains(needle, regex=False)
-            codes = series.cat.codes.to_numpy()
-            hit |= (codes >= 0) & np.asarray(cats, dtype=bool)[np.maximum(codes, 0)]
-            continue
-        texts: dict[Any, bool] = {}
-        found = np.zeros(len(series), dtype=bool)
-        for i, value in enumerate(series.tolist()):
-            key = value if isinstance(value, (str, int, float, bool, type(None))) else repr(value)
-            seen = texts.get(key)
-            if seen is None:
-                shown = cell_text(fmt(value) if fmt is not None else value, 10_000)
-                seen = texts[key] = needle in shown.casefold()
-            found[i] = seen
-        hit |= found
-    return hit

@@ -25,6 +25,7 @@ import json
 import time
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .browser import RecordBrowser
@@ -66,6 +67,17 @@ def _check_overlays(overlays: Any, key: str) -> pd.DataFrame | None:
     return overlays
 
 
+def _positions_by_key(keys: pd.Series) -> dict[Any, np.ndarray]:
+    """key -> positions of the rows holding it, ascending (rows with no key: none).
+
+    Keys match as ``keys == item`` does (equal values hash alike: ``4``, ``4.0`` and
+    ``np.int64(4)`` are one key), so a lookup gives the rows that mask would."""
+    codes, uniques = pd.factorize(keys)
+    order = np.argsort(codes, kind="stable")  # stable: each group keeps the frame's order
+    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+    return {key: order[bounds[i]:bounds[i + 1]] for i, key in enumerate(uniques.tolist())}
+
+
 class ReviewQueue(RecordBrowser):
     """Review items one by one with the keyboard (module docstring).
 
@@ -93,7 +105,7 @@ class ReviewQueue(RecordBrowser):
         items = _check_items(items, key)
         self.key = key
         self.project = project
-        self.overlays = _check_overlays(overlays, key)
+        self.overlays = overlays
         self._decisions: dict[Any, tuple[str, pd.Timestamp]] = {}
         self._started = time.monotonic()
         frame = self._items_frame(client, items)
@@ -135,12 +147,24 @@ class ReviewQueue(RecordBrowser):
         frame["decision"] = pd.Categorical([None] * len(frame), categories=list(DECISIONS))
         return frame
 
+    @property
+    def overlays(self) -> pd.DataFrame | None:
+        """The extra shapes (class docstring); assign a new frame to change them."""
+        return self._overlays
+
+    @overlays.setter
+    def overlays(self, overlays: pd.DataFrame | None) -> None:
+        self._overlays = _check_overlays(overlays, self.key)
+        self._overlay_groups: dict[Any, np.ndarray] | None = None  # grouped on first use
+
     def _overlay_rows(self, item: Any) -> pd.DataFrame:
-        if self.overlays is None:
-            return pd.DataFrame(columns=list(OVERLAY_COLUMNS))
         o = self.overlays
-        rows: pd.DataFrame = o[(o[self.key] == item).to_numpy(dtype=bool, na_value=False)]
-        return rows
+        if o is None:
+            return pd.DataFrame(columns=list(OVERLAY_COLUMNS))
+        # grouped once: masking the whole frame per item made a queue quadratic
+        if self._overlay_groups is None:
+            self._overlay_groups = _positions_by_key(o[self.key])
+        return o.iloc[self._overlay_groups.get(item, np.empty(0, dtype=np.intp))]
 
     def _display_payload(self, item: Any, data: Any) -> str:
         """The task's objects, then the item's overlays (styled by role), as JSON text."""

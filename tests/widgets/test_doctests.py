@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["", "_html", "query", "overlay", "table", "filters", "metrics", "detail", "browser",
+MODULES = ["", "_html", "query", "cell_search", "overlay", "table", "filters", "metrics", "detail", "browser",
            "resources", "view", "events", "names"]
 
 
