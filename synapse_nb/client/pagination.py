@@ -18,8 +18,9 @@ How a walk goes:
    count are read again (ids already yielded are skipped), up to :data:`MAX_REREADS`
    times while the count keeps falling, so that no surviving row is lost.
    ``report.recovered`` counts the rows found that way.
-6. A ``next`` link is followed only when it advances the walk: a link already followed,
-   or an empty page that still has a ``next``, raises
+6. A ``next`` link is followed only when it advances the walk (the rule every walk keeps,
+   :class:`~synapse_nb.client.advance.FollowedLinks`): a link already followed, or an
+   empty page that still has a ``next``, raises
    :class:`~synapse_nb.client.errors.PaginationStalledError` (a server repeating its
    ``next`` would otherwise be asked forever).
 
@@ -46,7 +47,7 @@ from concurrent.futures import Executor, Future
 from dataclasses import asdict, dataclass, field
 from typing import Any, AsyncIterator, Awaitable, Callable, Generator, Iterator, Mapping
 
-from .errors import PaginationStalledError
+from .advance import FollowedLinks
 
 __all__ = ["FetchReport", "PagePlan", "Pages", "AsyncPages", "EMPTY_PAGE", "MAX_REREADS"]
 
@@ -94,7 +95,7 @@ class PagePlan:
     resource: str = ""
     _seen: set[Any] = field(default_factory=set)
     #: the ``next`` links followed (one answered again means the server loops)
-    _links: set[str] = field(default_factory=set)
+    _links: FollowedLinks = field(init=False, repr=False, compare=False)
     _started: float = field(default_factory=time.perf_counter)
 
     def __post_init__(self) -> None:
@@ -106,6 +107,7 @@ class PagePlan:
         if "page_size" in self.params:
             self.page_size = int(self.params.pop("page_size"))
         self.params.pop("page", None)
+        self._links = FollowedLinks(self.resource)
 
     def first_params(self) -> dict[str, Any]:
         return self.page_params(1)
@@ -168,15 +170,9 @@ class PagePlan:
     def follow(self, url: str | None, body: Any) -> str | None:
         """``url``, the ``next`` link of page ``body``, once following it is proved to advance
         the walk (None at the end); a link already followed, or an empty page with a
-        ``next``, raises :class:`PaginationStalledError`."""
-        if not url:
-            return None
-        empty = not _results(body)
-        if empty or url in self._links:
-            raise PaginationStalledError(self.resource or "list", url, pages=self.report.pages,
-                                         rows=self.report.rows, empty=empty)
-        self._links.add(url)
-        return url
+        ``next``, raises :class:`~synapse_nb.client.errors.PaginationStalledError`."""
+        return self._links.follow(url, empty=not _results(body), pages=self.report.pages,
+                                  rows=self.report.rows)
 
     def accept(self, records: Records, *, reread: bool = False) -> Records:
         """Drop records already yielded (by ``id``); count the page.

@@ -90,6 +90,50 @@ def greedy_match(iou: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndar
     return match, best
 
 
+def _ranks(groups: np.ndarray, scores: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Rows in COCO's order and each row's rank within its group (0: its first row).
+
+    COCO's order: by group, then by score descending (stable); without ``scores``, by
+    group in row order. Returns ``order`` (row numbers) and ``rank`` (indexed by row).
+
+    >>> _ranks(np.array([5, 3, 5, 5]), np.array([0.2, 0.9, 0.8, 0.2]))
+    (array([1, 2, 0, 3]), array([1, 0, 0, 2]))
+    """
+    n = len(groups)
+    order = (np.argsort(groups, kind="stable") if scores is None
+             else np.lexsort((np.arange(n), -scores, groups)))
+    ranked = groups[order]
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n) - np.searchsorted(ranked, ranked)
+    return order, rank
+
+
+def _greedy(d: np.ndarray, g: np.ndarray, iou: np.ndarray, *, threshold: float,
+            priority: tuple[np.ndarray, ...], matched: np.ndarray, out: np.ndarray,
+            n_gt: int) -> None:
+    """COCO's greedy rule over candidate pairs: prediction row ``d[k]``, object row ``g[k]``,
+    their IoU ``iou[k]`` (pairs of one group only). Writes each taken pair's object into
+    ``matched`` and its IoU into ``out`` (both indexed by prediction row).
+
+    Pairs below the threshold take no part. A pair whose prediction and object have no
+    other pair left is taken whatever the order; the others are walked: predictions in
+    ``priority`` order (lexsort keys by prediction row, the most significant last: group,
+    then score descending), each taking its best free object, the later object on equal
+    IoUs.
+    """
+    keep = iou >= min(threshold, 1 - 1e-10)
+    d, g, iou = d[keep], g[keep], iou[keep]
+    alone = (np.bincount(d, minlength=len(matched))[d] == 1) & (np.bincount(g, minlength=n_gt)[g] == 1)
+    matched[d[alone]], out[d[alone]] = g[alone], iou[alone]
+    d, g, iou = d[~alone], g[~alone], iou[~alone]
+    walk = np.lexsort((-g, -iou, *[key[d] for key in priority]))
+    taken = np.zeros(n_gt, dtype=bool)
+    for dd, gg, v in zip(d[walk].tolist(), g[walk].tolist(), iou[walk].tolist()):
+        if matched[dd] < 0 and not taken[gg]:
+            matched[dd], out[dd] = gg, v
+            taken[gg] = True
+
+
 def _codes(table: ShapeTable, other: ShapeTable, by_label: bool) -> tuple[np.ndarray, np.ndarray]:
     """Integer group codes (image, or image and label) shared by both tables."""
     import pandas as pd
@@ -121,9 +165,8 @@ def match_pairs(gt: ShapeTable, dt: ShapeTable, *, threshold: float, by_label: b
 
     g_code, d_code = _codes(gt, dt, by_label)
     # predictions in COCO's order: group, then score descending (stable)
-    order = np.lexsort((np.arange(len(dt)), -dt.scores, d_code))
-    rank_in_group = np.arange(len(order)) - np.searchsorted(d_code[order], d_code[order])
-    live = order if max_per_group is None else order[rank_in_group < max_per_group]
+    order, rank = _ranks(d_code, dt.scores)
+    live = order if max_per_group is None else order[rank[order] < max_per_group]
     d_rank = np.empty(len(dt), dtype=np.int64)
     d_rank[order] = np.arange(len(order))
     pairs = pd.DataFrame({"d": live, "code": d_code[live]}).merge(
@@ -141,22 +184,9 @@ def match_pairs(gt: ShapeTable, dt: ShapeTable, *, threshold: float, by_label: b
     if len(d):
         np.maximum.at(best, d, iou)
     matched = np.full(len(dt), -1)
-    limit = min(threshold, 1 - 1e-10)
-    keep = iou >= limit
-    d, g, iou = d[keep], g[keep], iou[keep]
     out = best.copy()
-    # a pair whose prediction and object have no other pair above the threshold is taken
-    # whatever the order (see match_candidates); the walk is for the others
-    alone = (np.bincount(d, minlength=len(dt))[d] == 1) & (np.bincount(g, minlength=len(gt))[g] == 1)
-    matched[d[alone]], out[d[alone]] = g[alone], iou[alone]
-    d, g, iou = d[~alone], g[~alone], iou[~alone]
-    # each prediction in turn takes its best free object; equal IoUs go to the later object
-    walk = np.lexsort((-g, -iou, d_rank[d]))
-    taken = np.zeros(len(gt), dtype=bool)
-    for dd, gg, v in zip(d[walk].tolist(), g[walk].tolist(), iou[walk].tolist()):
-        if matched[dd] < 0 and not taken[gg]:
-            matched[dd], out[dd] = gg, v
-            taken[gg] = True
+    _greedy(d, g, iou, threshold=threshold, priority=(d_rank,), matched=matched, out=out,
+            n_gt=len(gt))
     return matched, out
 
 
@@ -204,14 +234,10 @@ class EngineIoUs:
         cols = np.array([m.shape[1] if m.ndim == 2 else 0 for _, m in items], dtype=np.int64)
         self._flat = np.concatenate([m.ravel() for _, m in items]) if items else np.zeros(0)
         # position of each object in its group, rank of each prediction in its group
-        g_order = np.argsort(gt_groups, kind="stable")
+        g_order, self._g_pos = _ranks(gt_groups)
         g_sorted = gt_groups[g_order]
-        self._g_pos = np.empty(len(gt_groups), dtype=np.int64)
-        self._g_pos[g_order] = np.arange(len(g_order)) - np.searchsorted(g_sorted, g_sorted)
-        d_order = np.lexsort((np.arange(len(dt_groups)), -dt_scores, dt_groups))
+        d_order, rank = _ranks(dt_groups, dt_scores)
         d_sorted = dt_groups[d_order]
-        rank = np.empty(len(dt_groups), dtype=np.int64)
-        rank[d_order] = np.arange(len(d_order)) - np.searchsorted(d_sorted, d_sorted)
         n_gt = np.searchsorted(g_sorted, codes, side="right") - np.searchsorted(g_sorted, codes)
         n_dt = np.searchsorted(d_sorted, codes, side="right") - np.searchsorted(d_sorted, codes)
         if (cols != n_gt).any() or (rows != np.minimum(n_dt, max_per_group)).any():
@@ -264,28 +290,16 @@ def match_candidates(gt: ShapeTable, dt: ShapeTable, candidates: tuple[np.ndarra
         codes = np.sort(dt_groups)
         if (codes[max_per_group:] == codes[:-max_per_group]).any():  # a group past maxDets:
             # only its top scores take part, as in COCO
-            order = np.lexsort((np.arange(len(dt)), -dt.scores, dt_groups))
-            sorted_codes = dt_groups[order]
-            rank = np.arange(len(order)) - np.searchsorted(sorted_codes, sorted_codes)
-            live[order[rank >= max_per_group]] = False
+            live[_ranks(dt_groups, dt.scores)[1] >= max_per_group] = False
     d, g = (np.asarray(c, dtype=np.int64) for c in candidates)
     if len(d):
         keep = live[d] & (dt_groups[d] == gt_groups[g])
         d, g = d[keep], g[keep]
         iou = ious.pair(d, g) if ious is not None else _pair_iou(dt.boxes, d, gt.boxes, g)
-        keep = iou >= min(threshold, 1 - 1e-10)
-        d, g, iou = d[keep], g[keep], iou[keep]
-        alone = (np.bincount(d, minlength=len(dt))[d] == 1) & (np.bincount(g, minlength=len(gt))[g] == 1)
-        matched[d[alone]], out[d[alone]] = g[alone], iou[alone]
-        d, g, iou = d[~alone], g[~alone], iou[~alone]
-        # contested objects: COCO's walk (group, score descending, row; then IoU descending,
-        # the later object on equal IoUs) over the few pairs that share one
-        walk = np.lexsort((-g, -iou, d, -dt.scores[d], dt_groups[d]))
-        taken = np.zeros(len(gt), dtype=bool)
-        for dd, gg, v in zip(d[walk].tolist(), g[walk].tolist(), iou[walk].tolist()):
-            if matched[dd] < 0 and not taken[gg]:
-                matched[dd], out[dd] = gg, v
-                taken[gg] = True
+        # COCO's order of predictions (group, score descending, row) for the few pairs
+        # that share an object
+        _greedy(d, g, iou, threshold=threshold, priority=(np.arange(len(dt)), -dt.scores, dt_groups),
+                matched=matched, out=out, n_gt=len(gt))
     # an unmatched prediction's IoU is its best with any object of its group, as in match_pairs
     missed = np.flatnonzero((matched < 0) & live)
     if ious is not None:

@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -63,8 +64,22 @@ def _image_column(frame: pd.DataFrame, role: str) -> str:
 
 
 def missing(value: Any) -> bool:
-    """True for None, NaN and pandas' NA (a list or array is never missing)."""
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+    """True for None, NaN (of any float type, numpy's too) and pandas' NA: a cell a frame
+    leaves empty. A list or an array is never missing, nor is a bool or an int.
+
+    >>> missing(None), missing(float("nan")), missing(np.float32("nan")), missing(pd.NA)
+    (True, True, True, True)
+    >>> missing(0.0), missing(False), missing([]), missing("")
+    (False, False, False, False)
+    """
+    if value is None or value is pd.NA:
+        return True
+    if isinstance(value, float):  # the usual cell (numpy's float64 is one): no ABC check
+        return math.isnan(value)
+    # numpy's float32 is no Python float, but holds NaN all the same; an int never does
+    # (and a very large one would not even convert to a float)
+    return (isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral)
+            and math.isnan(value))
 
 
 def _flat(points: Any) -> list[float] | None:

@@ -23,7 +23,6 @@ idempotent and resumable.
 from __future__ import annotations
 
 import json
-import math
 import numbers
 from collections.abc import Mapping
 from pathlib import Path
@@ -53,51 +52,54 @@ def _r(v: Any) -> float:
     return round(float(v), 2)
 
 
-def _absent(value: Any) -> bool:
-    """None, NaN or NA: a cell the frame leaves empty (a bool is never absent)."""
-    if value is None or value is pd.NA:
-        return True
-    if isinstance(value, numbers.Real) and type(value).__name__ not in ("bool", "bool_"):
-        return math.isnan(float(value))
-    return False
+def _shape_kind(row: Mapping[str, Any]) -> tuple[str, Any]:
+    """What a row holds, and its points (None when it has none): the one reading of a row's
+    kind, for both its check (``_row_problem``) and its payload (``_object``).
+
+    A row with points is a shape of its ``type`` (a polygon when untyped); else a row
+    with a box corner is a box (a box with one bad corner is a bad box, never a
+    classification); else it is its ``type``: a classification when untyped, a box
+    without corners, or a kind that needs points it does not have.
+    """
+    points: Any = row.get("points")
+    kind: Any = row.get("type")
+    if not missing(points) and len(points):
+        return ("polygon" if missing(kind) or kind == "polygon" else str(kind)), points
+    if any(not missing(row.get(c)) for c in _BOX):
+        return "bbox", None
+    return ("classification" if missing(kind) else str(kind)), None
 
 
 def _row_problem(row: Mapping[str, Any]) -> str | None:
     """Why this prediction cannot be sent, or None; decides nothing else (see ``_object``)."""
-    if "_problem" in row and not _absent(row["_problem"]):
+    if "_problem" in row and not missing(row["_problem"]):
         return str(row["_problem"])
-    if _absent(row.get("label")):
+    if missing(row.get("label")):
         return "no label"
     conf: Any = row.get("confidence")
-    score = None if _absent(conf) else conf  # an empty cell: no confidence, not a bad one
-    points: Any = row.get("points")
-    kind: Any = row.get("type")
-    if not missing(points) and len(points):
+    score = None if missing(conf) else conf  # an empty cell: no confidence, not a bad one
+    kind, points = _shape_kind(row)
+    if points is not None:
         return check_shape(points=list(points), score=score)
-    if any(not _absent(row.get(c)) for c in _BOX) or kind == "bbox":
-        # a box with one bad corner is a bad box, never a classification
+    if kind == "bbox":
         problem = check_shape(tuple(row.get(c) for c in _BOX))
         if problem:
             return f"bbox: {problem}"
-    elif not _absent(kind) and kind != "classification":
+    elif kind != "classification":
         return f"a {kind} without points"
     return check_score(score)
 
 
 def _object(row: Mapping[str, Any]) -> dict[str, Any]:
     """The payload object of a row ``_row_problem`` passed."""
-    obj: dict[str, Any] = {"label": str(row["label"])}
-    points: Any = row.get("points")
-    kind = row.get("type")
-    if not missing(points) and len(points):
-        obj.update(type="polygon" if missing(kind) or kind == "polygon" else str(kind),
-                   points=[[_r(p[0]), _r(p[1])] for p in points])
-    elif any(not _absent(row.get(c)) for c in _BOX):
-        obj.update(type="bbox", coordinates=[_r(row[c]) for c in _BOX])
-    else:
-        obj["type"] = "classification"
+    kind, points = _shape_kind(row)
+    obj: dict[str, Any] = {"label": str(row["label"]), "type": kind}
+    if points is not None:
+        obj["points"] = [[_r(p[0]), _r(p[1])] for p in points]
+    elif kind == "bbox":
+        obj["coordinates"] = [_r(row[c]) for c in _BOX]
     conf: Any = row.get("confidence")
-    if not _absent(conf):
+    if not missing(conf):
         obj["confidence"] = round(float(conf), 4)
     return obj
 
@@ -180,7 +182,7 @@ def _task_id(value: Any) -> int | None:
     """A task column's cell as an id, or None when it is not one (``3.0`` is 3; ``3.5`` is none)."""
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         return int(value)
-    if isinstance(value, numbers.Real) and not _absent(value) and float(value).is_integer():
+    if isinstance(value, numbers.Real) and not missing(value) and float(value).is_integer():
         return int(float(value))
     if isinstance(value, str) and value.isdigit():
         return int(value)
@@ -230,7 +232,7 @@ def prediction_payloads(client: Any, predictions: pd.DataFrame, *, project: int,
         problem = _row_problem(rec)
         if task is not None and task not in in_project:
             problem = f"task {task} is not a task of project {project}"
-        elif task is None and not _absent(rec.get("task")):
+        elif task is None and not missing(rec.get("task")):
             problem = f"task {rec.get('task')!r} is not a task id"
         if problem:
             bad_rows.append({"row": label, "task": task, "reason": problem})

@@ -14,7 +14,7 @@ from typing import Any, ContextManager, Mapping
 
 import pyarrow as pa
 
-from synapse_nb.client.pagination import PagePlan
+from synapse_nb.client.advance import FollowedLinks
 from synapse_nb.frames.annotations import AnnotationConverter
 from synapse_nb.frames.convert import table_to_frame
 from synapse_nb.frames.fetch import ResourceConverter
@@ -65,18 +65,20 @@ def read_partition(spec: ClientSpec, part: Partition, budget: Any = None) -> pa.
     slot: ContextManager[Any] = budget.slot() if budget is not None else nullcontext()
     # The pages are asked by number, but an open-ended partition ends only when a page has
     # no ``next``: a server that keeps answering empty pages with a ``next`` (or repeats one
-    # link) would be asked forever. The client's walk check stops it (PaginationStalledError).
-    walk = PagePlan(resource=part.path)
+    # link) would be asked forever. The walks' rule stops it (PaginationStalledError).
+    links = FollowedLinks(part.path)
+    pages = rows = 0
     with slot, spec.make_client() as client:
         page = part.first_page
         while part.last_page is None or page <= part.last_page:
             body = get_page(client, part.path, part.page_params(page))
             records = body.get("results", []) if isinstance(body, dict) else list(body or [])
-            walk.report.pages += 1
-            walk.report.rows += len(records)
+            pages += 1
+            rows += len(records)
             if records:
                 batches.append(converter.convert(records))
-            if not walk.follow(body.get("next") if isinstance(body, dict) else None, body):
+            if not links.follow(body.get("next") if isinstance(body, dict) else None,
+                                empty=not records, pages=pages, rows=rows):
                 break
             page += 1
     return pa.Table.from_batches(batches, schema=converter.schema)

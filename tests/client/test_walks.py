@@ -204,3 +204,43 @@ def test_an_honest_walk_is_unchanged(live_server):
         names = c.v2.members.names()
     assert names[2] == "Bob"
     assert v2 == v1 and len(v1) > 100
+
+
+def test_v1_walk_stops_on_next_links_that_cycle():
+    """page 2 -> page 3 -> page 2: no link repeats the one before it, one repeats an earlier
+    one (a check of the last link alone would walk this cycle forever)."""
+    asked: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        page = int(request.url.params.get("page", 1))
+        asked.append(page)
+        after = page + 1 if page < 3 else 2
+        return httpx.Response(200, json={"next": f"http://backend.test/sdk/tasks/?page={after}",
+                                         "results": [{"id": page}]})
+
+    records, _ = _mock(handler).list_tasks(list_all=True)
+    with pytest.raises(PaginationStalledError) as err:
+        list(islice(records, GUARD))
+    _stalled(err, "sdk/tasks/")
+    assert asked == [1, 2, 3] and not err.value.empty and err.value.rows == 3
+    assert err.value.cursor.endswith("page=2")
+
+
+@pytest.mark.parametrize("spelling", ["bare", "other-url"])
+def test_v2_walk_stops_on_a_cursor_cycle_whatever_its_link_spelling(spelling):
+    """A -> B -> A, where the second A comes as a bare cursor or in a URL with other
+    parameters: the v2 walk knows pages by their cursor, not by the link's text."""
+    asked: list[str | None] = []
+    again = "c1" if spelling == "bare" else "http://backend.test/v2/tasks/?per_page=9&cursor=c1"
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        cursor = request.url.params.get("cursor")
+        asked.append(cursor)
+        after = {None: "http://backend.test/v2/tasks/?cursor=c1",
+                 "c1": "http://backend.test/v2/tasks/?cursor=c2", "c2": again}[cursor]
+        return httpx.Response(200, json=_envelope([{"id": len(asked)}], after))
+
+    with pytest.raises(PaginationStalledError) as err:
+        list(islice(_mock(handler).v2.tasks.list(list_all=True), GUARD))
+    _stalled(err, "v2/tasks/")
+    assert asked == [None, "c1", "c2"] and err.value.pages == 3 and err.value.rows == 3

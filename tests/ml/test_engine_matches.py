@@ -320,3 +320,23 @@ def test_pair_iou_is_box_iou_bit_for_bit_on_hostile_boxes() -> None:
     ia, ib = rng.integers(0, len(a), 20000), rng.integers(0, len(b), 20000)
     np.testing.assert_array_equal(_pair_iou(a, ia, b, ib), box_iou(a, b)[ia, ib])
     assert _pair_iou(a, ia[:0], b, ib[:0]).shape == (0,)
+
+
+def test_ranks_within_groups_are_cocos_order_whatever_the_ties() -> None:
+    """The one rank helper every matching uses: each row's place in its group, scores
+    descending with equal scores in row order (COCOeval's stable sort), or row order
+    without scores; checked against pandas' ranks on groups and scores full of ties."""
+    from synapse_nb.ml.matching import _ranks
+
+    rng = np.random.default_rng(7)
+    groups = rng.integers(0, 6, 400) * 1_000_003  # sparse codes, as image * k + label
+    scores = rng.integers(0, 5, 400) / 4.0
+    frame = pd.DataFrame({"group": groups, "score": -scores, "row": np.arange(400)})
+    by_score = frame.sort_values(["group", "score", "row"]).groupby("group").cumcount()
+    order, rank = _ranks(groups, scores)
+    np.testing.assert_array_equal(rank, by_score.sort_index().to_numpy())
+    np.testing.assert_array_equal(order, by_score.index.to_numpy())
+    order, rank = _ranks(groups)
+    by_row = frame.groupby("group").cumcount()
+    np.testing.assert_array_equal(rank, by_row.to_numpy())
+    np.testing.assert_array_equal(order, frame.sort_values(["group", "row"]).index.to_numpy())

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -100,3 +101,60 @@ def test_polygons_are_checked_point_by_point(live_server):
     assert plan.at[t[0], "data"]["annotations"][0]["points"] == [[0, 0], [4, 0], [4, 3]]
     assert plan.at[t[1], "reason"] == "row 1: point 3 y is inf"
     assert plan.at[t[2], "reason"] == "row 2: no label"
+
+
+_BOX = {"x1": 1.0, "y1": 2.0, "x2": 30.0, "y2": 40.0}
+_NO_BOX = dict.fromkeys(_BOX, math.nan)
+_TRIANGLE = [[0, 0], [4, 0], [4, 3]]
+
+
+@pytest.mark.parametrize(("cells", "expected"), [
+    ({**_BOX}, "bbox"),
+    ({**_BOX, "type": "bbox"}, "bbox"),
+    ({**_BOX, "type": math.nan}, "bbox"),
+    ({**_BOX, "type": "polygon"}, "bbox"),                  # corners win over a kind without points
+    ({**_NO_BOX, "x2": 30.0}, "bbox: x1 is NaN"),           # one corner: a bad box, not a classification
+    ({**_NO_BOX, "type": "bbox"}, "bbox: x1 is NaN"),
+    ({"type": "bbox"}, "bbox: x1 is None, not a number"),
+    ({"points": _TRIANGLE}, "polygon"),
+    ({"points": _TRIANGLE, "type": None}, "polygon"),
+    ({"points": _TRIANGLE, "type": "line", **_BOX}, "line"),  # points win over corners
+    ({"points": [], "type": "line"}, "a line without points"),
+    ({"points": math.nan, "type": "polygon", **_NO_BOX}, "a polygon without points"),
+    ({**_NO_BOX}, "classification"),
+    ({"type": "classification", "points": None}, "classification"),
+    ({**_NO_BOX, "type": "classification", "confidence": np.float32("nan")}, "classification"),
+], ids=lambda v: repr(v)[:40] if isinstance(v, dict) else str(v))
+def test_a_rows_kind_is_read_once_for_its_check_and_its_payload(cells, expected):
+    """The check of a row and its payload read the row's kind the same way: a row the check
+    passes is sent as the kind it was checked as; the others say why."""
+    from synapse_nb.ml.upload import _object, _row_problem
+
+    row = {"label": "car", "confidence": 0.5, **cells}
+    problem = _row_problem(row)
+    if " " in expected:  # a reason, not a kind
+        assert problem == expected
+        return
+    assert problem is None
+    obj = _object(row)
+    assert obj["type"] == expected and obj["label"] == "car"
+    assert ("coordinates" in obj) == (expected == "bbox")
+    assert ("points" in obj) == (expected not in ("bbox", "classification"))
+    conf = row["confidence"]
+    assert obj.get("confidence") == (None if conf != conf else conf)  # NaN: no confidence
+
+
+@pytest.mark.parametrize("value", [None, math.nan, np.nan, np.float32("nan"), np.float16("nan"),
+                                   np.longdouble("nan"), pd.NA])
+def test_an_empty_cell_is_missing_whatever_its_float_type(value):
+    from synapse_nb.ml.shapes import missing
+
+    assert missing(value)
+
+
+@pytest.mark.parametrize("value", [0.0, np.float32(0.5), 0, 10**400, np.int64(3), True,
+                                   np.bool_(False), "", "nan", [], np.array([np.nan]), math.inf])
+def test_a_value_is_not_missing(value):
+    from synapse_nb.ml.shapes import missing
+
+    assert not missing(value)

@@ -8,13 +8,14 @@ import threading
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
+import httpx
 import pytest
 
 from synapse_nb.client import PaginationStalledError, SynapseClient
 from synapse_nb.scale.job import prepare_job
 from synapse_nb.scale.read import read_partition
 from synapse_nb.scale.spec import ClientSpec
-from tests.hostile import EndlessPages, RepeatingCursor
+from tests.hostile import EndlessPages, RepeatingCursor, Tampering
 
 
 class CountingBudget:
@@ -90,3 +91,34 @@ def test_an_open_partition_stops_on_empty_pages_that_keep_a_next(
         read_partition(job.spec, last)
     assert info.value.empty and endless.pages == 1  # stopped at the first empty page
     assert info.value.rows == job.count - (last.first_page - 1) * last.page_size
+
+
+class CyclingLinks(Tampering):
+    """A v1 list whose next links cycle: page 3 (and every later page) links back to page 2
+    with the very link page 1 gave."""
+
+    def __init__(self) -> None:
+        self.to_page_2: str | None = None
+
+    def json(self, request: httpx.Request, body: Any) -> Any:
+        page = int(request.url.params.get("page", "1"))
+        if isinstance(body, dict) and body.get("next"):
+            if page == 1:
+                self.to_page_2 = body["next"]
+            elif page >= 3 and self.to_page_2:
+                body["next"] = self.to_page_2
+        return body
+
+
+def test_a_partition_read_stops_on_next_links_that_cycle(
+        client: SynapseClient, monkeypatch: Any, hostile_client: Callable[..., Any]) -> None:
+    """Page 1 links to 2, 2 to 3, 3 back to 2: each link differs from the one before it, and
+    the third repeats the first (a check of the last link alone reads on)."""
+    job = prepare_job(client, "tasks", {"project": 1}, partition_rows=100, page_size=25)
+    part = job.partitions[0]
+    assert part.first_page == 1 and part.last_page == 4
+    _hostile_partition_reads(monkeypatch, hostile_client, CyclingLinks())
+    with pytest.raises(PaginationStalledError) as info:
+        read_partition(job.spec, part)
+    assert not info.value.empty and info.value.pages == 3 and info.value.rows == 75
+    assert "page=2" in info.value.cursor

@@ -9,7 +9,8 @@ v1 methods in :mod:`synapse_nb.client.methods`.
   bare cursor; either way the next page is asked of our own path with ``cursor=``, so a
   page link can never send credentials to another origin.
 - Every walk over a list goes through :class:`CursorWalk`, which proves each page advanced
-  before it asks again: a ``next`` cursor already followed, or an empty page that links to a
+  before it asks again (the rule of every walk, :class:`~synapse_nb.client.advance.FollowedLinks`,
+  keyed by cursor): a ``next`` cursor already followed, or an empty page that links to a
   next one, raises :class:`~synapse_nb.client.errors.PaginationStalledError` instead of
   looping forever.
 - Answers of the wrong shape (a list envelope whose ``data`` is not a list of objects, a
@@ -42,6 +43,7 @@ from urllib.parse import parse_qs, urlsplit
 import msgspec
 
 from .._redact import scrub_signatures
+from ..advance import FollowedLinks
 from ..base import Call, Flow, Gather
 from ..errors import DecodingError, PaginationStalledError
 from ..methods import LIST_TIMEOUT
@@ -264,7 +266,7 @@ class CursorWalk:
         self.cursor = cursor
         self.done = False
         self.pages = self.rows = 0
-        self._followed = {cursor_of(cursor)} if cursor else set()
+        self._followed = FollowedLinks(path, key=cursor_of, start=cursor)
 
     def next_page(self, fast: Callable[[bytes], CursorPage | None] | None = None) -> Flow:
         """A flow of the next page (then :meth:`advance`); check :attr:`done` before asking.
@@ -278,16 +280,16 @@ class CursorWalk:
         """Take the page's ``next``: the walk is done, or goes on to a cursor never followed."""
         self.pages += 1
         self.rows += len(page.results)
-        if not page.next:
+        try:
+            link = self._followed.follow(page.next, empty=not page.results, pages=self.pages,
+                                         rows=self.rows)
+        except PaginationStalledError:
             self.done = True
-            return
-        key = cursor_of(page.next)
-        if not page.results or key in self._followed:
+            raise
+        if link is None:
             self.done = True
-            raise PaginationStalledError(self.path, page.next, pages=self.pages, rows=self.rows,
-                                         empty=not page.results)
-        self._followed.add(key)
-        self.cursor = page.next
+        else:
+            self.cursor = link
 
 
 def list_all_flow(client: Any, path: str, params: Mapping[str, Any] | None = None,
