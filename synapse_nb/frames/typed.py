@@ -67,9 +67,13 @@ class Shape:
 V1_SHAPE = Shape()
 
 # JSON types of the plain kinds (times and enums are read as text, then cast by Arrow
-# exactly as column_array does).
+# exactly as column_array does). Id and label lists are tuples: a row's list would be a
+# container the cyclic collector tracks for as long as its page waits for conversion
+# (a list per task made a 30k-task read collect 40 more times, and walk the old
+# generation); a tuple of numbers or strings is untracked by the first collection that
+# sees it, and Arrow reads it as it reads a list.
 _PLAIN: dict[str, Any] = {"int": int, "float": float, "str": str, "bool": bool, "ts": str,
-                          "enum": str, "ints": list[int], "strs": list[str]}
+                          "enum": str, "ints": tuple[int, ...], "strs": tuple[str, ...]}
 # record fields a computed column reads
 _COMPUTED_READS: dict[Any, tuple[str, ...]] = {
     _primary_file_urls: ("files", "data_unit", "file"),

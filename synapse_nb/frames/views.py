@@ -24,6 +24,7 @@ Example:
 
 from __future__ import annotations
 
+from functools import partial
 from operator import attrgetter
 from typing import Any, Callable, Iterable, Optional, Union
 
@@ -50,6 +51,9 @@ _PRIMARY = (_primary_file_urls, _primary_file_names)
 # bytes orjson would write differently: whitespace between tokens, escapes in strings
 _RISKY_BYTES = (b" ", b"\\", b"\n", b"\r", b"\t")
 _RISKY_TEXT = (" ", "\\", "\n", "\r", "\t")
+#: rows whose views are alive at once (see :meth:`ObjectViews.columns`): well under the
+#: collector's first threshold (700 new containers) with two containers a row
+VIEW_SLICE = 256
 
 
 def _risky(text: Any) -> bool:
@@ -147,7 +151,31 @@ class ObjectViews:
 
         ``sources``: per object field, each row's JSON text (bytes or str), ``None`` for
         null, or ``MISSING``; ``plain_values(field)``: a plain field's values.
+
+        The views are made :data:`VIEW_SLICE` rows at a time, and each slice's columns read
+        before the next is decoded: a view holds a container per row (the ``files`` dict,
+        the ``annotations`` list), and containers that stay alive for a whole batch are
+        what Python's cyclic collector counts and walks, again and again, as they age
+        (a batch's views kept alive cost more than the views themselves). A slice's
+        containers die before the collector's youngest generation fills.
         """
+        out: dict[str, Any] = {}
+        for col in self.resource.columns:
+            if col.kind == "json" and len(col.path) == 1 and col.compute is None:
+                out[col.name] = text_array(sources.get(col.path[0], [MISSING] * n))
+        viewed: dict[str, list[Any]] = {}
+        for start in range(0, n, VIEW_SLICE):
+            stop = min(n, start + VIEW_SLICE)
+            part = {key: values[start:stop] for key, values in sources.items()}
+            plain_part = partial(_sliced, plain_values, slice(start, stop))
+            for name, values in self._view_columns(part, plain_part, stop - start).items():
+                viewed.setdefault(name, []).extend(values)
+        out.update(viewed)
+        return out
+
+    def _view_columns(self, sources: dict[str, list[Any]],
+                      plain_values: Callable[[str], list[Any]], n: int) -> dict[str, list[Any]]:
+        """:meth:`columns` but the JSON text of whole fields, for one slice of rows."""
         views = {key: self.views(key, sources.get(key, [MISSING] * n)) for key in self.viewed}
         out: dict[str, list[Any]] = {}
         primary: list[list[Any]] = []  # (urls, names): one walk of the files for both columns
@@ -160,8 +188,6 @@ class ObjectViews:
                 if not primary:
                     primary += self._primary(views["files"], plain_values, n)
                 out[col.name] = primary[0 if col.compute is _primary_file_urls else 1]
-            elif col.kind == "json" and len(col.path) == 1:
-                out[col.name] = text_array(sources.get(col.path[0], [MISSING] * n))
             elif len(col.path) > 1:
                 values = self._dotted(col.path, views, n)
                 for alias in col.aliases:  # as _raw_values: an alias fills what is empty
@@ -236,6 +262,10 @@ def _single_entries(files: list[Any]) -> tuple[list[Any], list[Any]] | None:
     if not all(urls):  # as ``entry.url or entry.path``
         urls = [u or p for u, p in zip(urls, map(_PATH, entries))]
     return urls, list(map(_NAME, entries))
+
+
+def _sliced(values_of: Callable[[str], list[Any]], rows: slice, name: str) -> list[Any]:
+    return values_of(name)[rows]
 
 
 class _Nulls:

@@ -22,6 +22,7 @@ from synapse_nb.client.ops import Call
 from synapse_nb.client.v2.flows import bulk_flow, v2_headers
 from synapse_nb.client.wire import decode_json
 from synapse_nb.frames import assignments_frame, tasks_frame
+from synapse_nb.frames import views as views_module
 from synapse_nb.frames.adapters import frame_from_batches
 from synapse_nb.frames.convert import ConversionStats, records_to_batch
 from synapse_nb.frames.fetch import ResourceConverter
@@ -221,6 +222,27 @@ def test_all_hostile_records_in_one_page_and_in_pages_of_mixed_kinds(api):
     odd = [_with(id=40, surprise=1), _with(id=41)]
     pages = _pages(plain, api) + _pages(odd, api) + _pages([_with(id=50)], api)
     _assert_same(pages, api)
+
+
+# rows whose views decode (a view that refuses its object sends the whole batch to the
+# record path), some taking the C-level paths and some not
+SLICED = ["only an id", "nulls", "unicode", "annotations and metadata null",
+          "files: a string entry and a primary path", "files: only a string entry",
+          "files empty, data null", "floats in data", "annotations without metadata"]
+
+
+@pytest.mark.parametrize("api", ["v1", "v2"])
+@pytest.mark.parametrize("view_slice", [1, 4, 256])
+def test_objects_read_slice_by_slice_give_the_record_paths_frame(api, view_slice, monkeypatch):
+    """Object columns are read ``VIEW_SLICE`` rows at a time (views.py: so that a batch's
+    views do not feed the collector): 600 rows, odd ones where slices begin and end,
+    some slices on the fast paths and some not, equal the record path."""
+    monkeypatch.setattr(views_module, "VIEW_SLICE", view_slice)
+    records: list[Any] = [_with(id=1000 + k, tags=[k]) for k in range(600)]
+    for k, case in enumerate(SLICED):
+        for at in (3 + k, 255 + k, 511 - k):
+            records[at] = {**HOSTILE[case], "id": 1000 + at}
+    _assert_same(_pages(records, api), api)
 
 
 def test_typed_rows_are_what_the_demo_pages_decode_to():
