@@ -163,7 +163,8 @@ def test_ci_runs_the_test_command_with_ci_set() -> None:
     ci = (ROOT / ".ci" / "run").read_text()
     assert "export CI=true" in ci
     assert [line for line in ci.splitlines() if line.startswith("./dev.sh")] == [
-        "./dev.sh test -p no:cacheprovider", "./dev.sh test-versions -p no:cacheprovider"]
+        "./dev.sh test -p no:cacheprovider --durations=40",
+        "./dev.sh test-versions -p no:cacheprovider"]
     assert os.access(ROOT / ".ci" / "run", os.X_OK) and os.access(DEV_SH, os.X_OK)
 
 
