@@ -21,7 +21,7 @@ import orjson
 from . import demo
 from .common import format_time, token_hash
 from .db import Database
-from .images import REAL_CHECKSUM_MAX_UNITS, demo_checksum
+from .images import REAL_CHECKSUM_MAX_UNITS, demo_checksum, render_checksums
 from .scenes import LABELS, annotator_scene_json, predicted_scene_json, scene, scene_json
 from .urls import Signer
 
@@ -212,6 +212,11 @@ def _plugins_models_jobs(con: Any, signer: Signer, data_dir: Path) -> None:
                     "created) VALUES (?, 1, ?, ?, ?, ?)", logs)
 
 
+def _specs(project: int, unit_id: int) -> tuple[str, ...]:
+    """The files of a demo unit: a quarter of project 1's units have an infrared one."""
+    return ("image_1", "image_ir") if project == 1 and unit_id % 4 == 0 else ("image_1",)
+
+
 def _unit_files(signer: Signer, kind: str, unit_id: int, with_ir: bool, real: bool = True) -> str:
     specs = ["image_1", "image_ir"] if with_ir else ["image_1"]
     parts = []
@@ -230,6 +235,10 @@ def _rows(signer: Signer, scale: int) -> Iterator[tuple[tuple, tuple, tuple | No
     if not real:
         logger.warning("demo scale %d > %d: demo file checksums are stable ids, not the md5 of "
                        "the images served", scale, REAL_CHECKSUM_MAX_UNITS)
+    if real:
+        render_checksums((demo.PROJECTS[project][2], i, spec)
+                         for project, ids in demo.project_ranges(scale).items() for i in ids
+                         for spec in _specs(project, i))
     rng = random.Random(20250303)
     rand = rng.random
     choice = rng.choice
@@ -240,7 +249,7 @@ def _rows(signer: Signer, scale: int) -> Iterator[tuple[tuple, tuple, tuple | No
         tag_pool = {1: [1, 2, 3], 2: [5], 3: [6]}[project]
         for i in ids:
             created = _t(86400 + i * span)
-            with_ir = project == 1 and i % 4 == 0
+            with_ir = len(_specs(project, i)) == 2
             meta = (f'{{"origin_file_stem":"{kind}_{i:06d}","origin_file_extension":".png",'
                     f'"created_at":"{created}","width":320,"height":240,'
                     f'"camera":"cam-{i % 12:02d}"}}')

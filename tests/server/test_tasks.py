@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -92,6 +93,17 @@ def test_list_objects_carry_files_with_absolute_signed_urls(live_server, client)
     assert entry["url"].startswith(live_server.base_url + "/") and "sig=" in entry["url"]
     assert entry["is_primary"] is True and len(entry["checksum"]) == 32
     assert entry["file_name_original"].endswith(".png")
+
+
+def test_declared_checksums_are_the_md5_of_the_files_served(client):
+    """The seed computes the demo files' checksums on threads, ahead of the rows: each is
+    still the md5 of the bytes the server then sends (street, aerial, infrared)."""
+    tasks = client.get("sdk/tasks/", params={"id__in": "4,8,1201,1202"}).json()["results"]
+    files = [entry for task in tasks for entry in task["files"].values()]
+    assert {e["file_name_original"].rsplit("_", 1)[1] for e in files} == {"1.png", "ir.png"}
+    for entry in files:
+        body = client.get(entry["url"]).content
+        assert body.startswith(b"\x89PNG") and hashlib.md5(body).hexdigest() == entry["checksum"]
 
 
 def test_expand_data_unit_and_fields(client):
