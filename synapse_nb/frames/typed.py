@@ -99,7 +99,7 @@ def _raw_sources(values: list[Raw]) -> list[Any]:
         return [MISSING] * len(values)
     if empty or _NULL in values:
         return [_raw_source(v) for v in values]
-    return list(map(bytes, values))
+    return values  # Raw reads as bytes do (buffer protocol): no copy of each text
 
 _DECODE_ERRORS = (msgspec.ValidationError, msgspec.DecodeError)
 

@@ -310,7 +310,7 @@ def text_array(sources: list[Any]) -> pa.Array:
     parts = [s for s in sources if s is not MISSING and s is not None] if gaps else sources
     data = _joined_as_received(parts)
     if data is None:
-        return pa.array(texts(sources), pa.string())
+        return pa.array(texts(_bytes(sources)), pa.string())
     lengths = np.fromiter(map(len, parts), np.int64, len(parts))
     validity = None
     if gaps:
@@ -322,14 +322,19 @@ def text_array(sources: list[Any]) -> pa.Array:
     offsets = np.zeros(n + 1, np.int64)
     np.cumsum(lengths, out=offsets[1:])
     if offsets[-1] > _MAX_OFFSET:
-        return pa.array(texts(sources), pa.string())
+        return pa.array(texts(_bytes(sources)), pa.string())
     array = pa.StringArray.from_buffers(n, pa.py_buffer(offsets.astype(np.int32)),
                                         pa.py_buffer(data), validity, n - len(parts))
     try:
         array.validate(full=True)  # bytes as received: UTF-8 checked, as str() would
     except pa.ArrowInvalid:
-        return pa.array(texts(sources), pa.string())  # (raises as texts always did)
+        return pa.array(texts(_bytes(sources)), pa.string())  # (raises as texts always did)
     return array
+
+
+def _bytes(sources: list[Any]) -> list[Any]:
+    """Raw texts (msgspec) as bytes, for :func:`texts`' per-text steps."""
+    return [bytes(s) if isinstance(s, Raw) else s for s in sources]
 
 
 _MAX_OFFSET = 2**31 - 1
@@ -339,7 +344,7 @@ def _joined_as_received(parts: list[Any]) -> bytes | None:
     """The texts joined, when they are bytes (raw JSON as received) that :func:`texts`
     keeps as they are; None otherwise. (Text already decoded to ``str``, v2's ``data``,
     is faster through ``pa.array``, which copies str's UTF-8 without a check.)"""
-    if not parts or not isinstance(parts[0], bytes):
+    if not parts or not isinstance(parts[0], (bytes, Raw)):
         return None
     try:
         joined = b"".join(parts)

@@ -15,7 +15,7 @@ from msgspec import Raw
 
 from synapse_nb.frames.arrays import _json_texts
 from synapse_nb.frames.typed import _raw_source, _raw_sources
-from synapse_nb.frames.views import MISSING, _risky, texts
+from synapse_nb.frames.views import MISSING, _risky, text_array, texts
 from tests.frames.test_typed import BASE, _assert_same, _pages, _with
 
 
@@ -54,8 +54,24 @@ def test_texts_equal_the_row_by_row_definition(sources):
 def test_raw_sources_equal_raw_source_of_each_value():
     full = [Raw(b'{"a":1}'), Raw('{"é":1}'.encode()), Raw(b"[]")]
     for values in (full, [*full, Raw(b"")], [*full, Raw(b"null")], [Raw(b"")] * 3, []):
-        assert _raw_sources(list(values)) == [_raw_source(v) for v in values]
+        # (every row sent: the Raw texts themselves, not copies; they read as bytes do)
+        got = [bytes(s) if isinstance(s, Raw) else s for s in _raw_sources(list(values))]
+        assert got == [_raw_source(v) for v in values]
     assert _raw_sources([Raw(b"")] * 2) == [MISSING, MISSING]
+
+
+@pytest.mark.parametrize("texts_sent", [[b'{"a":1}', '{"é":1}'.encode(), b"[]"],
+                                        [b'{"a": 1}', b'{"b":"\\u00e9"}'], [b"\xff"]],
+                         ids=["as received", "whitespace and escapes", "not utf-8"])
+def test_text_array_reads_raw_texts_as_their_bytes(texts_sent):
+    """Sources of msgspec Raw (what _raw_sources gives when every row sends the object)
+    make the array their bytes make, on the joined path and the per-text one."""
+    def array(sources):
+        try:
+            return text_array(sources)
+        except UnicodeDecodeError as err:
+            return type(err)
+    assert array([Raw(t) for t in texts_sent]) == array(list(texts_sent))
 
 
 def _rows(n: int) -> list[dict[str, Any]]:
