@@ -139,5 +139,4 @@ def render_checksums(files: Iterable[tuple[str, int, str]]) -> None:
     """
     todo = list(dict.fromkeys(f for f in files if f not in _SUMS))
     with ThreadPoolExecutor(max(2, os.cpu_count() or 1), thread_name_prefix="demo-png") as pool:
-        for key, digest in zip(todo, pool.map(lambda f: _md5_of_render(*f), todo)):
-            _SUMS[key] = digest
+        list(pool.map(lambda f: _md5_of_render(*f), todo))  # each fills _SUMS

@@ -217,8 +217,8 @@ def _specs(project: int, unit_id: int) -> tuple[str, ...]:
     return ("image_1", "image_ir") if project == 1 and unit_id % 4 == 0 else ("image_1",)
 
 
-def _unit_files(signer: Signer, kind: str, unit_id: int, with_ir: bool, real: bool = True) -> str:
-    specs = ["image_1", "image_ir"] if with_ir else ["image_1"]
+def _unit_files(signer: Signer, kind: str, unit_id: int, specs: tuple[str, ...],
+                real: bool = True) -> str:
     parts = []
     for spec in specs:
         rel = f"demo/{kind}/{unit_id}/{spec}.png"
@@ -249,11 +249,10 @@ def _rows(signer: Signer, scale: int) -> Iterator[tuple[tuple, tuple, tuple | No
         tag_pool = {1: [1, 2, 3], 2: [5], 3: [6]}[project]
         for i in ids:
             created = _t(86400 + i * span)
-            with_ir = len(_specs(project, i)) == 2
             meta = (f'{{"origin_file_stem":"{kind}_{i:06d}","origin_file_extension":".png",'
                     f'"created_at":"{created}","width":320,"height":240,'
                     f'"camera":"cam-{i % 12:02d}"}}')
-            files = _unit_files(signer, kind, i, with_ir, real)
+            files = _unit_files(signer, kind, i, _specs(project, i), real)
             unit = (i, 1, collection, files, meta, created)
             r = rand()
             status = "pending" if r < 0.30 else "in_progress" if r < 0.55 else "completed"
@@ -328,7 +327,7 @@ def _globex(con: Any, signer: Signer, scale: int) -> None:
         pk = scale + 1 + k
         created = _t(200000 + k * 600)
         con.execute("INSERT INTO data_units VALUES (?, 2, 4, ?, ?, ?)",
-                    (pk, _unit_files(signer, "documents", pk, False),
+                    (pk, _unit_files(signer, "documents", pk, ("image_1",)),
                      _dumps({"origin_file_stem": f"invoice_{k:04d}"}), created))
         data = scene_json("documents", pk) if k % 2 == 0 else None
         con.execute("INSERT INTO tasks VALUES (?, 2, 4, ?, ?, 9, 'normal', ?, '{}', ?, 0, ?, ?)",
