@@ -163,14 +163,12 @@ class ObjectViews:
         for col in self.resource.columns:
             if col.kind == "json" and len(col.path) == 1 and col.compute is None:
                 out[col.name] = text_array(sources.get(col.path[0], [MISSING] * n))
-        viewed: dict[str, list[Any]] = {}
         for start in range(0, n, VIEW_SLICE):
             stop = min(n, start + VIEW_SLICE)
             part = {key: values[start:stop] for key, values in sources.items()}
             plain_part = partial(_sliced, plain_values, slice(start, stop))
             for name, values in self._view_columns(part, plain_part, stop - start).items():
-                viewed.setdefault(name, []).extend(values)
-        out.update(viewed)
+                out.setdefault(name, []).extend(values)
         return out
 
     def _view_columns(self, sources: dict[str, list[Any]],
@@ -310,7 +308,7 @@ def text_array(sources: list[Any]) -> pa.Array:
     parts = [s for s in sources if s is not MISSING and s is not None] if gaps else sources
     data = _joined_as_received(parts)
     if data is None:
-        return pa.array(texts(_bytes(sources)), pa.string())
+        return _texts_array(sources)
     lengths = np.fromiter(map(len, parts), np.int64, len(parts))
     validity = None
     if gaps:
@@ -322,19 +320,19 @@ def text_array(sources: list[Any]) -> pa.Array:
     offsets = np.zeros(n + 1, np.int64)
     np.cumsum(lengths, out=offsets[1:])
     if offsets[-1] > _MAX_OFFSET:
-        return pa.array(texts(_bytes(sources)), pa.string())
+        return _texts_array(sources)
     array = pa.StringArray.from_buffers(n, pa.py_buffer(offsets.astype(np.int32)),
                                         pa.py_buffer(data), validity, n - len(parts))
     try:
         array.validate(full=True)  # bytes as received: UTF-8 checked, as str() would
     except pa.ArrowInvalid:
-        return pa.array(texts(_bytes(sources)), pa.string())  # (raises as texts always did)
+        return _texts_array(sources)  # (raises as texts always did)
     return array
 
 
-def _bytes(sources: list[Any]) -> list[Any]:
-    """Raw texts (msgspec) as bytes, for :func:`texts`' per-text steps."""
-    return [bytes(s) if isinstance(s, Raw) else s for s in sources]
+def _texts_array(sources: list[Any]) -> pa.Array:
+    """``pa.array(texts(sources))``, Raw texts (msgspec) read as bytes for its per-text steps."""
+    return pa.array(texts([bytes(s) if isinstance(s, Raw) else s for s in sources]), pa.string())
 
 
 _MAX_OFFSET = 2**31 - 1
